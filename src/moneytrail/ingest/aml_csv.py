@@ -1,0 +1,279 @@
+"""Reader for the IBM AML transactions layout (AMLworld, Kaggle "IBM Transactions for AML").
+
+    Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,
+    Amount Paid,Payment Currency,Payment Format[,Is Laundering]
+
+The layout has no quoting, so a row is a line. Lines are cut out of fixed-size
+blocks with numpy (memory stays bounded by the block size) and parsed and
+validated inside DuckDB, block by block, in the load's single transaction.
+Every line after the header is a data row and gets its 1-based number as
+transaction id; blank lines at the very end of the file are padding, not rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from moneytrail._sql import scalar
+from moneytrail.errors import FileFormatError
+from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, ISO_CURRENCIES
+from moneytrail.ingest._context import LoadContext, shorten
+
+FORMAT = "aml-csv"
+COLUMNS = (
+    "Timestamp",
+    "From Bank",
+    "Account",
+    "To Bank",
+    "Account",
+    "Amount Received",
+    "Receiving Currency",
+    "Amount Paid",
+    "Payment Currency",
+    "Payment Format",
+    "Is Laundering",
+)
+FIELD_LIMIT = 128
+BLOCK_BYTES = 32 << 20
+_HEADER_LIMIT = 64 << 10
+
+
+def header_matches(first_line: str) -> bool:
+    names = [c.strip().lower() for c in first_line.strip().split(",")]
+    expected = [c.lower() for c in COLUMNS]
+    return names in (expected, expected[:-1])
+
+
+def read(ctx: LoadContext) -> int:
+    """Load the file; return the number of data rows read."""
+    first = ctx.stream.read(BLOCK_BYTES) or b""
+    cut = first.find(b"\n")
+    if cut < 0 and len(first) >= _HEADER_LIMIT:
+        raise FileFormatError(ctx.path, f"no header line in the first {_HEADER_LIMIT} bytes")
+    header_bytes = first if cut < 0 else first[:cut]
+    try:
+        header = header_bytes.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(
+            ctx.path, f"header is not UTF-8 text ({exc.reason}); save the file as UTF-8", row=0
+        ) from exc
+    if not header.strip():
+        raise FileFormatError(ctx.path, "the file is empty: expected a header line", row=0)
+    if not header_matches(header):
+        raise FileFormatError(
+            ctx.path,
+            f"header {shorten(header, 160)!r} is not the aml-csv layout; expected "
+            f"{','.join(COLUMNS)} (the last column is optional)",
+            row=0,
+        )
+    ncols = len(header.split(","))
+    _prepare(ctx, ncols)
+    rows = 0
+    tail = b"" if cut < 0 else first[cut + 1 :]
+    while True:
+        chunk = ctx.stream.read(BLOCK_BYTES)
+        data = tail + (chunk or b"")
+        if chunk:
+            end = data.rfind(b"\n") + 1
+            data, tail = data[:end], data[end:]
+        else:
+            tail = b""
+            data = _drop_trailing_blank_lines(data)
+        if data:
+            rows = _load_block(ctx, data, rows)
+        if not chunk:
+            break
+    _finish(ctx)
+    return rows
+
+
+def _drop_trailing_blank_lines(data: bytes) -> bytes:
+    stripped = data.rstrip(b"\r\n\t ")
+    return stripped + b"\n" if stripped else b""
+
+
+def _prepare(ctx: LoadContext, ncols: int) -> None:
+    con = ctx.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _aml_currency (name VARCHAR, code VARCHAR)")
+    pairs = list(AML_CURRENCY_NAMES.items()) + [(c, c) for c in sorted(ISO_CURRENCIES)]
+    con.executemany("INSERT INTO _aml_currency VALUES (?, ?)", pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE _aml_format (name VARCHAR, channel VARCHAR)")
+    con.executemany("INSERT INTO _aml_format VALUES (?, ?)", list(AML_PAYMENT_FORMATS.items()))
+    # Raw bank/account pairs seen in this file and their keys; TEMP, so the raw
+    # values never reach the warehouse file except encrypted in the vault.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aml_accounts (bank VARCHAR, number VARCHAR, "
+        "token VARCHAR, account_key BIGINT, first_row BIGINT)"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP MACRO _aml_ncols() AS {ncols}")
+
+
+def _lines(data: bytes, first_row: int) -> pa.Table:
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    offsets = np.empty(len(newlines) + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:] = newlines + 1
+    if offsets[-1] != len(data):  # last line without a newline
+        offsets = np.append(offsets, len(data))
+    n = len(offsets) - 1
+    lines = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    row_no = np.arange(first_row + 1, first_row + 1 + n, dtype=np.int64)
+    return pa.table({"row_no": row_no, "line": lines})
+
+
+def _field_checks() -> str:
+    """CASE arms naming the first field at fault and why; NULL when the row is valid."""
+    amount = "'''{}'' is not a decimal amount'"
+    arms = [
+        ("txt IS NULL", "'*'", "'row is not valid UTF-8 text'"),
+        ("body = ''", "'*'", "'row is empty'"),
+        ("contains(body, chr(0))", "'*'", "'row contains a NUL byte'"),
+        (
+            "len(p) <> _aml_ncols()",
+            "'*'",
+            "format('row has {} fields, expected {} (the layout has no quoting, "
+            "so a comma inside a value splits it)', len(p), _aml_ncols())",
+        ),
+    ]
+    for i, name in enumerate(COLUMNS, start=1):
+        arms.append(
+            (
+                f"length(p[{i}]) > {FIELD_LIMIT}",
+                f"'{name}'",
+                f"format('value is {{}} characters long; the limit is {FIELD_LIMIT}', length(p[{i}]))",
+            )
+        )
+    arms += [
+        ("ts IS NULL", "'Timestamp'", "format('''{}'' is not a time of the form YYYY/MM/DD HH:MM', p[1])"),
+        ("from_bank = ''", "'From Bank'", "'paying bank is empty'"),
+        ("from_number = ''", "'Account'", "'paying account (column 3) is empty'"),
+        ("to_bank = ''", "'To Bank'", "'receiving bank is empty'"),
+        ("to_number = ''", "'Account'", "'receiving account (column 5) is empty'"),
+        ("amount_received IS NULL", "'Amount Received'", f"format({amount}, p[6])"),
+        ("amount_received < 0", "'Amount Received'", "'amount is negative'"),
+        ("currency_received IS NULL", "'Receiving Currency'", "format('''{}'' is not a known currency', p[7])"),
+        ("amount_paid IS NULL", "'Amount Paid'", f"format({amount}, p[8])"),
+        ("amount_paid < 0", "'Amount Paid'", "'amount is negative'"),
+        ("currency_paid IS NULL", "'Payment Currency'", "format('''{}'' is not a known currency', p[9])"),
+        (
+            "channel IS NULL",
+            "'Payment Format'",
+            "format('''{}'' is not a known payment format ("
+            + ", ".join(sorted(AML_PAYMENT_FORMATS))
+            + ")', p[10])",
+        ),
+        (
+            "_aml_ncols() = 11 AND trim(p[11]) NOT IN ('0', '1', '')",
+            "'Is Laundering'",
+            "format('''{}'' must be 0 or 1', p[11])",
+        ),
+    ]
+    field = "CASE " + " ".join(f"WHEN {c} THEN {f}" for c, f, _ in arms) + " END"
+    reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, _, r in arms) + " END"
+    return f"{field} AS bad_field, {reason} AS reason"
+
+
+_PARSE = f"""
+CREATE OR REPLACE TEMP TABLE _aml_block AS
+WITH decoded AS (
+    SELECT row_no, try(decode(line)) AS txt FROM aml_lines
+), split AS (
+    SELECT row_no, txt, rtrim(txt, chr(13) || chr(10)) AS body,
+           string_split(rtrim(txt, chr(13) || chr(10)), ',') AS p
+    FROM decoded
+), typed AS (
+    SELECT s.*,
+        try_strptime(trim(p[1]), '%Y/%m/%d %H:%M') AS ts,
+        trim(p[2]) AS from_bank, trim(p[3]) AS from_number,
+        trim(p[4]) AS to_bank, trim(p[5]) AS to_number,
+        try_cast(trim(p[6]) AS DECIMAL(38,8)) AS amount_received,
+        cr.code AS currency_received,
+        try_cast(trim(p[8]) AS DECIMAL(38,8)) AS amount_paid,
+        cp.code AS currency_paid,
+        f.channel,
+        CASE trim(p[11]) WHEN '1' THEN true WHEN '0' THEN false END AS label
+    FROM split s
+    LEFT JOIN _aml_currency cr ON cr.name = trim(s.p[7])
+    LEFT JOIN _aml_currency cp ON cp.name = trim(s.p[9])
+    LEFT JOIN _aml_format f ON f.name = trim(s.p[10])
+)
+SELECT *, {_field_checks()} FROM typed
+"""
+
+_QUARANTINE = """
+INSERT INTO quarantine
+SELECT $sid, row_no, $file, bad_field, reason,
+    CASE
+        WHEN bad_field = '*' THEN NULL
+        WHEN bad_field = 'Account' THEN NULL
+        ELSE left(p[list_position($columns, bad_field)], 200)
+    END
+FROM _aml_block WHERE bad_field IS NOT NULL
+"""
+
+_NEW_ACCOUNTS = """
+INSERT INTO _aml_accounts
+SELECT bank, number, mt_account(bank, number) AS token,
+       mt_account_key(mt_account(bank, number)), first_row
+FROM (
+    SELECT bank, number, min(row_no) AS first_row FROM (
+        SELECT from_bank AS bank, from_number AS number, row_no FROM _aml_block WHERE bad_field IS NULL
+        UNION ALL
+        SELECT to_bank, to_number, row_no FROM _aml_block WHERE bad_field IS NULL
+    ) GROUP BY ALL
+) n
+ANTI JOIN _aml_accounts a USING (bank, number)
+"""
+
+_TRANSACTIONS = """
+INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency,
+    amount_received, currency_received, channel, label_laundering, source_id, source_row)
+SELECT CAST(b.row_no AS VARCHAR), b.ts, fa.account_key, ta.account_key, b.amount_paid,
+    b.currency_paid, b.amount_received, b.currency_received, b.channel, b.label, $sid, b.row_no
+FROM _aml_block b
+JOIN _aml_accounts fa ON fa.bank = b.from_bank AND fa.number = b.from_number
+JOIN _aml_accounts ta ON ta.bank = b.to_bank AND ta.number = b.to_number
+WHERE b.bad_field IS NULL
+"""
+
+
+def _load_block(ctx: LoadContext, data: bytes, rows_before: int) -> int:
+    batch = _lines(data, rows_before)
+    con = ctx.con
+    con.register("aml_lines", batch)
+    try:
+        con.execute(_PARSE)
+    finally:
+        con.unregister("aml_lines")
+    # Only the offending value is kept; an account number never (its field says which).
+    con.execute(_QUARANTINE, {"sid": ctx.source_id, "file": ctx.name, "columns": list(COLUMNS)})
+    ctx.rows_quarantined += int(scalar(con, "SELECT count(*) FROM _aml_block WHERE bad_field IS NOT NULL"))
+    con.execute(_NEW_ACCOUNTS)
+    con.execute(_TRANSACTIONS, {"sid": ctx.source_id})
+    return rows_before + batch.num_rows
+
+
+def _finish(ctx: LoadContext) -> None:
+    con = ctx.con
+    con.execute(
+        """
+        INSERT INTO accounts (account_key, account_token, bank_id, masked, source_id, source_row)
+        SELECT account_key, any_value(token), any_value(bank), '****' || right(any_value(number), 4),
+               $sid, min(first_row)
+        FROM _aml_accounts n
+        WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)
+        GROUP BY account_key
+        """,
+        {"sid": ctx.source_id},
+    )
+    entries = con.execute(
+        "SELECT token, bank || '|' || number FROM _aml_accounts n "
+        "ANTI JOIN vault v ON v.token = n.token"
+    ).fetchall()
+    ctx.vault.store(con, ((tok, "account", raw) for tok, raw in entries))
+    for name in ("_aml_block", "_aml_accounts", "_aml_currency", "_aml_format"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")

@@ -1,0 +1,87 @@
+"""The vault: raw identifier values, encrypted at rest, revealed only on record.
+
+Values are encrypted with AES-GCM under a per-workspace key; the token is bound
+as associated data, so a ciphertext copied onto another token does not decrypt.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from moneytrail._sql import first_row, scalar
+from moneytrail.errors import VaultError
+
+_NONCE = 12
+
+
+class Vault:
+    def __init__(self, key: bytes) -> None:
+        if len(key) != 32:
+            raise VaultError("the vault key must be 32 bytes (AES-256)")
+        self._aead = AESGCM(key)
+
+    def encrypt(self, token: str, raw: str) -> bytes:
+        nonce = os.urandom(_NONCE)
+        return nonce + self._aead.encrypt(nonce, raw.encode(), token.encode())
+
+    def decrypt(self, token: str, blob: bytes) -> str:
+        try:
+            return self._aead.decrypt(blob[:_NONCE], blob[_NONCE:], token.encode()).decode()
+        except InvalidTag as exc:
+            raise VaultError(
+                f"vault entry for token {token} does not decrypt: wrong workspace key "
+                "or a tampered entry"
+            ) from exc
+
+    def store(self, con: duckdb.DuckDBPyConnection, entries: Iterable[tuple[str, str, str]]) -> int:
+        """Store (token, scheme, raw) entries not yet in the vault; return how many were new."""
+        tokens: list[str] = []
+        schemes: list[str] = []
+        blobs: list[bytes] = []
+        seen: set[str] = set()
+        for token, scheme, raw in entries:
+            if token in seen:
+                continue
+            seen.add(token)
+            tokens.append(token)
+            schemes.append(scheme)
+            blobs.append(self.encrypt(token, raw))
+        if not tokens:
+            return 0
+        batch = pa.table(
+            {"token": tokens, "scheme": schemes, "ciphertext": pa.array(blobs, pa.binary())}
+        )
+        before = _count(con)
+        con.register("_vault_batch", batch)
+        try:
+            con.execute(
+                "INSERT INTO vault SELECT b.token, b.scheme, b.ciphertext FROM _vault_batch b "
+                "ANTI JOIN vault v ON v.token = b.token"
+            )
+        finally:
+            con.unregister("_vault_batch")
+        return _count(con) - before
+
+    def reveal(self, con: duckdb.DuckDBPyConnection, token: str, *, actor: str, purpose: str) -> str:
+        """The raw value behind a token. Every call is recorded in vault_reads."""
+        if not actor.strip() or not purpose.strip():
+            raise VaultError("revealing an identifier needs an actor and a purpose")
+        row = first_row(con, "SELECT ciphertext FROM vault WHERE token = ?", [token])
+        if row is None:
+            raise VaultError(f"no vault entry for token {token}")
+        con.execute(
+            "INSERT INTO vault_reads VALUES (?, ?, ?, ?)",
+            [token, actor, purpose, datetime.now(UTC)],
+        )
+        return self.decrypt(token, bytes(row[0]))
+
+
+def _count(con: duckdb.DuckDBPyConnection) -> int:
+    return int(scalar(con, "SELECT count(*) FROM vault"))

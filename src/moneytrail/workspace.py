@@ -1,0 +1,106 @@
+"""A workspace: one directory holding the warehouse, its config and its keys.
+
+    WORKSPACE/
+      config.toml          what created it and the schema version it was made with
+      warehouse.duckdb     every canonical table, including quarantine and vault
+      keys/token.key       HMAC key for identifier tokens (32 bytes, mode 0600)
+      keys/vault.key       AES-256 key of the vault (32 bytes, mode 0600)
+
+Agencies that deconflict share the token key (set MONEYTRAIL_TOKEN_KEY to its
+hex on every deployment); the vault key never leaves the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+
+from moneytrail.errors import WorkspaceError
+
+DEFAULT_WORKSPACE = "moneytrail-workspace"
+ENV_WORKSPACE = "MONEYTRAIL_WORKSPACE"
+ENV_TOKEN_KEY = "MONEYTRAIL_TOKEN_KEY"
+_CONFIG_VERSION = 1
+
+
+class Workspace:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @classmethod
+    def resolve(cls, path: Path | str | None = None) -> Workspace:
+        """The workspace named by `path`, else $MONEYTRAIL_WORKSPACE, else ./moneytrail-workspace."""
+        chosen = path or os.environ.get(ENV_WORKSPACE) or DEFAULT_WORKSPACE
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "config.toml"
+
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+    def ensure(self) -> Workspace:
+        """Create the workspace if it is missing; check it if it is there."""
+        if self.root.exists() and not self.root.is_dir():
+            raise WorkspaceError(f"{self.root} is a file, not a workspace directory")
+        if self.root.is_dir() and not self.exists() and any(self.root.iterdir()):
+            raise WorkspaceError(
+                f"{self.root} is a non-empty directory without config.toml; "
+                "refusing to turn it into a workspace"
+            )
+        try:
+            (self.root / "keys").mkdir(parents=True, exist_ok=True)
+            if not self.exists():
+                self.config_path.write_text(
+                    f"# moneytrail workspace\nconfig_version = {_CONFIG_VERSION}\n", encoding="utf-8"
+                )
+        except OSError as exc:
+            raise WorkspaceError(f"cannot create workspace at {self.root}: {exc}") from exc
+        self.config()
+        return self
+
+    def config(self) -> dict[str, object]:
+        try:
+            with self.config_path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise WorkspaceError(f"cannot read {self.config_path}: {exc}") from exc
+        if data.get("config_version") != _CONFIG_VERSION:
+            raise WorkspaceError(
+                f"{self.config_path}: config_version {data.get('config_version')!r} is not "
+                f"{_CONFIG_VERSION}, the one this moneytrail writes"
+            )
+        return data
+
+    def token_key(self) -> bytes:
+        shared = os.environ.get(ENV_TOKEN_KEY)
+        if shared:
+            try:
+                key = bytes.fromhex(shared)
+            except ValueError as exc:
+                raise WorkspaceError(f"{ENV_TOKEN_KEY} must be hex: {exc}") from exc
+            if len(key) < 32:
+                raise WorkspaceError(f"{ENV_TOKEN_KEY} must hold at least 32 bytes (64 hex digits)")
+            return key
+        return self._key("token.key")
+
+    def vault_key(self) -> bytes:
+        return self._key("vault.key")
+
+    def _key(self, name: str) -> bytes:
+        path = self.root / "keys" / name
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+        key = path.read_bytes()
+        if len(key) != 32:
+            raise WorkspaceError(f"{path} must hold exactly 32 bytes, found {len(key)}")
+        return key

@@ -1,0 +1,22 @@
+"""Shared fixtures: a fresh workspace and warehouse per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path / "ws").ensure()
+
+
+@pytest.fixture
+def warehouse(workspace: Workspace) -> Iterator[Warehouse]:
+    with Warehouse(workspace) as wh:
+        yield wh
