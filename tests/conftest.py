@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +20,13 @@ def workspace(tmp_path: Path) -> Workspace:
 def warehouse(workspace: Workspace) -> Iterator[Warehouse]:
     with Warehouse(workspace) as wh:
         yield wh
+
+
+@pytest.fixture
+def workspace_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], Warehouse]:
+    """Fresh warehouses on demand, for property tests that need one per example."""
+
+    def make() -> Warehouse:
+        return Warehouse(Workspace(tmp_path_factory.mktemp("ws") / "ws").ensure())
+
+    return make

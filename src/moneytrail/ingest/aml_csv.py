@@ -47,7 +47,12 @@ def header_matches(first_line: str) -> bool:
 
 def read(ctx: LoadContext) -> int:
     """Load the file; return the number of data rows read."""
-    first = ctx.stream.read(BLOCK_BYTES) or b""
+    first = b""
+    while b"\n" not in first and len(first) < _HEADER_LIMIT:
+        chunk = ctx.stream.read(BLOCK_BYTES)
+        if not chunk:
+            break
+        first += chunk
     cut = first.find(b"\n")
     if cut < 0 and len(first) >= _HEADER_LIMIT:
         raise FileFormatError(ctx.path, f"no header line in the first {_HEADER_LIMIT} bytes")

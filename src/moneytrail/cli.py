@@ -1,0 +1,230 @@
+"""The `moneytrail` command line.
+
+Human output goes to the terminal through Rich; with --json, stdout carries
+exactly one JSON document and everything else (progress, logs, errors) goes to
+stderr. Errors a user can fix exit with status 1 and a message naming the file,
+row and field at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from moneytrail import demo as demo_module
+from moneytrail.errors import MoneytrailError
+from moneytrail.ingest import FORMATS, FileReport, ingest_file
+from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import ENV_WORKSPACE, Workspace
+
+app = typer.Typer(
+    name="moneytrail",
+    help="Follow the money: ingest, resolve, detect, trace, and work cases.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help=f"Workspace directory (default: ${ENV_WORKSPACE} or ./moneytrail-workspace).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+@app.callback()
+def _root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
+    ctx.obj = workspace
+
+
+def _workspace(ctx: typer.Context, given: Path | None) -> Workspace:
+    # --workspace may come before or after the subcommand; after wins.
+    return Workspace.resolve(given or ctx.obj)
+
+
+def _emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files to load.", show_default=False)],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help=f"auto, or one of: {', '.join(FORMATS)}."),
+    ] = "auto",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Load files into the warehouse; bad rows are quarantined with reasons."""
+    if fmt != "auto" and fmt not in FORMATS:
+        raise _fail(f"unknown format {fmt!r}; choose auto or one of {', '.join(FORMATS)}")
+    reports: list[FileReport] = []
+    failures: list[dict[str, str]] = []
+    with Warehouse(_workspace(ctx, workspace)) as wh:
+        for path in files:
+            try:
+                reports.append(_ingest_with_progress(wh, path, fmt))
+            except MoneytrailError as exc:
+                failures.append({"path": str(path), "error": str(exc)})
+                err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    if as_json:
+        doc: dict[str, Any] = {"files": [r.as_json() for r in reports]}
+        if failures:
+            doc["errors"] = failures
+        _emit_json(doc)
+    else:
+        _print_reports(reports)
+    for r in reports:
+        for w in r.warnings:
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _ingest_with_progress(wh: Warehouse, path: Path, fmt: str) -> FileReport:
+    size = path.stat().st_size if path.is_file() else 0
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(path.name, total=size or None)
+        return ingest_file(wh, path, fmt, lambda done: progress.update(task, completed=done))
+
+
+def _print_reports(reports: list[FileReport]) -> None:
+    table = Table(title="Ingested")
+    for col in ("file", "format", "read", "accepted", "quarantined", "note"):
+        table.add_column(col, justify="right" if col in ("read", "accepted", "quarantined") else "left")
+    for r in reports:
+        table.add_row(
+            Path(r.path).name,
+            r.format,
+            f"{r.rows_read:,}",
+            f"{r.rows_accepted:,}",
+            f"{r.rows_quarantined:,}",
+            "already loaded" if r.already_loaded else "",
+        )
+    out.print(table)
+
+
+@app.command()
+def quarantine(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    file: Annotated[str | None, typer.Option(help="Only rows of this file name.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).", min=0)] = 0,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List rows refused at ingest, with the field at fault and the reason."""
+    rows = _quarantine_rows(_workspace(ctx, workspace), file, limit)
+    if as_json:
+        _emit_json(rows)
+        return
+    table = Table(title=f"Quarantine ({len(rows):,} rows shown)")
+    for col in ("file", "row", "field", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["file"], str(r["row"]), r["field"], r["reason"])
+    out.print(table)
+
+
+def _quarantine_rows(ws: Workspace, file: str | None, limit: int) -> list[dict[str, Any]]:
+    if not ws.warehouse_path.exists():
+        return []
+    with Warehouse(ws, read_only=True) as wh:
+        sql = "SELECT file, source_row, field, reason, original FROM quarantine"
+        params: list[object] = []
+        if file:
+            sql += " WHERE file = ?"
+            params.append(file)
+        sql += " ORDER BY source_id, source_row"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            {"file": f, "row": r, "field": fld, "reason": why, "original": orig}
+            for f, r, fld, why, orig in wh.con.execute(sql, params).fetchall()
+        ]
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: JsonOption = False, workspace: WorkspaceOption = None) -> None:
+    """Row counts of the canonical tables and what was loaded."""
+    ws = _workspace(ctx, workspace)
+    doc = workspace_status(ws)
+    if as_json:
+        _emit_json(doc)
+        return
+    table = Table(title=f"Workspace {ws.root}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in doc["tables"].items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("[dim]quarantined rows[/]", f"{doc['quarantined']:,}")
+    table.add_row("[dim]files loaded[/]", f"{doc['files']:,}")
+    out.print(table)
+
+
+def workspace_status(ws: Workspace) -> dict[str, Any]:
+    with Warehouse(ws) as wh:
+        return {
+            "workspace": str(ws.root),
+            "tables": wh.table_counts(),
+            "quarantined": int(wh.scalar("SELECT count(*) FROM quarantine")),
+            "files": int(wh.scalar("SELECT count(*) FROM sources")),
+            "source_issues": int(wh.scalar("SELECT count(*) FROM source_issues")),
+        }
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where the demo's input files are written.")
+    ] = Path("moneytrail-demo"),
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Run the demo: write the bundled sample files, ingest them, print a summary."""
+    ws = _workspace(ctx, workspace or out_dir / "workspace")
+    files = demo_module.write_inputs(out_dir / "inputs")
+    out.print(f"[bold]moneytrail demo[/] - workspace {ws.root}")
+    with Warehouse(ws) as wh:
+        reports = [_ingest_with_progress(wh, f, "auto") for f in files]
+    _print_reports(reports)
+    for r in reports:
+        for w in r.warnings:
+            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    ctx.invoke(status, ctx=ctx, as_json=False, workspace=ws.root)
+    ctx.invoke(quarantine, ctx=ctx, as_json=False, file=None, limit=20, workspace=ws.root)
+
+
+def main() -> None:
+    try:
+        app()
+    except MoneytrailError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
