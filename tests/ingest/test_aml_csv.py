@@ -167,7 +167,7 @@ def test_hostile_bytes_are_quarantined_not_crashes(warehouse: Warehouse, tmp_pat
     ]
     assert "NUL" in got[0][2]
     assert "UTF-8" in got[1][2]
-    assert "100000 characters" in got[2][2]
+    assert "100000 bytes" in got[2][2]
     original = warehouse.scalar("SELECT original FROM quarantine WHERE source_row = 4")
     assert len(original) == 200
 
