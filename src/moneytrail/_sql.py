@@ -9,7 +9,9 @@ import duckdb
 
 
 def first_row(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | dict[str, object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object] | dict[str, object] | None = None,
 ) -> tuple[Any, ...] | None:
     """The first row of a query, with the result fully consumed.
 
@@ -21,7 +23,9 @@ def first_row(
 
 
 def scalar(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | dict[str, object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    params: Sequence[object] | dict[str, object] | None = None,
 ) -> Any:
     row = first_row(con, sql, params)
     return row[0] if row else None

@@ -31,8 +31,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -93,7 +93,7 @@ def ingest(
         if failures:
             doc["errors"] = failures
         _emit_json(doc)
-    else:
+    elif reports:
         _print_reports(reports)
     for r in reports:
         for w in r.warnings:
@@ -111,6 +111,7 @@ def _ingest_with_progress(wh: Warehouse, path: Path, fmt: str) -> FileReport:
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task(path.name, total=size or None)
         return ingest_file(wh, path, fmt, lambda done: progress.update(task, completed=done))
@@ -119,7 +120,9 @@ def _ingest_with_progress(wh: Warehouse, path: Path, fmt: str) -> FileReport:
 def _print_reports(reports: list[FileReport]) -> None:
     table = Table(title="Ingested")
     for col in ("file", "format", "read", "accepted", "quarantined", "note"):
-        table.add_column(col, justify="right" if col in ("read", "accepted", "quarantined") else "left")
+        table.add_column(
+            col, justify="right" if col in ("read", "accepted", "quarantined") else "left"
+        )
     for r in reports:
         table.add_row(
             Path(r.path).name,
@@ -172,7 +175,9 @@ def _quarantine_rows(ws: Workspace, file: str | None, limit: int) -> list[dict[s
 
 
 @app.command()
-def status(ctx: typer.Context, as_json: JsonOption = False, workspace: WorkspaceOption = None) -> None:
+def status(
+    ctx: typer.Context, as_json: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
     """Row counts of the canonical tables and what was loaded."""
     ws = _workspace(ctx, workspace)
     doc = workspace_status(ws)

@@ -21,7 +21,7 @@ from moneytrail.errors import WorkspaceError
 
 DEFAULT_WORKSPACE = "moneytrail-workspace"
 ENV_WORKSPACE = "MONEYTRAIL_WORKSPACE"
-ENV_TOKEN_KEY = "MONEYTRAIL_TOKEN_KEY"
+ENV_TOKEN_KEY = "MONEYTRAIL_TOKEN_KEY"  # noqa: S105 - the name of a variable, not a secret
 _CONFIG_VERSION = 1
 
 
@@ -59,7 +59,8 @@ class Workspace:
             (self.root / "keys").mkdir(parents=True, exist_ok=True)
             if not self.exists():
                 self.config_path.write_text(
-                    f"# moneytrail workspace\nconfig_version = {_CONFIG_VERSION}\n", encoding="utf-8"
+                    f"# moneytrail workspace\nconfig_version = {_CONFIG_VERSION}\n",
+                    encoding="utf-8",
                 )
         except OSError as exc:
             raise WorkspaceError(f"cannot create workspace at {self.root}: {exc}") from exc

@@ -39,7 +39,9 @@ def quarantined(wh: Warehouse) -> list[tuple[int, str, str]]:
     ]
 
 
-def test_valid_file_loads_every_row_with_row_number_ids(warehouse: Warehouse, tmp_path: Path) -> None:
+def test_valid_file_loads_every_row_with_row_number_ids(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
     report = ingest_file(warehouse, write(tmp_path, GOOD))
     assert (report.format, report.rows_read, report.rows_accepted, report.rows_quarantined) == (
         "aml-csv",
@@ -107,11 +109,19 @@ BAD_ROWS = [
     ("2022/09/01 00:20,1,A,2,B,nan,US Dollar,1.00,US Dollar,ACH,0", "Amount Received", "decimal"),
     ("2022/09/01 00:20,1,A,2,B,1e400,US Dollar,1.00,US Dollar,ACH,0", "Amount Received", "decimal"),
     ("2022/09/01 00:20,1,A,2,B,-5,US Dollar,1.00,US Dollar,ACH,0", "Amount Received", "negative"),
-    ("2022/09/01 00:20,1,A,2,B,1.00,Doubloon,1.00,US Dollar,ACH,0", "Receiving Currency", "currency"),
+    (
+        "2022/09/01 00:20,1,A,2,B,1.00,Doubloon,1.00,US Dollar,ACH,0",
+        "Receiving Currency",
+        "currency",
+    ),
     ("2022/09/01 00:20,1,A,2,B,1.00,US Dollar,,US Dollar,ACH,0", "Amount Paid", "decimal"),
     ("2022/09/01 00:20,1,A,2,B,1.00,US Dollar,-1,US Dollar,ACH,0", "Amount Paid", "negative"),
     ("2022/09/01 00:20,1,A,2,B,1.00,US Dollar,1.00,usd,ACH,0", "Payment Currency", "currency"),
-    ("2022/09/01 00:20,1,A,2,B,1.00,US Dollar,1.00,US Dollar,Pigeon,0", "Payment Format", "payment format"),
+    (
+        "2022/09/01 00:20,1,A,2,B,1.00,US Dollar,1.00,US Dollar,Pigeon,0",
+        "Payment Format",
+        "payment format",
+    ),
     ("2022/09/01 00:20,1,A,2,B,1.00,US Dollar,1.00,US Dollar,ACH,yes", "Is Laundering", "0 or 1"),
     ("2022/09/01 00:20,1,A,2,B,1.00,US Dollar,1.00,US Dollar,ACH", "*", "10 fields, expected 11"),
     ("2022/09/01 00:20,1,A,2,B,1,000.00,US Dollar,1.00,US Dollar,ACH,0", "*", "12 fields"),
@@ -130,7 +140,9 @@ def test_each_kind_of_bad_row_is_quarantined_with_field_and_reason(
     assert (qrow, qfield) == (2, field)
     assert reason in qreason
     # the good rows keep their own row numbers as ids
-    assert sorted(r[0] for r in warehouse.con.execute("SELECT txn_id FROM transactions").fetchall()) == [
+    assert sorted(
+        r[0] for r in warehouse.con.execute("SELECT txn_id FROM transactions").fetchall()
+    ) == [
         "1",
         "3",
     ]
@@ -256,7 +268,9 @@ def test_an_error_mid_file_leaves_nothing(
     assert warehouse.scalar("SELECT count(*) FROM quarantine") == 0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     rows=st.lists(st.sampled_from([*GOOD, *(b[0] for b in BAD_ROWS)]), min_size=1, max_size=60),
     block=st.integers(min_value=60, max_value=600),
@@ -292,7 +306,11 @@ def test_golden_file(warehouse: Warehouse) -> None:
     total = warehouse.scalar("SELECT sum(amount) FROM transactions WHERE currency = 'USD'")
     assert total == Decimal((GOLDEN / "golden.usd_total").read_text().strip())
     assert quarantined(warehouse) == [
-        (5, "Payment Format", "'Barter' is not a known payment format "
-         "(ACH, Bitcoin, Cash, Cheque, Credit Card, Reinvestment, Wire)"),
+        (
+            5,
+            "Payment Format",
+            "'Barter' is not a known payment format "
+            "(ACH, Bitcoin, Cash, Cheque, Credit Card, Reinvestment, Wire)",
+        ),
         (9, "Timestamp", "'2022/09/31 10:00' is not a time of the form YYYY/MM/DD HH:MM"),
     ]

@@ -7,7 +7,6 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
@@ -35,7 +34,7 @@ def shorten(value: str | None, limit: int = _ORIGINAL_LIMIT) -> str | None:
 class HashingReader(io.RawIOBase):
     """A binary file that hashes and counts every byte handed out."""
 
-    def __init__(self, raw: BinaryIO, progress: ProgressHook | None) -> None:
+    def __init__(self, raw: io.BufferedIOBase, progress: ProgressHook | None) -> None:
         self._raw = raw
         self._progress = progress
         self.sha256 = hashlib.sha256()
@@ -102,9 +101,12 @@ class LoadContext:
                 "original": pa.array(originals, pa.string()),
             }
         )
-        self.append("quarantine_batch", batch,
-                    "INSERT INTO quarantine SELECT $sid, row, $file, field, reason, original "
-                    "FROM quarantine_batch")
+        self.append(
+            "quarantine_batch",
+            batch,
+            "INSERT INTO quarantine SELECT $sid, row, $file, field, reason, original "
+            "FROM quarantine_batch",
+        )
         self._pending.clear()
 
     def append(self, view: str, batch: pa.Table, sql: str) -> None:

@@ -60,7 +60,9 @@ def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) ->
             raw.seek(0)
         reader = FORMATS.get(fmt)
         if reader is None:
-            raise IngestError(path, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)} or auto")
+            raise IngestError(
+                path, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)} or auto"
+            )
         stream = HashingReader(raw, progress)
         with wh.transaction() as con:
             source_id = _next_source_id(con)
@@ -80,15 +82,37 @@ def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) ->
                 [digest],
             )
             if previous is not None:
-                raise _AlreadyLoaded(FileReport(str(path), previous[0], *previous[1:], already_loaded=True))
+                done_fmt, done_read, done_accepted, done_quarantined = previous
+                raise _AlreadyLoaded(
+                    FileReport(
+                        str(path),
+                        done_fmt,
+                        done_read,
+                        done_accepted,
+                        done_quarantined,
+                        already_loaded=True,
+                    )
+                )
             accepted = rows_read - ctx.rows_quarantined
             prefix = _resolve_id_clashes(con, source_id, path.name)
             con.execute(
                 "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [source_id, str(path), path.name, digest, fmt, datetime.now(UTC),
-                 rows_read, accepted, ctx.rows_quarantined, prefix],
+                [
+                    source_id,
+                    str(path),
+                    path.name,
+                    digest,
+                    fmt,
+                    datetime.now(UTC),
+                    rows_read,
+                    accepted,
+                    ctx.rows_quarantined,
+                    prefix,
+                ],
             )
-    return FileReport(str(path), fmt, rows_read, accepted, ctx.rows_quarantined, warnings=ctx.warnings)
+    return FileReport(
+        str(path), fmt, rows_read, accepted, ctx.rows_quarantined, warnings=ctx.warnings
+    )
 
 
 class _AlreadyLoaded(Exception):  # noqa: N818 - control flow, caught in ingest_file()

@@ -168,17 +168,29 @@ def _field_checks() -> tuple[str, str, str]:
             )
         )
     arms += [
-        ("ts IS NULL", "'Timestamp'", "format('''{}'' is not a time of the form YYYY/MM/DD HH:MM', p[1])"),
+        (
+            "ts IS NULL",
+            "'Timestamp'",
+            "format('''{}'' is not a time of the form YYYY/MM/DD HH:MM', p[1])",
+        ),
         ("from_bank = ''", "'From Bank'", "'paying bank is empty'"),
         ("from_number = ''", "'Account'", "'paying account (column 3) is empty'"),
         ("to_bank = ''", "'To Bank'", "'receiving bank is empty'"),
         ("to_number = ''", "'Account'", "'receiving account (column 5) is empty'"),
         ("amount_received IS NULL", "'Amount Received'", f"format({amount}, p[6])"),
         ("amount_received < 0", "'Amount Received'", "'amount is negative'"),
-        ("currency_received IS NULL", "'Receiving Currency'", "format('''{}'' is not a known currency', p[7])"),
+        (
+            "currency_received IS NULL",
+            "'Receiving Currency'",
+            "format('''{}'' is not a known currency', p[7])",
+        ),
         ("amount_paid IS NULL", "'Amount Paid'", f"format({amount}, p[8])"),
         ("amount_paid < 0", "'Amount Paid'", "'amount is negative'"),
-        ("currency_paid IS NULL", "'Payment Currency'", "format('''{}'' is not a known currency', p[9])"),
+        (
+            "currency_paid IS NULL",
+            "'Payment Currency'",
+            "format('''{}'' is not a known currency', p[9])",
+        ),
         (
             "channel IS NULL",
             "'Payment Format'",
@@ -288,10 +300,12 @@ def _load_block(ctx: LoadContext, data: bytes, rows_before: int) -> int:
     finally:
         con.unregister("aml_lines")
     con.execute(_QUARANTINE, {"sid": ctx.source_id, "file": ctx.name})
-    ctx.rows_quarantined += int(scalar(con, "SELECT count(*) FROM _aml_block WHERE bad_field IS NOT NULL"))
+    ctx.rows_quarantined += int(
+        scalar(con, "SELECT count(*) FROM _aml_block WHERE bad_field IS NOT NULL")
+    )
     con.execute(_NEW_ACCOUNTS)
     con.execute(_TRANSACTIONS, {"sid": ctx.source_id})
-    return rows_before + batch.num_rows
+    return rows_before + int(batch.num_rows)
 
 
 def _finish(ctx: LoadContext) -> None:

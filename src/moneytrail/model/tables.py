@@ -52,8 +52,15 @@ class Table:
 
 def _provenance() -> tuple[Column, ...]:
     return (
-        Column("source_id", "INTEGER", "The file this fact came from (sources.source_id).", not_null=True),
-        Column("source_row", "BIGINT", "1-based data row or record number in that file.", not_null=True),
+        Column(
+            "source_id",
+            "INTEGER",
+            "The file this fact came from (sources.source_id).",
+            not_null=True,
+        ),
+        Column(
+            "source_row", "BIGINT", "1-based data row or record number in that file.", not_null=True
+        ),
     )
 
 
@@ -71,8 +78,12 @@ SOURCES = Table(
         Column("rows_read", "BIGINT", "Data rows or records read.", not_null=True),
         Column("rows_accepted", "BIGINT", "Rows stored in canonical tables.", not_null=True),
         Column("rows_quarantined", "BIGINT", "Rows refused, see quarantine.", not_null=True),
-        Column("id_prefix", "VARCHAR", "Prefix added to this file's record ids when its "
-               "plain ids were already taken by another file; NULL when not needed."),
+        Column(
+            "id_prefix",
+            "VARCHAR",
+            "Prefix added to this file's record ids when its "
+            "plain ids were already taken by another file; NULL when not needed.",
+        ),
     ),
     primary_key=("source_id",),
 )
@@ -84,10 +95,16 @@ QUARANTINE = Table(
     (
         *_provenance(),
         Column("file", "VARCHAR", "File name.", not_null=True),
-        Column("field", "VARCHAR", "Field (column name or XML path) at fault; '*' for the whole row."),
+        Column(
+            "field", "VARCHAR", "Field (column name or XML path) at fault; '*' for the whole row."
+        ),
         Column("reason", "VARCHAR", "Why the row was refused.", not_null=True),
-        Column("original", "VARCHAR", "The offending value as read (shortened, control "
-               "characters escaped, identifiers masked)."),
+        Column(
+            "original",
+            "VARCHAR",
+            "The offending value as read (shortened, control "
+            "characters escaped, identifiers masked).",
+        ),
     ),
 )
 
@@ -107,8 +124,15 @@ PARTIES = Table(
     "People, companies and other organisations as each source records them "
     "(one row per source record; entity resolution links them later).",
     (
-        Column("party_id", "VARCHAR", "Source record id: the FtM entity id, or 'file:row'.", not_null=True),
-        Column("kind", "VARCHAR", "person, company, organization, legal_entity or bank.", not_null=True),
+        Column(
+            "party_id",
+            "VARCHAR",
+            "Source record id: the FtM entity id, or 'file:row'.",
+            not_null=True,
+        ),
+        Column(
+            "kind", "VARCHAR", "person, company, organization, legal_entity or bank.", not_null=True
+        ),
         Column("name", "VARCHAR", "Name as recorded."),
         Column("alias", "VARCHAR", "Other names, '; '-separated."),
         Column("birth_date", "VARCHAR", "Date of birth as recorded (people; may be partial)."),
@@ -127,10 +151,17 @@ ACCOUNTS = Table(
     "Bank accounts. account_key is derived from the keyed HMAC of the bank and "
     "account number, so the same account gets the same key from every source.",
     (
-        Column("account_key", "BIGINT", "Stable numeric key (first 60 bits of the token).", not_null=True),
+        Column(
+            "account_key",
+            "BIGINT",
+            "Stable numeric key (first 60 bits of the token).",
+            not_null=True,
+        ),
         Column("account_token", "VARCHAR", "Keyed HMAC of 'bank:account number'.", not_null=True),
         Column("bank_id", "VARCHAR", "Bank identifier as recorded (bank number, BIC)."),
-        Column("masked", "VARCHAR", "Display form of the account number, e.g. ****1234.", not_null=True),
+        Column(
+            "masked", "VARCHAR", "Display form of the account number, e.g. ****1234.", not_null=True
+        ),
         Column("currency", "VARCHAR", "Account currency when known."),
         Column("record_id", "VARCHAR", "Source record id when the source names the account."),
         *_provenance(),
@@ -157,18 +188,30 @@ TRANSACTIONS = Table(
         Column("txn_id", "VARCHAR", "Transaction id (see table doc).", not_null=True),
         Column("ts", "TIMESTAMP", "When the money moved (booking time).", not_null=True),
         Column("from_account", "BIGINT", "Paying account (accounts.account_key); NULL if unknown."),
-        Column("to_account", "BIGINT", "Receiving account (accounts.account_key); NULL if unknown."),
+        Column(
+            "to_account", "BIGINT", "Receiving account (accounts.account_key); NULL if unknown."
+        ),
         Column("amount", "DECIMAL(38,8)", "Amount paid, in `currency`.", not_null=True),
-        Column("currency", "VARCHAR", "ISO 4217 code (XBT for bitcoin) of `amount`.", not_null=True),
+        Column(
+            "currency", "VARCHAR", "ISO 4217 code (XBT for bitcoin) of `amount`.", not_null=True
+        ),
         Column("amount_received", "DECIMAL(38,8)", "Amount received, in currency_received."),
         Column("currency_received", "VARCHAR", "ISO code of amount_received."),
-        Column("channel", "VARCHAR", "ach, cheque, card, wire, cash, reinvestment, crypto, transfer or other."),
+        Column(
+            "channel",
+            "VARCHAR",
+            "ach, cheque, card, wire, cash, reinvestment, crypto, transfer or other.",
+        ),
         Column("reference", "VARCHAR", "Remittance or end-to-end reference."),
         Column("description", "VARCHAR", "Free text recorded with the payment."),
         Column("from_party", "VARCHAR", "Paying party (parties.party_id or a counterparty name)."),
         Column("to_party", "VARCHAR", "Receiving party (parties.party_id or a counterparty name)."),
-        Column("label_laundering", "BOOLEAN", "A label shipped with the data (IBM 'Is Laundering'); "
-               "training material, never evidence."),
+        Column(
+            "label_laundering",
+            "BOOLEAN",
+            "A label shipped with the data (IBM 'Is Laundering'); "
+            "training material, never evidence.",
+        ),
         *_provenance(),
     ),
 )
@@ -193,7 +236,12 @@ RELATIONSHIPS = Table(
     (
         Column("rel_id", "VARCHAR", "Source record id.", not_null=True),
         Column("kind", "VARCHAR", "ownership, directorship, employment, ...", not_null=True),
-        Column("subject_id", "VARCHAR", "Owner, director or employee (parties.party_id).", not_null=True),
+        Column(
+            "subject_id",
+            "VARCHAR",
+            "Owner, director or employee (parties.party_id).",
+            not_null=True,
+        ),
         Column("object_id", "VARCHAR", "Owned asset or company, or employer.", not_null=True),
         Column("role", "VARCHAR", "Role as recorded."),
         Column("share", "VARCHAR", "Ownership share as recorded."),
@@ -239,7 +287,12 @@ IDENTIFIERS = Table(
     "Tokenised identifiers of a record, for matching without revealing them.",
     (
         Column("record_id", "VARCHAR", "Record the identifier belongs to.", not_null=True),
-        Column("scheme", "VARCHAR", "ssn, itin, ein, tax, registration, account, iban, ...", not_null=True),
+        Column(
+            "scheme",
+            "VARCHAR",
+            "ssn, itin, ein, tax, registration, account, iban, ...",
+            not_null=True,
+        ),
         Column("token", "VARCHAR", "Keyed HMAC of the normalised value.", not_null=True),
         Column("masked", "VARCHAR", "Display form.", not_null=True),
         *_provenance(),
@@ -253,7 +306,9 @@ VAULT = Table(
     (
         Column("token", "VARCHAR", "The value's token.", not_null=True),
         Column("scheme", "VARCHAR", "Identifier scheme.", not_null=True),
-        Column("ciphertext", "BLOB", "12-byte nonce followed by the AES-GCM ciphertext.", not_null=True),
+        Column(
+            "ciphertext", "BLOB", "12-byte nonce followed by the AES-GCM ciphertext.", not_null=True
+        ),
     ),
     primary_key=("token",),
 )

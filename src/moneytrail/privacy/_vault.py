@@ -69,7 +69,9 @@ class Vault:
             con.unregister("_vault_batch")
         return _count(con) - before
 
-    def reveal(self, con: duckdb.DuckDBPyConnection, token: str, *, actor: str, purpose: str) -> str:
+    def reveal(
+        self, con: duckdb.DuckDBPyConnection, token: str, *, actor: str, purpose: str
+    ) -> str:
         """The raw value behind a token. Every call is recorded in vault_reads."""
         if not actor.strip() or not purpose.strip():
             raise VaultError("revealing an identifier needs an actor and a purpose")

@@ -33,6 +33,9 @@ class Warehouse:
             self.con = duckdb.connect(str(workspace.warehouse_path), read_only=read_only)
         except duckdb.Error as exc:
             raise WorkspaceError(f"cannot open {workspace.warehouse_path}: {exc}") from exc
+        # Row order inside a table carries no meaning (source_row does); keeping
+        # it would serialise bulk inserts. Queries that need an order say so.
+        self.con.execute("SET preserve_insertion_order = false")
         if not read_only:
             migrate(self.con)
         self.tokeniser = Tokeniser(workspace.token_key())

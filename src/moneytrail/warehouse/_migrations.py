@@ -27,7 +27,9 @@ def statements_for(version: int) -> list[str]:
             stmts.append(t.create_ddl(version))
         elif t.since < version:
             stmts.extend(
-                f"ALTER TABLE {t.name} ADD COLUMN {c.ddl()}" for c in t.columns if c.since == version
+                f"ALTER TABLE {t.name} ADD COLUMN {c.ddl()}"
+                for c in t.columns
+                if c.since == version
             )
     return stmts
 

@@ -1,0 +1,100 @@
+"""Ingest throughput: `moneytrail ingest` of an aml-csv file against DuckDB's bare read_csv.
+
+    .venv/bin/python benchmarks/ingest.py [--rows 5000000] [--repeat 2]
+
+Both sides run as child processes on the same file, alternating, so they share
+whatever else the machine is doing; the figure that matters is the ratio of
+rates (goal: ours >= 1/3 of DuckDB's). The reference is what a bare load costs:
+`CREATE TABLE t AS SELECT * FROM read_csv(file)` into a fresh DuckDB file with
+type detection and nothing else (no validation, no tokenising, no quarantine,
+no provenance). Peak memory is each child's maximum resident set size.
+Results are appended to benchmarks/results/ingest.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _amldata import write_aml_csv
+
+HERE = Path(__file__).parent
+REFERENCE = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[2])
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[1]])
+print(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+"""
+
+
+def run(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in MiB, stdout of a child process."""
+    start = time.perf_counter()
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        err = proc.stderr.read().decode() if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed:\n{err}")
+    return wall, usage.ru_maxrss // 1024, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    args = parser.parse_args()
+
+    data = HERE / ".data" / f"aml-{args.rows}.csv"
+    if not data.exists():
+        print(f"generating {data} ...", file=sys.stderr)
+        write_aml_csv(data, args.rows)
+    cli = Path(sys.executable).parent / "moneytrail"
+    ours: list[tuple[float, int]] = []
+    ref: list[tuple[float, int]] = []
+    for i in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            wall, rss, out = run([sys.executable, "-c", REFERENCE, str(data), f"{tmp}/ref.duckdb"])
+            assert int(out) == args.rows
+            ref.append((wall, rss))
+            wall, rss, out = run([str(cli), "ingest", str(data), "--json", "-w", f"{tmp}/ws"])
+            report = json.loads(out)["files"][0]
+            assert report["rows_accepted"] == args.rows, report
+            ours.append((wall, rss))
+        print(
+            f"run {i + 1}: duckdb {ref[-1][0]:.2f}s, moneytrail {ours[-1][0]:.2f}s", file=sys.stderr
+        )
+    best_ref = min(w for w, _ in ref)
+    best_ours = min(w for w, _ in ours)
+    result = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "rows": args.rows,
+        "file_mib": round(data.stat().st_size / 2**20, 1),
+        "duckdb_read_csv_s": round(best_ref, 2),
+        "moneytrail_ingest_s": round(best_ours, 2),
+        "duckdb_rows_per_s": round(args.rows / best_ref),
+        "moneytrail_rows_per_s": round(args.rows / best_ours),
+        "ratio_ours_to_duckdb": round(best_ref / best_ours, 3),
+        "goal_ratio": round(1 / 3, 3),
+        "duckdb_peak_rss_mib": max(r for _, r in ref),
+        "moneytrail_peak_rss_mib": max(r for _, r in ours),
+    }
+    print(json.dumps(result, indent=2))
+    with (HERE / "results" / "ingest.jsonl").open("a") as fh:
+        fh.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""moneytrail: an open-source financial-crime investigation workbench.
+
+The public Python API is what this module exports; everything else is internal
+and may change without notice.
+"""
+
+from moneytrail.errors import (
+    FileFormatError,
+    HostileInputError,
+    IngestError,
+    MigrationError,
+    MoneytrailError,
+    UnknownFormatError,
+    VaultError,
+    WorkspaceError,
+)
+from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
+from moneytrail.warehouse import SCHEMA_VERSION, Warehouse
+from moneytrail.workspace import Workspace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "FileFormatError",
+    "FileReport",
+    "HostileInputError",
+    "IngestError",
+    "MigrationError",
+    "MoneytrailError",
+    "UnknownFormatError",
+    "VaultError",
+    "Warehouse",
+    "Workspace",
+    "WorkspaceError",
+    "__version__",
+    "detect_format",
+    "ingest_file",
+]

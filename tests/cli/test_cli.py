@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from moneytrail.cli import app
+
+HEADER = (
+    "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,"
+    "Amount Paid,Payment Currency,Payment Format,Is Laundering"
+)
+ROW = "2022/09/01 00:20,010,8000EBD30,3208,8000F4580,10.00,US Dollar,10.00,US Dollar,Wire,0"
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tx.csv"
+    path.write_text(f"{HEADER}\n{ROW}\n{ROW}\nbroken\n", encoding="utf-8")
+    return path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_status_quarantine_json(tmp_path: Path, csv_file: Path) -> None:
+    ws = str(tmp_path / "ws")
+    code, out, _ = invoke("--workspace", ws, "ingest", str(csv_file), "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "files": [
+            {
+                "path": str(csv_file),
+                "format": "aml-csv",
+                "rows_read": 3,
+                "rows_accepted": 2,
+                "rows_quarantined": 1,
+                "already_loaded": False,
+                "warnings": [],
+            }
+        ]
+    }
+    code, out, _ = invoke("status", "--json", "--workspace", ws)
+    doc = json.loads(out)
+    assert code == 0 and doc["tables"]["transactions"] == 2 and doc["quarantined"] == 1
+    assert doc["tables"]["accounts"] == 2
+    code, out, _ = invoke("quarantine", "--json", "-w", ws)
+    assert [(q["file"], q["row"], q["field"]) for q in json.loads(out)] == [("tx.csv", 3, "*")]
+
+
+def test_bad_input_exits_non_zero_with_the_file_named(tmp_path: Path, csv_file: Path) -> None:
+    ws = str(tmp_path / "ws")
+    missing = tmp_path / "missing.csv"
+    code, out, err = invoke("ingest", str(csv_file), str(missing), "--json", "-w", ws)
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["files"][0]["rows_accepted"] == 2  # the good file still loaded
+    assert doc["errors"][0]["path"] == str(missing)
+    assert "missing.csv" in err and "no such file" in err
+    code, _, err = invoke("ingest", str(csv_file), "--format", "nonsense", "-w", ws)
+    assert code == 1 and "unknown format" in err
+
+
+def test_installed_entry_point_and_environment_workspace(tmp_path: Path, csv_file: Path) -> None:
+    exe = Path(sys.executable).parent / "moneytrail"
+    env = {"MONEYTRAIL_WORKSPACE": str(tmp_path / "envws"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [str(exe), "ingest", str(csv_file), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["files"][0]["rows_read"] == 3
+    assert (tmp_path / "envws" / "warehouse.duckdb").is_file()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Timestamp,Nope\n", encoding="utf-8")
+    done = subprocess.run(
+        [str(exe), "ingest", str(bad), "--format", "aml-csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "bad.csv" in done.stderr and "not the aml-csv layout" in done.stderr
