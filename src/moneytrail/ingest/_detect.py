@@ -34,6 +34,8 @@ def detect_format(path: Path, head: bytes) -> str:
             obj = None
         if isinstance(obj, dict) and "schema" in obj and "id" in obj:
             return "ftm"
+        if b"\n" not in text and b'"schema"' in first_line and b'"id"' in first_line:
+            return "ftm"  # a first line longer than we sniff: judge by its keys
         raise UnknownFormatError(
             path, "JSON lines, but the first line is not a FollowTheMoney entity (id, schema)"
         )
