@@ -31,6 +31,7 @@ HERE = Path(__file__).parent
 REFERENCE = """
 import duckdb, sys
 con = duckdb.connect(sys.argv[2])
+con.execute("SET enable_progress_bar = false")
 con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [sys.argv[1]])
 print(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
 """
@@ -54,10 +55,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument(
+        "--file", type=Path, help="an aml-csv file to use instead (e.g. a synth world's)"
+    )
     args = parser.parse_args()
 
-    data = HERE / ".data" / f"aml-{args.rows}.csv"
-    if not data.exists():
+    data = args.file or HERE / ".data" / f"aml-{args.rows}.csv"
+    if args.file:
+        with data.open("rb") as fh:
+            args.rows = sum(1 for _ in fh) - 1
+    elif not data.exists():
         print(f"generating {data} ...", file=sys.stderr)
         write_aml_csv(data, args.rows)
     cli = Path(sys.executable).parent / "moneytrail"
@@ -80,6 +87,7 @@ def main() -> None:
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "file": data.name,
         "rows": args.rows,
         "file_mib": round(data.stat().st_size / 2**20, 1),
         "duckdb_read_csv_s": round(best_ref, 2),

@@ -91,3 +91,22 @@ def test_installed_entry_point_and_environment_workspace(tmp_path: Path, csv_fil
     )
     assert done.returncode == 1
     assert "bad.csv" in done.stderr and "not the aml-csv layout" in done.stderr
+
+
+def test_synth_then_ingest(tmp_path: Path) -> None:
+    code, out, _ = invoke(
+        "synth", str(tmp_path / "w"), "--seed", "3", "--transactions", "5000", "--json"
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["transactions"] == 5000 and "transactions.csv" in doc["files"]
+    code, out, _ = invoke(
+        "ingest", str(tmp_path / "w" / "transactions.csv"), "--json", "-w", str(tmp_path / "ws")
+    )
+    assert code == 0 and json.loads(out)["files"][0]["rows_quarantined"] == 0
+
+
+def test_demo_generates_and_loads_a_world(tmp_path: Path) -> None:
+    code, out, err = invoke("demo", "--out", str(tmp_path / "demo"))
+    assert code == 0, err
+    assert "transactions.csv" in out and "20,000" in out

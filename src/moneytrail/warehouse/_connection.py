@@ -36,6 +36,8 @@ class Warehouse:
         # Row order inside a table carries no meaning (source_row does); keeping
         # it would serialise bulk inserts. Queries that need an order say so.
         self.con.execute("SET preserve_insertion_order = false")
+        # DuckDB's own progress bar writes to stdout, which --json keeps for JSON.
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             migrate(self.con)
         self.tokeniser = Tokeniser(workspace.token_key())
