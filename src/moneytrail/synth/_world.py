@@ -217,6 +217,7 @@ def build_population(rng: np.random.Generator, calendar: Calendar, n_people: int
     employer = np.where(
         employed, rng.choice(employer_parties, n_people, p=weights / weights.sum()), -1
     )
+    employer = np.r_[employer, np.full(n_companies, -1)]  # one entry per party
     director = np.r_[np.full(n_people, -1), rng.integers(0, n_people, n_companies)]
     parties = Parties(
         kind,
@@ -296,10 +297,11 @@ def build_population(rng: np.random.Generator, calendar: Calendar, n_people: int
         for i, cat in enumerate(MERCHANTS)
     }
     salary = np.where(
-        employer >= 0,
+        employer[:n_people] >= 0,
         np.round(np.clip(rng.lognormal(np.log(52_000), 0.45, n_people), 24_000, 400_000), -2) * 100,
         0,
     ).astype(np.int64)
+    salary = np.r_[salary, np.zeros(n_companies, np.int64)]  # one entry per party
     return Population(
         calendar,
         parties,
