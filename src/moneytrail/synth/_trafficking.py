@@ -36,6 +36,11 @@ def _ts(rng: np.random.Generator, days: Ints, profile: list[int]) -> Ints:
     return days * SECONDS_PER_DAY + hours(rng, len(days), profile)
 
 
+def _ssn(rng: np.random.Generator) -> str:
+    """A valid-looking SSN (area 100-664, never 000, 666 or 9xx)."""
+    return f"{int(rng.integers(100, 665)):03d}-{int(rng.integers(10, 99))}-{int(rng.integers(1000, 9999))}"
+
+
 def _dollars(rng: np.random.Generator, n: int, lo: float, hi: float) -> Ints:
     return np.round(rng.uniform(lo, hi, n) * 100).astype(np.int64)
 
@@ -113,7 +118,7 @@ def plant_sex_trafficking(
                 birth=int(cal.days[0]) - int(rng.integers(18 * 365, 30 * 365)),
                 street=pop.parties.street[int(pop.accounts.holder[controller_acct])],
                 city=int(pop.parties.city[int(pop.accounts.holder[controller_acct])]),
-                tax_id=f"{int(rng.integers(100, 665)):03d}-{int(rng.integers(10, 99))}-{int(rng.integers(1000, 9999))}",
+                tax_id=_ssn(rng),
             )
             pop.parties.name[victim] = f"{pop.parties.first[victim]} {pop.parties.last[victim]}"
             va = add_account(pop, victim, PERSONAL, int(rng.integers(0, len(pop.branch_city))), rng)
@@ -196,7 +201,7 @@ def plant_labour_exploitation(
         truth.account(case, emp_acct, "employer")
         truth.account(case, int(collector), "collector")
         bunkhouse = f"{int(rng.integers(10, 999))} Orchard Rd"
-        shared_ssn = f"{int(rng.integers(100, 665)):03d}-{int(rng.integers(10, 99))}-{int(rng.integers(1000, 9999))}"
+        shared_ssn = _ssn(rng)
         # revenue from customers so the employer can pay
         revenue_days = rng.choice(cal.days[cal.business], 6 * len(cal.month_starts()))
         ledger.add(_ts(rng, revenue_days, OFFICE), rng.choice(np.flatnonzero(pop.accounts.kind == EXTERNAL), len(revenue_days)),
@@ -212,7 +217,7 @@ def plant_labour_exploitation(
                 birth=start - int(rng.integers(18 * 365, 50 * 365)),
                 street=bunkhouse,
                 city=city,
-                tax_id=f"{int(rng.integers(100, 665)):03d}-{int(rng.integers(10, 99))}-{int(rng.integers(1000, 9999))}",
+                tax_id=_ssn(rng),
                 employer=employer,
             )
             pop.parties.name[worker] = f"{pop.parties.first[worker]} {pop.parties.last[worker]}"
