@@ -71,7 +71,7 @@ def test_every_planted_transaction_exists_and_is_labelled(world_dir: Path) -> No
     expected = {
         "fan_out", "fan_in", "cycle", "scatter_gather", "gather_scatter", "bipartite", "stack", "random",
         "laundering_unpatterned", "shell_pass_through", "sex_trafficking", "labour_exploitation",
-        "tainted_commingling",
+        "tainted_commingling", "procurement_fraud",
     }  # fmt: skip
     assert set(cases.values()) == expected
 
@@ -210,3 +210,22 @@ def test_no_protected_traits_anywhere(world_dir: Path) -> None:
         if path.is_file():
             text = path.read_bytes()[:2_000_000].lower()
             assert not any(b.encode() in text for b in banned), path
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("size", [1_000, 3_000])
+def test_any_seed_builds_a_small_world(seed: int, size: int) -> None:
+    world = build_world(seed, size)
+    assert len(world.frame) >= size
+    assert {c.typology for c in world.truth.cases} >= {
+        "fan_out",
+        "sex_trafficking",
+        "labour_exploitation",
+    }
+
+
+def test_procurement_cases_reach_the_truth_files(world_dir: Path) -> None:
+    cases = _rows(world_dir / "truth" / "cases.csv")
+    procurement = _rows(world_dir / "truth" / "procurement.csv")
+    fraud = {c["case_id"] for c in cases if c["typology"] == "procurement_fraud"}
+    assert fraud and {p["case_id"] for p in procurement} <= fraud

@@ -56,9 +56,9 @@ def generate(
     outdir.mkdir(parents=True, exist_ok=True)
     (outdir / "truth").mkdir(exist_ok=True)
     files = [_write_transactions(world, outdir / "transactions.csv")]
-    files += _write_truth(world, outdir / "truth")
-    for writer in WRITERS:
+    for writer in WRITERS:  # before the truth: writers may plant cases of their own
         files += writer(world, outdir)
+    files += _write_truth(world, outdir / "truth")
     if dirty:
         files += write_dirty_variant(world.seed, outdir / "transactions.csv", outdir)
     planted = int(np.sum(world.frame["typology"] != 0))

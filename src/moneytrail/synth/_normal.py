@@ -281,6 +281,8 @@ def _branch_cash_in(rng: np.random.Generator, pop: Population, city: Ints) -> In
     for c in np.unique(city):
         sel = city == c
         options = np.flatnonzero(pop.branch_city == c)
+        if len(options) == 0:  # no bank has a branch in that city: people travel
+            options = np.arange(len(pop.branch_city))
         out[sel] = pop.branch_cash[rng.choice(options, int(sel.sum()))]
     return out
 
