@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from moneytrail.ingest import ingest_file
-from moneytrail.synth import _write_camt
+from moneytrail.synth import _write_camt, generate
 from moneytrail.synth._generate import World, build_world
 from moneytrail.synth._ledger import USD
 from moneytrail.synth._world import BANKS, BUSINESS, PERSONAL
@@ -125,3 +125,17 @@ def test_output_is_deterministic(world: World, tmp_path: Path) -> None:
     assert [p.name for p in first] == [p.name for p in again]
     for a, b in zip(first, again, strict=True):
         assert a.read_bytes() == b.read_bytes()
+
+
+def test_statements_after_the_transactions_file_add_no_second_copy(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    report = generate(tmp_path / "w", seed=3, transactions=5_000)
+    ingest_file(warehouse, tmp_path / "w" / "transactions.csv")
+    statements = sorted((tmp_path / "w" / "camt053").glob("*.xml"))
+    for path in statements:
+        loaded = ingest_file(warehouse, path)
+        assert loaded.rows_quarantined == 0
+    assert warehouse.table_counts()["transactions"] == report.transactions
+    kinds = {r[0] for r in warehouse.con.execute("SELECT kind FROM source_issues").fetchall()}
+    assert kinds == {"duplicate_movements"}

@@ -43,6 +43,7 @@ from typing import Any
 import pyarrow as pa
 from lxml import etree
 
+from moneytrail._sql import scalar
 from moneytrail.errors import FileFormatError, HostileInputError
 from moneytrail.ingest._codes import ISO_CURRENCIES
 from moneytrail.ingest._context import HashingReader, LoadContext, shorten
@@ -370,6 +371,7 @@ class _Reader:
     def __init__(self, ctx: LoadContext) -> None:
         self.ctx = ctx
         self.rows = 0
+        self.seen_elsewhere = 0
         self.open_entry: int | None = None
         self.stmt: _Statement | None = None
         self._statements = 0
@@ -676,6 +678,24 @@ class _Reader:
             sql += f" FROM {view} b"
             if name == "accounts":
                 sql += " ANTI JOIN accounts a ON a.account_key = b.account_key"
+            if name == "transactions":
+                # A bank's statement often shows a movement another file already
+                # brought in (same reference, amount, currency and minute): keep it once.
+                seen = (
+                    " EXISTS (SELECT 1 FROM transactions t WHERE t.source_id <> $sid"
+                    " AND t.txn_id = b.txn_id AND t.amount = b.amount AND t.currency = b.currency"
+                    " AND date_trunc('minute', t.ts) = date_trunc('minute', b.ts))"
+                )
+                batch = _arrow(rows, name, cols)
+                ctx.append(
+                    view,
+                    batch,
+                    f"CREATE OR REPLACE TEMP TABLE _camt_seen AS SELECT count(*) AS n FROM {view} b WHERE{seen}",
+                )
+                self.seen_elsewhere += int(scalar(ctx.con, "SELECT n FROM _camt_seen"))
+                ctx.append(view, batch, sql + " WHERE NOT" + seen)
+                rows.clear()
+                continue
             ctx.append(view, _arrow(rows, name, cols), sql)
             rows.clear()
         ctx.vault.store(ctx.con, ((tok, scheme, raw) for tok, (scheme, raw) in self._vault.items()))
@@ -688,6 +708,13 @@ class _Reader:
         if self.stmt is not None:
             raise FileFormatError(self.ctx.path, "the last statement is not closed", row=self.rows)
         self._flush()
+        if self.seen_elsewhere:
+            self.ctx.issue(
+                0,
+                "duplicate_movements",
+                f"{self.seen_elsewhere} entries are movements already loaded from other files "
+                "(same reference, amount, currency and minute); each is kept once",
+            )
         self.ctx.con.execute(
             "UPDATE transactions SET txn_id = transactions.txn_id || '#' || d.n "
             "FROM (SELECT source_row, row_number() OVER (PARTITION BY txn_id ORDER BY source_row) "
