@@ -41,6 +41,30 @@ def _ssn(rng: np.random.Generator) -> str:
     return f"{int(rng.integers(100, 665)):03d}-{int(rng.integers(10, 99))}-{int(rng.integers(1000, 9999))}"
 
 
+def _new_person(
+    rng: np.random.Generator,
+    pop: Population,
+    max_age: int,
+    street: str,
+    city: int,
+    employer: int = -1,
+) -> int:
+    """A person the planted case adds (victim or worker): adult, with a name and an SSN."""
+    first, last = str(rng.choice(FIRST_NAMES)), str(rng.choice(LAST_NAMES))
+    return add_party(
+        pop,
+        kind=PERSON,
+        name=f"{first} {last}",
+        first=first,
+        last=last,
+        birth=int(pop.calendar.days[0]) - int(rng.integers(18 * 365, max_age * 365)),
+        street=street,
+        city=city,
+        tax_id=_ssn(rng),
+        employer=employer,
+    )
+
+
 def _dollars(rng: np.random.Generator, n: int, lo: float, hi: float) -> Ints:
     return np.round(rng.uniform(lo, hi, n) * 100).astype(np.int64)
 
@@ -110,17 +134,10 @@ def plant_sex_trafficking(
                        _dollars(rng, len(m), 900, 1_900), ACH, typology="sex_trafficking", case=case)  # fmt: skip
         # victims: paid by "customers", swept to the controller within hours; night ATM use
         for _ in range(n_victims):
-            victim = add_party(
-                pop,
-                kind=PERSON,
-                first=str(rng.choice(FIRST_NAMES)),
-                last=str(rng.choice(LAST_NAMES)),
-                birth=int(cal.days[0]) - int(rng.integers(18 * 365, 30 * 365)),
-                street=pop.parties.street[int(pop.accounts.holder[controller_acct])],
-                city=int(pop.parties.city[int(pop.accounts.holder[controller_acct])]),
-                tax_id=_ssn(rng),
+            home = int(pop.accounts.holder[controller_acct])
+            victim = _new_person(
+                rng, pop, 30, str(pop.parties.street[home]), int(pop.parties.city[home])
             )
-            pop.parties.name[victim] = f"{pop.parties.first[victim]} {pop.parties.last[victim]}"
             va = add_account(pop, victim, PERSONAL, int(rng.integers(0, len(pop.branch_city))), rng)
             truth.party(case, victim, "victim")
             truth.account(case, va, "victim")
@@ -209,18 +226,7 @@ def plant_labour_exploitation(
                    typology="labour_exploitation", case=case)  # fmt: skip
         paid_total = np.zeros(4, np.int64)
         for w in range(n_workers):
-            worker = add_party(
-                pop,
-                kind=PERSON,
-                first=str(rng.choice(FIRST_NAMES)),
-                last=str(rng.choice(LAST_NAMES)),
-                birth=start - int(rng.integers(18 * 365, 50 * 365)),
-                street=bunkhouse,
-                city=city,
-                tax_id=_ssn(rng),
-                employer=employer,
-            )
-            pop.parties.name[worker] = f"{pop.parties.first[worker]} {pop.parties.last[worker]}"
+            worker = _new_person(rng, pop, 50, bunkhouse, city, employer=employer)
             wa = add_account(pop, worker, PERSONAL, branch, rng)
             truth.party(case, worker, "worker")
             truth.account(case, wa, "worker")
