@@ -8,22 +8,22 @@ row and field at fault.
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.errors import MoneytrailError
 from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
 from moneytrail.ingest._detect import SNIFF_BYTES
 from moneytrail.synth import generate
 from moneytrail.warehouse import Warehouse
-from moneytrail.workspace import ENV_WORKSPACE, Workspace
+from moneytrail.workspace import Workspace
 
 app = typer.Typer(
     name="moneytrail",
@@ -32,38 +32,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        help=f"Workspace directory (default: ${ENV_WORKSPACE} or ./moneytrail-workspace).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
 @app.callback()
 def _root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
     ctx.obj = workspace
-
-
-def _workspace(ctx: typer.Context, given: Path | None) -> Workspace:
-    # --workspace may come before or after the subcommand; after wins.
-    return Workspace.resolve(given or ctx.obj)
-
-
-def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(1)
 
 
 @app.command()
@@ -79,10 +52,10 @@ def ingest(
 ) -> None:
     """Load files into the warehouse; bad rows are quarantined with reasons."""
     if fmt != "auto" and fmt not in FORMATS:
-        raise _fail(f"unknown format {fmt!r}; choose auto or one of {', '.join(FORMATS)}")
+        raise fail(f"unknown format {fmt!r}; choose auto or one of {', '.join(FORMATS)}")
     reports: list[FileReport] = []
     failures: list[dict[str, str]] = []
-    with Warehouse(_workspace(ctx, workspace)) as wh:
+    with Warehouse(workspace_of(ctx, workspace)) as wh:
         for path in files:
             try:
                 reports.append(_ingest_with_progress(wh, path, fmt))
@@ -93,7 +66,7 @@ def ingest(
         doc: dict[str, Any] = {"files": [r.as_json() for r in reports]}
         if failures:
             doc["errors"] = failures
-        _emit_json(doc)
+        emit_json(doc)
     elif reports:
         _print_reports(reports)
     for r in reports:
@@ -145,9 +118,9 @@ def quarantine(
     workspace: WorkspaceOption = None,
 ) -> None:
     """List rows refused at ingest, with the field at fault and the reason."""
-    rows = _quarantine_rows(_workspace(ctx, workspace), file, limit)
+    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit)
     if as_json:
-        _emit_json(rows)
+        emit_json(rows)
         return
     table = Table(title=f"Quarantine ({len(rows):,} rows shown)")
     for col in ("file", "row", "field", "reason"):
@@ -180,10 +153,10 @@ def status(
     ctx: typer.Context, as_json: JsonOption = False, workspace: WorkspaceOption = None
 ) -> None:
     """Row counts of the canonical tables and what was loaded."""
-    ws = _workspace(ctx, workspace)
+    ws = workspace_of(ctx, workspace)
     doc = workspace_status(ws)
     if as_json:
-        _emit_json(doc)
+        emit_json(doc)
         return
     table = Table(title=f"Workspace {ws.root}")
     table.add_column("table")
@@ -227,7 +200,7 @@ def synth(
         report = generate(outdir, seed=seed, transactions=transactions, dirty=dirty)
     files = [str(f.relative_to(outdir)) for f in report.files]
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "outdir": str(outdir),
                 "seed": seed,
@@ -255,7 +228,7 @@ def demo(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Run the demo: generate a small world, ingest every file of it, print a summary."""
-    ws = _workspace(ctx, workspace or out_dir / "workspace")
+    ws = workspace_of(ctx, workspace or out_dir / "workspace")
     out.print(f"[bold]moneytrail demo[/] - world in {out_dir / 'world'}, workspace {ws.root}")
     with err.status("generating a synthetic world", spinner="dots"):
         report = generate(out_dir / "world", seed=7, transactions=20_000)
@@ -280,6 +253,13 @@ def _readable(path: Path) -> bool:
     except MoneytrailError:
         return False
     return True
+
+
+# Each stage adds its commands here: `from moneytrail.<stage> import commands`, then
+# one entry below. Keep this the only place that knows every stage.
+COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = ()
+for _register in COMMAND_MODULES:
+    _register(app)
 
 
 def main() -> None:
