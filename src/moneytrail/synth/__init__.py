@@ -32,7 +32,7 @@ from moneytrail.synth._dirty import write_dirty_variant
 from moneytrail.synth._generate import World, build_world
 from moneytrail.synth._ids import account_record_id, party_record_id
 from moneytrail.synth._ledger import NORMAL
-from moneytrail.synth._write_aml import bank_codes, money, write_aml_csv, write_json, write_rows
+from moneytrail.synth._write_aml import bank_ids, money, write_aml_csv, write_json, write_rows
 
 Writer = Callable[[World, Path], list[Path]]
 WRITERS: list[Writer] = [_write_ftm.write, _write_camt.write, _write_efw2.write, _write_ocds.write]
@@ -104,7 +104,7 @@ def _write_truth(world: World, truth_dir: Path) -> list[Path]:
     truth = world.truth
     pop = world.population
     accounts = pop.accounts
-    banks = bank_codes().to_pylist()
+    banks = bank_ids().to_pylist()
     frame = world.frame
     written: list[Path] = []
 

@@ -32,15 +32,18 @@ def money(cents: Ints) -> pa.Array:
     return pc.binary_join_element_wise(units, frac, ".")
 
 
-def bank_codes() -> pa.Array:
-    return pa.array([b[0] for b in BANKS] + [b[0] for b in FOREIGN_BANKS])
+def bank_ids() -> pa.Array:
+    """How transactions.csv and the truth name each bank: by BIC, as statements and the
+    FtM registry do, so one account gets one key from every source; the foreign
+    correspondent banks, which have no BIC, by their code."""
+    return pa.array([b[1] for b in BANKS] + [b[0] for b in FOREIGN_BANKS])
 
 
 def write_aml_csv(
     path: Path, cols: dict[str, Ints], account_bank: Ints, account_number: pa.Array, labelled: Ints
 ) -> None:
     """One row per movement, in the given (file) order; Is Laundering = 1 where `labelled`."""
-    banks = bank_codes()
+    banks = bank_ids()
     currency_names = pa.array([c[0] for c in CURRENCIES])
     channels = pa.array(CHANNELS)
     n = len(cols["ts"])
