@@ -18,10 +18,16 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._demo import run_pipeline
+from moneytrail.contracts import commands as contracts_commands
+from moneytrail.employers import commands as employers_commands
 from moneytrail.errors import MoneytrailError
+from moneytrail.graph import commands as graph_commands
 from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
 from moneytrail.ingest._detect import SNIFF_BYTES
+from moneytrail.resolve import commands as resolve_commands
 from moneytrail.synth import generate
+from moneytrail.trace import commands as trace_commands
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -227,7 +233,7 @@ def demo(
     ] = Path("moneytrail-demo"),
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Run the demo: generate a small world, ingest every file of it, print a summary."""
+    """Run the demo: generate a small world, ingest every file, run every stage on it."""
     ws = workspace_of(ctx, workspace or out_dir / "workspace")
     out.print(f"[bold]moneytrail demo[/] - world in {out_dir / 'world'}, workspace {ws.root}")
     with err.status("generating a synthetic world", spinner="dots"):
@@ -238,11 +244,19 @@ def demo(
     loadable = [f for f in report.files if "truth" not in f.parts and _readable(f)]
     with Warehouse(ws) as wh:
         reports = [_ingest_with_progress(wh, f, "auto") for f in loadable]
-    _print_reports(reports)
-    for r in reports:
-        for w in r.warnings:
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
-    ctx.invoke(status, ctx=ctx, as_json=False, workspace=ws.root)
+        _print_reports(reports)
+        for r in reports:
+            for w in r.warnings:
+                err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        with err.status("running the pipeline", spinner="dots") as spinner:
+            stages = run_pipeline(wh, out_dir / "world", spinner.update)
+    table = Table(title="Pipeline")
+    for col in ("stage", "result", "see it with"):
+        table.add_column(col, overflow="fold")
+    for st in stages:
+        table.add_row(st.stage, st.summary, st.command)
+    out.print(table)
+    out.print(f"Workspace: {ws.root} (use --workspace {ws.root} with any command)")
 
 
 def _readable(path: Path) -> bool:
@@ -257,7 +271,13 @@ def _readable(path: Path) -> bool:
 
 # Each stage adds its commands here: `from moneytrail.<stage> import commands`, then
 # one entry below. Keep this the only place that knows every stage.
-COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = ()
+COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (
+    contracts_commands.register,
+    trace_commands.register,
+    employers_commands.register,
+    graph_commands.register,
+    resolve_commands.register,
+)
 for _register in COMMAND_MODULES:
     _register(app)
 

@@ -4,6 +4,17 @@
     ├── WorkspaceError          the workspace directory, its config or its keys
     ├── MigrationError          the warehouse schema cannot be brought up to date
     ├── VaultError              a raw identifier cannot be stored or revealed
+    ├── EmployerCheckError      employer checks cannot run as asked (unknown check or parameter)
+    ├── ResolveError            entity resolution cannot run or record a decision
+    │   ├── ResolveBackendError     the linking backend asked for is not available
+    │   └── LinkDecisionError       a confirm/reject names records that cannot be linked
+    ├── GraphError              money-flow graph features cannot be mined
+    │   ├── GraphParamsError        feature-mining parameters are invalid (all listed)
+    │   └── GraphDataError          the transactions cannot be made into a graph
+    ├── ContractsError          procurement red flags cannot be computed
+    │   ├── ContractsSettingsError  a Cardinal settings (INI) file is invalid
+    │   └── ContractsInputError     an OCDS file to flag cannot be read
+    ├── TraceError              funds cannot be traced (unknown transaction, bad rule or input)
     └── IngestError             a file cannot be loaded (nothing of it is kept)
         ├── UnknownFormatError  no reader recognises the file
         └── FileFormatError     the file is not a valid file of its format
@@ -33,6 +44,26 @@ class MigrationError(MoneytrailError):
 
 class VaultError(MoneytrailError):
     """A raw identifier cannot be stored in or revealed from the vault."""
+
+
+class ResolveError(MoneytrailError):
+    """Entity resolution cannot run, or cannot record what it was asked to."""
+
+
+class ResolveBackendError(ResolveError):
+    """The linking backend asked for (e.g. spark) is not available."""
+
+
+class LinkDecisionError(ResolveError):
+    """A confirm/reject decision names records that are unknown or of different kinds."""
+
+
+class TraceError(MoneytrailError):
+    """Funds cannot be traced: an unknown transaction or subject, a bad rule or input."""
+
+
+class EmployerCheckError(MoneytrailError):
+    """Employer checks cannot run as asked: an unknown check or a bad parameter value."""
 
 
 class IngestError(MoneytrailError):
@@ -68,3 +99,50 @@ class FileFormatError(IngestError):
 
 class HostileInputError(FileFormatError):
     """The file contains a construct readers refuse for safety (DTD, entities)."""
+
+
+class ContractsError(MoneytrailError):
+    """Procurement red flags cannot be computed or stored."""
+
+
+class ContractsSettingsError(ContractsError):
+    """A Cardinal settings (INI) file has an unknown section or key, or a bad value."""
+
+    def __init__(
+        self, path: Path | str, section: str | None, key: str | None, message: str
+    ) -> None:
+        self.path = Path(path)
+        self.section = section
+        self.key = key
+        where = str(self.path)
+        if section is not None:
+            where += f", section [{section}]"
+        if key is not None:
+            where += f", key {key!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class ContractsInputError(ContractsError):
+    """An OCDS file given to the contracts commands cannot be read."""
+
+    def __init__(self, path: Path | str, message: str, *, row: int | None = None) -> None:
+        self.path = Path(path)
+        self.row = row
+        where = str(self.path) + (f", line {row}" if row is not None else "")
+        super().__init__(f"{where}: {message}")
+
+
+class GraphError(MoneytrailError):
+    """Money-flow graph features cannot be mined."""
+
+
+class GraphParamsError(GraphError):
+    """Feature-mining parameters are invalid; every problem is listed, not just the first."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("invalid graph feature parameters: " + "; ".join(self.problems))
+
+
+class GraphDataError(GraphError):
+    """The stored transactions cannot be turned into graph arrays."""

@@ -106,7 +106,17 @@ def test_synth_then_ingest(tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["files"][0]["rows_quarantined"] == 0
 
 
-def test_demo_generates_and_loads_a_world(tmp_path: Path) -> None:
+def test_demo_generates_loads_and_runs_every_stage(tmp_path: Path) -> None:
     code, out, err = invoke("demo", "--out", str(tmp_path / "demo"))
     assert code == 0, err
     assert "transactions.csv" in out and "20,000" in out
+    for stage in ("resolve", "graph", "employers", "contracts", "trace"):
+        assert f"moneytrail {stage}" in out, stage
+    ws = str(tmp_path / "demo" / "workspace")
+    code, out, _ = invoke("--workspace", ws, "employers", "--json")
+    assert code == 0
+    flagged = [e for e in json.loads(out) if e["flags"]]
+    assert [e["name"].upper() for e in flagged] == ["GREEN VALLEY FARMS 1 LLC"]
+    code, out, _ = invoke("--workspace", ws, "entities", "--json")
+    assert code == 0
+    assert {e["kind"] for e in json.loads(out)} == {"person", "company", "account", "address"}

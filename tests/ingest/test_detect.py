@@ -33,7 +33,7 @@ def test_formats_are_told_from_content(head: bytes, fmt: str) -> None:
         (b"", "empty"),
         ("Timestamp".encode("utf-16"), "UTF-16"),
         (b"<html><body>hi</body></html>", "not an ISO 20022 camt.053"),
-        (b'{"ocid": "x"}\n', "not a FollowTheMoney entity"),
+        (b'{"title": "x"}\n', "not a FollowTheMoney entity"),
         (b"name,amount\nbob,1\n", "not a format moneytrail reads"),
     ],
 )

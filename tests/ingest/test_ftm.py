@@ -83,12 +83,12 @@ def golden(warehouse: Warehouse) -> Warehouse:
 
 
 def test_golden_row_counts(golden: Warehouse) -> None:
-    assert golden.table_counts() == {
+    # Other stages' fact tables stay empty after an FtM load; they are not listed here.
+    assert {n: c for n, c in golden.table_counts().items() if c} == {
         "parties": 6,
         "accounts": 3,
         "account_holders": 2,
         "transactions": 3,
-        "balances": 0,
         "relationships": 6,
         "addresses": 1,
         "assets": 2,

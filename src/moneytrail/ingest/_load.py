@@ -11,7 +11,7 @@ import duckdb
 
 from moneytrail._sql import first_row, scalar
 from moneytrail.errors import FileFormatError, IngestError
-from moneytrail.ingest import aml_csv, camt053, ftm
+from moneytrail.ingest import aml_csv, camt053, efw2, form941, ftm, ocds
 from moneytrail.ingest._context import HashingReader, LoadContext, ProgressHook
 from moneytrail.ingest._detect import SNIFF_BYTES, detect_format
 from moneytrail.warehouse import Warehouse
@@ -22,6 +22,9 @@ FORMATS: dict[str, Reader] = {
     aml_csv.FORMAT: aml_csv.read,
     camt053.FORMAT: camt053.read,
     ftm.FORMAT: ftm.read,
+    efw2.FORMAT: efw2.read,
+    form941.FORMAT: form941.read,
+    ocds.FORMAT: ocds.read,
 }
 
 

@@ -1,9 +1,12 @@
-"""The canonical warehouse tables: the one place that defines them.
+"""The canonical warehouse tables: the one place that lists them.
 
 Stages talk to each other only through these tables. Each table and column
 records the schema version that introduced it (`since`); the warehouse's
 migrations are derived from that, so adding a column means adding a `Column`
-with the next version number here, never editing an old one.
+with the next version number here, never editing an old one. The foundation
+tables (sources, facts, vault) are declared here; each later stage declares its
+own in a module beside this one (`_resolve`, `_payroll`, `_contracts`, `_graph`,
+`_trace`), and TABLES below lists them all.
 
 Identifiers (account numbers, IBANs, SSNs, ITINs, EINs, company numbers) never
 appear in clear: columns ending in `_token` hold a keyed HMAC, `masked` columns
@@ -17,52 +20,31 @@ record in that file).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-    doc: str
-    since: int = 1
-    not_null: bool = False
-
-    def ddl(self) -> str:
-        return f"{self.name} {self.type}{' NOT NULL' if self.not_null else ''}"
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    doc: str
-    columns: tuple[Column, ...]
-    since: int = 1
-    primary_key: tuple[str, ...] = field(default=())
-
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-    def create_ddl(self, version: int) -> str:
-        cols = [c.ddl() for c in self.columns if c.since <= version]
-        if self.primary_key:
-            cols.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
-        return f"CREATE TABLE {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
-
-
-def _provenance() -> tuple[Column, ...]:
-    return (
-        Column(
-            "source_id",
-            "INTEGER",
-            "The file this fact came from (sources.source_id).",
-            not_null=True,
-        ),
-        Column(
-            "source_row", "BIGINT", "1-based data row or record number in that file.", not_null=True
-        ),
-    )
-
+from moneytrail.model._contracts import (
+    CONTRACT_FINDINGS,
+    OCDS_AMENDMENTS,
+    OCDS_AWARDS,
+    OCDS_BIDS,
+    OCDS_CONTRACTS,
+    OCDS_PARTIES,
+    OCDS_PROCESSES,
+    OCDS_TENDERS,
+    OCDS_TRANSACTIONS,
+)
+from moneytrail.model._graph import ACCOUNT_FEATURES, GRAPH_RUNS, TXN_FEATURES
+from moneytrail.model._payroll import EMPLOYER_FLAGS, FORM941_FILINGS, W2_EMPLOYERS, W2_WAGES
+from moneytrail.model._resolve import (
+    ENTITIES,
+    ENTITY_EVENTS,
+    ENTITY_LINKS,
+    ENTITY_MEMBERS,
+    GENERIC_IDENTIFIERS,
+    LINK_DECISIONS,
+    RESOLVE_RECORDS,
+    RESOLVE_RUNS,
+)
+from moneytrail.model._schema import Column, Table, provenance
+from moneytrail.model._trace import TRACE_RUNS, TRACE_SCHEDULE
 
 SOURCES = Table(
     "sources",
@@ -93,7 +75,7 @@ QUARANTINE = Table(
     "Rows refused at ingest, with the field at fault and a reason a person can act on. "
     "For every file: rows_read = rows_accepted + rows_quarantined.",
     (
-        *_provenance(),
+        *provenance(),
         Column("file", "VARCHAR", "File name.", not_null=True),
         Column(
             "field", "VARCHAR", "Field (column name or XML path) at fault; '*' for the whole row."
@@ -113,7 +95,7 @@ SOURCE_ISSUES = Table(
     "Findings about a loaded file as a whole, e.g. a camt.053 statement whose "
     "opening balance plus entries does not equal its closing balance.",
     (
-        *_provenance(),
+        *provenance(),
         Column("kind", "VARCHAR", "Machine-readable kind, e.g. balance_mismatch.", not_null=True),
         Column("message", "VARCHAR", "What was found, in words.", not_null=True),
     ),
@@ -142,7 +124,7 @@ PARTIES = Table(
         Column("registration_token", "VARCHAR", "Token of the company/registration number."),
         Column("tax_token", "VARCHAR", "Token of the tax number (SSN, ITIN or EIN)."),
         Column("properties", "JSON", "Other recorded properties, identifiers tokenised."),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -164,7 +146,7 @@ ACCOUNTS = Table(
         ),
         Column("currency", "VARCHAR", "Account currency when known."),
         Column("record_id", "VARCHAR", "Source record id when the source names the account."),
-        *_provenance(),
+        *provenance(),
     ),
     primary_key=("account_key",),
 )
@@ -176,7 +158,7 @@ ACCOUNT_HOLDERS = Table(
         Column("account_key", "BIGINT", "accounts.account_key.", not_null=True),
         Column("party_id", "VARCHAR", "parties.party_id.", not_null=True),
         Column("role", "VARCHAR", "holder, owner or signatory.", not_null=True),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -212,7 +194,7 @@ TRANSACTIONS = Table(
             "A label shipped with the data (IBM 'Is Laundering'); "
             "training material, never evidence.",
         ),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -226,7 +208,7 @@ BALANCES = Table(
         Column("amount", "DECIMAL(38,8)", "Signed balance.", not_null=True),
         Column("currency", "VARCHAR", "ISO 4217 code.", not_null=True),
         Column("statement_id", "VARCHAR", "Statement id in the file."),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -247,7 +229,7 @@ RELATIONSHIPS = Table(
         Column("share", "VARCHAR", "Ownership share as recorded."),
         Column("start_date", "VARCHAR", "Start date (may be partial)."),
         Column("end_date", "VARCHAR", "End date (may be partial)."),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -262,7 +244,7 @@ ADDRESSES = Table(
         Column("city", "VARCHAR", "City."),
         Column("region", "VARCHAR", "State or region."),
         Column("country", "VARCHAR", "Country of the address (of a place, not of a person)."),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -278,7 +260,7 @@ ASSETS = Table(
         Column("value", "DECIMAL(38,8)", "Recorded value or price."),
         Column("currency", "VARCHAR", "Currency of value."),
         Column("properties", "JSON", "Other recorded properties."),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -295,7 +277,7 @@ IDENTIFIERS = Table(
         ),
         Column("token", "VARCHAR", "Keyed HMAC of the normalised value.", not_null=True),
         Column("masked", "VARCHAR", "Display form.", not_null=True),
-        *_provenance(),
+        *provenance(),
     ),
 )
 
@@ -324,6 +306,7 @@ VAULT_READS = Table(
     ),
 )
 
+
 TABLES: tuple[Table, ...] = (
     SOURCES,
     QUARANTINE,
@@ -339,6 +322,32 @@ TABLES: tuple[Table, ...] = (
     IDENTIFIERS,
     VAULT,
     VAULT_READS,
+    GRAPH_RUNS,
+    TXN_FEATURES,
+    ACCOUNT_FEATURES,
+    RESOLVE_RUNS,
+    RESOLVE_RECORDS,
+    ENTITIES,
+    ENTITY_MEMBERS,
+    ENTITY_LINKS,
+    LINK_DECISIONS,
+    ENTITY_EVENTS,
+    GENERIC_IDENTIFIERS,
+    W2_EMPLOYERS,
+    W2_WAGES,
+    FORM941_FILINGS,
+    EMPLOYER_FLAGS,
+    OCDS_PROCESSES,
+    OCDS_PARTIES,
+    OCDS_TENDERS,
+    OCDS_BIDS,
+    OCDS_AWARDS,
+    OCDS_CONTRACTS,
+    OCDS_AMENDMENTS,
+    OCDS_TRANSACTIONS,
+    CONTRACT_FINDINGS,
+    TRACE_RUNS,
+    TRACE_SCHEDULE,
 )
 
 # Tables whose rows all carry source_id provenance; a failed load removes nothing
@@ -353,6 +362,17 @@ FACT_TABLES: tuple[str, ...] = (
     "addresses",
     "assets",
     "identifiers",
+    "w2_employers",
+    "w2_wages",
+    "form941_filings",
+    "ocds_processes",
+    "ocds_parties",
+    "ocds_tenders",
+    "ocds_bids",
+    "ocds_awards",
+    "ocds_contracts",
+    "ocds_amendments",
+    "ocds_transactions",
 )
 
 

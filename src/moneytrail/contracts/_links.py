@@ -1,0 +1,153 @@
+"""Vendor links to the money graph: suppliers tied to officials and other people.
+
+A winning supplier is compared with the people the rest of the warehouse knows
+(the `parties` of other sources):
+
+- MT-P004: the person is the buyer's official (the buyer's contactPoint name)
+  and shares the supplier's address or bank account, or directs the supplier;
+- MT-P005: any other person shares the supplier's address or bank account.
+
+Records are tied together through entity resolution when its output exists
+(`entity_members`: every record of the official's entity counts, and records
+of the supplier's own entity are never "another party"); otherwise through
+exact matches: normalised names and addresses, and identifier tokens (a tax
+number, or a bank account number tokenised with the 'account_number' scheme,
+which FtM bank accounts share). No raw identifier is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from moneytrail.contracts._find import LATEST, Finding
+from moneytrail.contracts._typologies import VENDOR_OFFICIAL_LINK, VENDOR_PERSON_LINK
+
+_MACROS = (
+    # Letters and digits only, upper case, single spaces: equal texts share this form.
+    "CREATE OR REPLACE TEMP MACRO mt_norm(v) AS "
+    "trim(regexp_replace(upper(strip_accents(v)), '[^0-9A-Z]+', ' ', 'g'))",
+    # The country is often left out of one of two addresses of the same place.
+    "CREATE OR REPLACE TEMP MACRO mt_norm_address(v) AS "
+    "regexp_replace(mt_norm(v), ' (UNITED STATES( OF AMERICA)?|USA|US)$', '')",
+)
+
+
+def _has_entities(con: duckdb.DuckDBPyConnection) -> bool:
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'entity_members'"
+    ).fetchall()
+    if not rows[0][0]:
+        return False
+    return bool(con.execute("SELECT count(*) > 0 FROM entity_members").fetchall()[0][0])
+
+
+def _sql(with_entities: bool) -> str:
+    # Records of the same entity as a record (itself included).
+    same = (
+        "SELECT m1.member_id AS a, m2.member_id AS b FROM entity_members m1 "
+        "JOIN entity_members m2 ON m1.entity_id = m2.entity_id "
+        "UNION SELECT party_id, party_id FROM parties"
+        if with_entities
+        else "SELECT party_id AS a, party_id AS b FROM parties"
+    )
+    return f"""WITH {LATEST},
+    same AS ({same}),
+    winners AS (
+        SELECT DISTINCT a.ocid, a.buyer_id, a.buyer_name, a.supplier_id, s.name AS supplier_name,
+               mt_norm_address(s.address) AS addr, s.address, s.bank_account_token AS bank,
+               s.bank_account_masked AS bank_masked, s.identifier_token AS tax,
+               mt_norm(s.name) AS sname, b.contact_name AS official
+        FROM awards a
+        JOIN ocds_parties s ON s.ocid = a.ocid AND s.source_id = a.source_id AND s.party_id = a.supplier_id
+        LEFT JOIN ocds_parties b ON b.ocid = a.ocid AND b.source_id = a.source_id AND b.party_id = a.buyer_id
+    ),
+    people AS (
+        SELECT p.party_id, p.name, mt_norm(p.name) AS pname, mt_norm_address(p.address) AS addr
+        FROM parties p WHERE p.kind = 'person' AND NOT starts_with(p.party_id, 'ocds:')
+    ),
+    -- Records the supplier itself is known by: its OCDS record, same tax token or name.
+    suppliers AS (SELECT DISTINCT supplier_id, tax, sname FROM winners),
+    -- Equality joins only (an OR in a join condition would compare every pair).
+    own_records AS (
+        SELECT s.supplier_id, p.party_id FROM suppliers s
+        JOIN parties p ON p.party_id = 'ocds:' || s.supplier_id
+        UNION SELECT s.supplier_id, p.party_id FROM suppliers s
+        JOIN parties p ON p.tax_token = s.tax
+        UNION SELECT s.supplier_id, p.party_id FROM suppliers s
+        JOIN (SELECT party_id, mt_norm(name) AS pname FROM parties) p ON p.pname = s.sname
+    ),
+    own AS (
+        SELECT DISTINCT o.supplier_id, same.b AS party_id FROM own_records o
+        JOIN same ON same.a = o.party_id
+    ),
+    person_accounts AS (
+        SELECT DISTINCT i.token, h.party_id FROM identifiers i
+        JOIN accounts a ON a.record_id = i.record_id
+        JOIN account_holders h ON h.account_key = a.account_key
+        WHERE i.scheme = 'account_number'
+    ),
+    ties AS (
+        SELECT w.ocid, w.supplier_id, pe.party_id, 'address' AS via, w.address AS detail
+        FROM winners w JOIN people pe ON pe.addr = w.addr AND w.addr <> ''
+        UNION ALL
+        SELECT w.ocid, w.supplier_id, pa.party_id, 'bank_account', w.bank_masked
+        FROM winners w JOIN person_accounts pa ON pa.token = w.bank
+        UNION ALL
+        SELECT w.ocid, w.supplier_id, r.subject_id, 'directorship', NULL
+        FROM winners w JOIN own ON own.supplier_id = w.supplier_id
+        JOIN relationships r ON r.object_id = own.party_id AND r.kind = 'directorship'
+    )
+    SELECT DISTINCT t.ocid, w.buyer_id, w.buyer_name, w.supplier_id, w.supplier_name,
+           t.via, t.detail, t.party_id, pe.name,
+           w.official IS NOT NULL AND EXISTS (
+               SELECT 1 FROM same JOIN parties o ON o.party_id = same.a
+               WHERE same.b = t.party_id AND mt_norm(o.name) = mt_norm(w.official)
+           ) AS is_official
+    FROM ties t
+    JOIN winners w ON w.ocid = t.ocid AND w.supplier_id = t.supplier_id
+    JOIN people pe ON pe.party_id = t.party_id
+    WHERE NOT EXISTS (
+        SELECT 1 FROM own WHERE own.supplier_id = t.supplier_id AND own.party_id = t.party_id
+    )
+    ORDER BY t.ocid, w.supplier_id, t.party_id, t.via"""
+
+
+def vendor_links(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    for macro in _MACROS:
+        con.execute(macro)
+    rows = con.execute(_sql(_has_entities(con))).fetchall()
+    grouped: dict[tuple[str, str, str, bool], list[Any]] = {}
+    for row in rows:
+        if row[5] == "directorship" and not row[9]:
+            continue  # a supplier having directors is no red flag; its director being the official is
+        key = (row[0], row[3], row[7], bool(row[9]))
+        grouped.setdefault(key, []).append(row)
+    findings = []
+    for (ocid, supplier_id, party_id, official), ties in grouped.items():
+        first = ties[0]
+        buyer, supplier, person = first[2] or first[1], first[4] or supplier_id, first[8]
+        vias = sorted({t[5] for t in ties})
+        shared = " and ".join(v.replace("_", " ") for v in vias)
+        if official:
+            t, reason = (
+                VENDOR_OFFICIAL_LINK,
+                f"{supplier}, which won {ocid}, shares its {shared} with {person}, "
+                f"the official acting for {buyer}"
+                if "directorship" not in vias
+                else f"{supplier}, which won {ocid}, is directed by {person}, the official "
+                f"acting for {buyer}",
+            )
+        else:
+            t, reason = (
+                VENDOR_PERSON_LINK,
+                f"{supplier}, which won {ocid} ({buyer}), shares its {shared} with {person}",
+            )
+        evidence = {
+            "buyer_id": first[1],
+            "person_party_id": party_id,
+            "shared": [{"via": v[5], "value": v[6]} for v in ties],
+        }
+        findings.append(Finding(t, "supplier", supplier_id, supplier, (ocid,), reason, evidence))
+    return findings

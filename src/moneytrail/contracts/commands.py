@@ -1,0 +1,156 @@
+"""`moneytrail contracts`: Cardinal's red flags on an OCDS file, and procurement findings."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail.contracts._cardinal import CardinalRun
+from moneytrail.contracts._cardinal_findings import cardinal_findings
+from moneytrail.contracts._find import store
+from moneytrail.contracts._ocds import compiled_releases
+from moneytrail.contracts._settings import Settings, read_settings
+from moneytrail.contracts._stage import find, stored_findings
+from moneytrail.contracts._typologies import CATALOGUE
+from moneytrail.errors import ContractsInputError, MoneytrailError
+from moneytrail.warehouse import Warehouse
+
+contracts_app = typer.Typer(
+    name="contracts",
+    help="Contract oversight: OCDS red flags (Cardinal) and procurement findings.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(contracts_app)
+
+
+def flag_file(path: Path, settings: Settings) -> CardinalRun:
+    """Cardinal's indicators over an OCDS file (any form `moneytrail ingest` reads)."""
+    if not path.is_file():
+        raise ContractsInputError(path, "no such file" if not path.exists() else "not a file")
+    run = CardinalRun(settings)
+    try:
+        with path.open("rb") as stream:
+            for release in compiled_releases(stream):
+                run.feed(release)
+    except UnicodeDecodeError as exc:
+        raise ContractsInputError(path, f"not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise ContractsInputError(path, f"cannot read: {exc.strerror}") from exc
+    return run
+
+
+@contracts_app.command("flags")
+def flags(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="OCDS file: JSON lines of compiled releases, or packages.")
+    ],
+    settings_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            help="Cardinal settings (INI). Without it every indicator runs with its defaults.",
+        ),
+    ] = None,
+    store_results: Annotated[
+        bool,
+        typer.Option(
+            "--store", help="Also keep the results as findings in the workspace (R003...)."
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Cardinal's red-flag indicators; --json prints Cardinal's --no-meta output."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    try:
+        settings = read_settings(settings_file) if settings_file else Settings()
+        run = flag_file(file, settings)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
+    results = run.finish()
+    if store_results:
+        try:
+            with Warehouse(workspace_of(ctx, workspace)) as wh, wh.transaction() as con:
+                stored = store(con, cardinal_findings(results), prefix="R")
+        except MoneytrailError as exc:
+            raise fail(str(exc)) from exc
+        err.print(f"stored {stored:,} Cardinal findings")
+    if as_json:
+        emit_json(results)
+        return
+    table = Table("group", "id", "indicators", title=f"{file.name}: {run.releases_read} processes")
+    for group, ids in results.items():
+        for ident, codes in ids.items():
+            shown = ", ".join(f"{code}={value:g}" for code, value in sorted(codes.items()))
+            table.add_row(group, ident, shown)
+    out.print(table)
+
+
+@contracts_app.command("findings")
+def findings(
+    ctx: typer.Context,
+    code: Annotated[str | None, typer.Option("--code", help="Only this typology code.")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="CODE.NAME=VALUE: override a typology parameter."),
+    ] = None,
+    rerun: Annotated[
+        bool,
+        typer.Option("--run/--no-run", help="Recompute findings first (default), or only list."),
+    ] = True,
+    list_typologies: Annotated[
+        bool, typer.Option("--typologies", help="Describe the typologies and their parameters.")
+    ] = False,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Procurement findings beyond Cardinal, stored in contract_findings, with reasons."""
+    if list_typologies:
+        _describe(as_json)
+        return
+    overrides: dict[str, dict[str, Any]] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        typ, dot, name = key.strip().partition(".")
+        if not sep or not dot:
+            raise fail(f"--param wants CODE.NAME=VALUE, not {item!r}")
+        overrides.setdefault(typ, {})[name] = value.strip()
+    try:
+        with Warehouse(workspace_of(ctx, workspace)) as wh:
+            if rerun:
+                find(wh, overrides)
+            rows = stored_findings(wh, code)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        emit_json({"findings": rows})
+        return
+    if not rows:
+        err.print("no findings")
+        return
+    table = Table("code", "severity", "subject", "reason", title="Procurement findings")
+    for row in rows:
+        table.add_row(
+            row["code"], row["severity"], row["subject_name"] or row["subject_id"], row["reason"]
+        )
+    out.print(table)
+
+
+def _describe(as_json: bool) -> None:
+    if as_json:
+        emit_json({"typologies": [t.as_json() for t in CATALOGUE]})
+        return
+    table = Table("code", "name", "severity", "parameters")
+    for t in CATALOGUE:
+        params = ", ".join(f"{k}={v}" for k, v in t.as_json()["params"].items())
+        table.add_row(t.code, t.name, t.severity, params or "-")
+    out.print(table)

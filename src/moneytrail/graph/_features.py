@@ -1,0 +1,287 @@
+"""Per-transaction pattern features, mined at several time scales in one call.
+
+For a transaction e paid by account u to account v at time t, and a window of
+W seconds, "in the window" means a transaction with a timestamp in (t - W, t]
+(ties at t included, as in IBM's Graph Feature Preprocessor, GFP). Transfers
+of an account to itself, and counterparties that are unknown, never count.
+"Before e" means earlier in edge order (time, then file and row).
+
+fan_in            distinct accounts that paid v in the window (GFP fan-in
+                  pattern size at e).
+fan_out           distinct accounts that u paid in the window (GFP fan-out).
+deg_in            transactions into v in the window (GFP degree-in).
+deg_out           transactions out of u in the window (GFP degree-out).
+scatter_gather    scatter-gather patterns of which e is a leg: a pattern is a
+                  source s, a sink d and >= 2 distinct intermediates x with
+                  s -> x and x -> d in the window (s, d, x all different).
+                  Counted over (s, d) pairs where e = s -> x (s = u, x = v) or
+                  e = x -> d (x = u, d = v).
+gather_scatter    (x, y) pairs, x != y, with x -> h and h -> y in the window
+                  through a hub h that received from >= 2 and paid >= 2
+                  distinct accounts in the window, where e is one of the legs:
+                  h = u with y = v, or h = v with x = u.
+temporal_cycle    time-respecting cycles that e closes: sequences of
+                  transactions v -> x1 -> ... -> u, each after the previous
+                  and before e, the first in the window, with distinct
+                  accounts, at most cycle_len transactions including e.
+                  A lower bound if the search for e took more than
+                  cycle_budget steps (see FeatureParams).
+simple_cycle      simple cycles through the pair u -> v in the window graph
+                  as e happens: distinct account paths v -> ... -> u of at most
+                  cycle_len - 1 hops, over pairs that have a transaction in the
+                  window at or before e (parallel transactions are one hop);
+                  a lower bound past cycle_budget steps, like temporal_cycle.
+structuring       if e is a cash deposit just under the reporting threshold,
+                  the number of such deposits into v in the window (e
+                  included); 0 otherwise. Repetition (>= 2) is the red flag.
+pass_through      earlier transactions into u in the window, in e's currency
+                  and not from u, whose amount e passes on: |amount(e) -
+                  amount(f)| <= tolerance * |amount(f)|.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from moneytrail.graph import _motifs, _window
+from moneytrail.graph._arrays import BOOL, I32, I64, Graph
+from moneytrail.graph._params import FeatureParams
+
+TXN_FEATURES: tuple[str, ...] = (
+    "fan_in",
+    "fan_out",
+    "deg_in",
+    "deg_out",
+    "scatter_gather",
+    "gather_scatter",
+    "temporal_cycle",
+    "simple_cycle",
+    "structuring",
+    "pass_through",
+)
+"""Feature columns of `mine_txn_features`, in order."""
+
+Columns = dict[str, npt.NDArray[Any]]
+"""Feature name -> one count per edge."""
+
+_WIDE = frozenset({"temporal_cycle", "simple_cycle"})
+"""Counts that can outgrow 32 bits on dense graphs."""
+
+
+@dataclass
+class _Scratch:
+    """Working arrays reused across windows; allocated once per call."""
+
+    graph: Graph
+    count: I32
+    mark: list[I64]
+    on_path: BOOL
+    seen: I64
+    token: int = 0
+
+    @classmethod
+    def for_graph(cls, graph: Graph, cycle_len: int, cycles: bool) -> _Scratch:
+        n = graph.n_nodes
+        return cls(
+            graph=graph,
+            count=np.zeros(n, dtype=np.int32),
+            mark=[np.full(n, -1, dtype=np.int64) for _ in range(3)],
+            on_path=np.zeros(n, dtype=np.bool_),
+            seen=np.full((cycle_len if cycles else 0, n), -1, dtype=np.int64),
+        )
+
+
+def mine_txn_features(
+    graph: Graph, params: FeatureParams | None = None, *, start: int = 0
+) -> dict[int, Columns]:
+    """Features of the edges at positions >= start, per window (seconds).
+
+    Edges before `start` are history: they shape the windows of later edges
+    but get no features, so mining a batch appended in time order gives the
+    same values as mining everything again.
+    """
+    params = params or FeatureParams()
+    if not 0 <= start <= graph.n_edges:
+        raise ValueError(f"start {start} is outside the graph's {graph.n_edges} edges")
+    cycles = params.wants("simple_cycle")
+    scratch = _Scratch.for_graph(graph, params.cycle_len, cycles)
+    return {w: _mine_window(scratch, params, w, start) for w in params.windows}
+
+
+def _mine_window(s: _Scratch, params: FeatureParams, window: int, start: int) -> Columns:
+    g = s.graph
+    n = g.n_edges
+    full: Columns = {
+        name: np.zeros(n, dtype=np.int64 if name in _WIDE else np.int32) for name in TXN_FEATURES
+    }
+    steps: dict[str, Callable[[], None]] = {
+        "scatter_gather": lambda: _scatter_gather(s, window, start, full),
+        "gather_scatter": lambda: _gather_scatter(s, window, start, full),
+        "temporal_cycle": lambda: _motifs.temporal_cycles(
+            g.ts,
+            g.src,
+            g.dst,
+            g.out_ptr,
+            g.out_edge,
+            window,
+            params.cycle_len,
+            params.cycle_budget,
+            start,
+            full["temporal_cycle"],
+            s.on_path,
+        ),
+        "simple_cycle": lambda: _simple_cycles(s, params, window, start, full),
+        "structuring": lambda: _structuring(g, params, window, start, full),
+        "pass_through": lambda: _window.pass_through(
+            g.ts,
+            g.src,
+            g.amount,
+            g.currency,
+            g.in_ptr,
+            g.in_edge,
+            window,
+            float(params.pass_through_tolerance),
+            start,
+            full["pass_through"],
+        ),
+    }
+    if params.wants("fan") or params.wants("degree"):
+        # one sweep yields both; the family not asked for is zeroed below
+        _fan_degree(g, window, start, s.count, full)
+    for pattern, step in steps.items():
+        if params.wants(pattern):
+            step()
+    for pattern, names in (("fan", ("fan_in", "fan_out")), ("degree", ("deg_in", "deg_out"))):
+        if not params.wants(pattern):
+            for name in names:
+                full[name][:] = 0
+    if start == 0:
+        return full
+    return {name: full[name][start:].copy() for name in TXN_FEATURES}
+
+
+def _nodes_from(ptr: I64, edges: I64, start: int) -> I64:
+    """Nodes that have at least one edge at position >= start."""
+    if start == 0 or len(edges) == 0:
+        return np.flatnonzero(np.diff(ptr) > 0).astype(np.int64)
+    last = edges[np.maximum(ptr[1:] - 1, 0)]
+    return np.flatnonzero((np.diff(ptr) > 0) & (last >= start)).astype(np.int64)
+
+
+def _fan_degree(g: Graph, window: int, start: int, count: I32, full: Columns) -> None:
+    _window.fan_degree(
+        g.ts,
+        g.dst,
+        g.out_ptr,
+        g.out_edge,
+        _nodes_from(g.out_ptr, g.out_edge, start),
+        window,
+        start,
+        full["fan_out"],
+        full["deg_out"],
+        count,
+    )
+    _window.fan_degree(
+        g.ts,
+        g.src,
+        g.in_ptr,
+        g.in_edge,
+        _nodes_from(g.in_ptr, g.in_edge, start),
+        window,
+        start,
+        full["fan_in"],
+        full["deg_in"],
+        count,
+    )
+
+
+def _scatter_gather(s: _Scratch, window: int, start: int, full: Columns) -> None:
+    g = s.graph
+    s.token = _motifs.scatter_gather(
+        g.ts,
+        g.src,
+        g.dst,
+        g.out_ptr,
+        g.out_edge,
+        g.in_ptr,
+        g.in_edge,
+        window,
+        start,
+        full["scatter_gather"],
+        s.mark[0],
+        s.mark[1],
+        s.mark[2],
+        s.token,
+    )
+
+
+def _gather_scatter(s: _Scratch, window: int, start: int, full: Columns) -> None:
+    g = s.graph
+    s.token = _window.gather_scatter(
+        g.ts,
+        g.src,
+        g.dst,
+        g.out_ptr,
+        g.out_edge,
+        g.in_ptr,
+        g.in_edge,
+        window,
+        start,
+        full["gather_scatter"],
+        s.mark[0],
+        s.token,
+    )
+
+
+def _simple_cycles(
+    s: _Scratch, params: FeatureParams, window: int, start: int, full: Columns
+) -> None:
+    g = s.graph
+    s.token = _motifs.simple_cycles(
+        g.ts,
+        g.src,
+        g.dst,
+        g.out_ptr,
+        g.out_edge,
+        window,
+        params.cycle_len,
+        params.cycle_budget,
+        start,
+        full["simple_cycle"],
+        s.on_path,
+        s.seen,
+        s.token,
+    )
+
+
+def near_threshold(g: Graph, params: FeatureParams) -> BOOL:
+    """Cash deposits with threshold * (1 - margin) <= amount < threshold."""
+    low, high = float(params.near_threshold_low), float(params.threshold)
+    return g.cash & (g.dst >= 0) & (g.amount >= low) & (g.amount < high)
+
+
+def _structuring(g: Graph, params: FeatureParams, window: int, start: int, full: Columns) -> None:
+    near = near_threshold(g, params)
+    prefix = _window.near_threshold_prefix(near, g.in_edge)
+    _window.structuring(
+        g.ts, g.dst, near, g.in_ptr, g.in_edge, prefix, window, start, full["structuring"]
+    )
+
+
+def features_table(graph: Graph, mined: dict[int, Columns], start: int) -> pa.Table:
+    """Long form: one row per transaction and window, ready for txn_features."""
+    ids = graph.ids().slice(start)
+    parts = []
+    for window, cols in mined.items():
+        arrays = {"txn_id": ids, "window_s": pa.array(np.full(len(ids), window, dtype=np.int64))}
+        arrays.update({name: pa.array(cols[name]) for name in TXN_FEATURES})
+        parts.append(pa.table(arrays))
+    if not parts:
+        return pa.table({"txn_id": pa.array([], pa.string())})
+    return pa.concat_tables(parts)

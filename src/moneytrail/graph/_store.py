@@ -1,0 +1,229 @@
+"""Between the warehouse and the kernels: load the graph, store the features.
+
+A run mines the transactions that have no features yet for some requested
+window, plus everything after the earliest of them in time order (a late
+arrival changes the windows of the transactions that follow it), and
+replaces those rows of `txn_features` in one transaction; `account_features`
+is recomputed whole. When the parameters other than the windows change, or
+`full` is asked for, every transaction is mined again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from moneytrail.errors import GraphDataError, GraphParamsError
+from moneytrail.graph._accounts import ACCOUNT_FEATURES, account_features
+from moneytrail.graph._arrays import Graph, build_graph
+from moneytrail.graph._features import TXN_FEATURES, features_table, mine_txn_features
+from moneytrail.graph._params import FeatureParams
+from moneytrail.warehouse import Warehouse
+
+_NODES_SQL = {
+    # every account is its own node
+    "account": "SELECT NULL::BIGINT AS account_key, NULL::BIGINT AS node_key, "
+    "NULL::VARCHAR AS entity_id WHERE false",
+    # accounts whose holder resolved to a person or company entity merge into one
+    # node per entity, keyed by the entity's smallest account_key
+    "entity": """
+        WITH holder AS (
+            SELECT h.account_key, min(m.entity_id) AS entity_id
+            FROM account_holders h
+            JOIN entity_members m ON m.member_id = h.party_id AND m.kind IN ('person', 'company')
+            GROUP BY h.account_key
+        )
+        SELECT account_key, min(account_key) OVER (PARTITION BY entity_id) AS node_key, entity_id
+        FROM holder
+    """,
+}
+
+_EDGES_SQL = """
+WITH node AS ({nodes})
+SELECT t.txn_id,
+       epoch_us(t.ts) // 1000000 AS t,
+       coalesce(nf.node_key, t.from_account, 0) AS src, t.from_account IS NOT NULL AS src_known,
+       coalesce(nt.node_key, t.to_account, 0) AS dst, t.to_account IS NOT NULL AS dst_known,
+       CAST(t.amount AS DOUBLE) AS amount, t.currency, t.channel
+FROM transactions t
+LEFT JOIN node nf ON nf.account_key = t.from_account
+LEFT JOIN node nt ON nt.account_key = t.to_account
+ORDER BY t.ts, t.source_id, t.source_row
+"""
+
+
+def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
+    """The graph of every stored transaction (DuckDB -> Arrow -> numpy).
+
+    nodes="account": one node per account. nodes="entity": after entity
+    resolution, the accounts held by one resolved person or company are one
+    node (transfers between them become self-transfers); `Graph.node_entity`
+    names the entity of each node (NULL for accounts without one).
+    """
+    if nodes not in _NODES_SQL:
+        raise GraphParamsError([f"nodes: {nodes!r} is not one of {', '.join(_NODES_SQL)}"])
+    try:
+        mapping = wh.con.sql(_NODES_SQL[nodes]).to_arrow_table()
+        edges = wh.con.sql(_EDGES_SQL.format(nodes=_NODES_SQL[nodes])).to_arrow_table()
+    except duckdb.CatalogException as exc:
+        raise GraphDataError(f"cannot build a graph of {nodes} nodes: {exc}") from exc
+    ids = edges["txn_id"].combine_chunks()
+    if len(pc.unique(ids)) != len(ids):
+        counts = pc.value_counts(ids)
+        dup = next(v["values"] for v in counts.to_pylist() if v["counts"] > 1)
+        raise GraphDataError(
+            f"transactions.txn_id {dup!r} occurs more than once; features are keyed by txn_id"
+        )
+    graph = build_graph(
+        ts=edges["t"].to_numpy(),
+        src_key=edges["src"].to_numpy(),
+        dst_key=edges["dst"].to_numpy(),
+        src_known=edges["src_known"].to_numpy(),
+        dst_known=edges["dst_known"].to_numpy(),
+        amount=edges["amount"].to_numpy(),
+        currency=edges["currency"].combine_chunks(),
+        channel=edges["channel"].combine_chunks(),
+        txn_ids=ids,
+    )
+    if nodes == "account":
+        return graph
+    n = graph.n_nodes
+    keys = mapping["node_key"].to_numpy(zero_copy_only=False)
+    at = np.searchsorted(graph.node_keys, keys)
+    # an account without transactions is in the mapping but not in the graph
+    hit = (at < n) & (graph.node_keys[np.minimum(at, max(n - 1, 0))] == keys) if n else at < 0
+    row = np.full(n, -1, dtype=np.int64)
+    row[at[hit]] = np.flatnonzero(hit)
+    entity = mapping["entity_id"].combine_chunks().take(pa.array(row, mask=row < 0))
+    return replace(graph, node_entity=entity)
+
+
+@dataclass(frozen=True)
+class MiningReport:
+    run_id: int
+    mode: str
+    edges: int
+    edges_mined: int
+    accounts: int
+    windows: tuple[int, ...]
+    txn_rows: int
+    seconds: float
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def params_json(params: FeatureParams) -> dict[str, object]:
+    doc: dict[str, object] = {}
+    for key, value in asdict(params).items():
+        if isinstance(value, Decimal):
+            doc[key] = str(value)
+        elif isinstance(value, frozenset | set):
+            doc[key] = sorted(value)
+        elif isinstance(value, tuple):
+            doc[key] = list(value)
+        else:
+            doc[key] = value
+    return doc
+
+
+def mine_into_warehouse(
+    wh: Warehouse, params: FeatureParams | None = None, *, full: bool = False
+) -> MiningReport:
+    params = params or FeatureParams()
+    began = time.perf_counter()
+    graph = load_graph(wh)
+    settings = params_json(params)
+    if not full and _settings_changed(wh.con, settings):
+        full = True
+    start = 0 if full else _first_unmined(wh.con, graph, params.windows)
+    mined = mine_txn_features(graph, params, start=start)
+    txn = features_table(graph, mined, start)
+    accounts = account_features(graph, params)
+    seconds = time.perf_counter() - began
+    with wh.transaction() as con:
+        run_id = int(
+            con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM graph_runs").fetchall()[0][0]
+        )
+        con.execute(
+            "INSERT INTO graph_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                datetime.now(UTC),
+                "full" if start == 0 else "incremental",
+                json.dumps(settings),
+                graph.n_edges,
+                graph.n_edges - start,
+                graph.n_nodes,
+                seconds,
+            ],
+        )
+        txn = txn.append_column("run_id", pa.array(np.full(txn.num_rows, run_id, np.int32)))
+        accounts = accounts.append_column(
+            "run_id", pa.array(np.full(accounts.num_rows, run_id, np.int32))
+        )
+        if start == 0:
+            con.execute("DELETE FROM txn_features")
+        else:
+            stale = pa.table({"txn_id": graph.ids().slice(start)})
+            con.register("graph_stale_ids", stale)
+            con.execute(
+                "DELETE FROM txn_features WHERE txn_id IN (SELECT txn_id FROM graph_stale_ids) "
+                f"AND window_s IN ({', '.join(str(int(w)) for w in params.windows)})"
+            )
+            con.unregister("graph_stale_ids")
+        con.register("graph_txn_rows", txn)
+        cols = ", ".join(("txn_id", "window_s", *TXN_FEATURES, "run_id"))
+        con.execute(f"INSERT INTO txn_features ({cols}) SELECT {cols} FROM graph_txn_rows")
+        con.unregister("graph_txn_rows")
+        con.execute("DELETE FROM account_features")
+        con.register("graph_account_rows", accounts)
+        cols = ", ".join(("account_key", *ACCOUNT_FEATURES, "run_id"))
+        con.execute(f"INSERT INTO account_features ({cols}) SELECT {cols} FROM graph_account_rows")
+        con.unregister("graph_account_rows")
+    return MiningReport(
+        run_id=run_id,
+        mode="full" if start == 0 else "incremental",
+        edges=graph.n_edges,
+        edges_mined=graph.n_edges - start,
+        accounts=graph.n_nodes,
+        windows=params.windows,
+        txn_rows=txn.num_rows,
+        seconds=round(seconds, 3),
+    )
+
+
+def _settings_changed(con: duckdb.DuckDBPyConnection, settings: dict[str, object]) -> bool:
+    rows = con.execute("SELECT params FROM graph_runs ORDER BY run_id DESC LIMIT 1").fetchall()
+    if not rows:
+        return True
+    last = json.loads(rows[0][0])
+    # windows may grow between runs: the missing ones are mined incrementally
+    return {k: v for k, v in last.items() if k != "windows"} != {
+        k: v for k, v in settings.items() if k != "windows"
+    }
+
+
+def _first_unmined(con: duckdb.DuckDBPyConnection, graph: Graph, windows: tuple[int, ...]) -> int:
+    """Edge position from which features must be (re)computed."""
+    have = con.sql(
+        "SELECT txn_id FROM txn_features WHERE window_s IN ("
+        + ", ".join("?" * len(windows))
+        + ") GROUP BY txn_id HAVING count(*) = ?",
+        params=[*windows, len(windows)],
+    ).to_arrow_table()["txn_id"]
+    missing = np.flatnonzero(
+        ~pc.is_in(graph.ids(), value_set=have.combine_chunks()).to_numpy(zero_copy_only=False)
+    )
+    if len(missing) == 0:
+        return graph.n_edges
+    # tied edges see each other, so start at the first edge of the earliest tie group
+    return int(np.searchsorted(graph.ts, graph.ts[missing[0]], side="left"))

@@ -1,0 +1,237 @@
+"""Compiled kernels for the per-node window counts: fan, degree, gather-scatter,
+structuring and pass-through.
+
+Every kernel takes the graph's arrays, a window W in seconds and `start`, the
+first edge position to compute: edges before it are read as history but their
+features are not (re)computed, which is what makes mining a new batch
+incremental. For an edge e at time t the window is every edge with a
+timestamp in (t - W, t]; definitions are in `moneytrail.graph._features`.
+
+Counterparties equal to the node itself (self-transfers) and unknown ones (-1)
+never count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from moneytrail.graph._arrays import BOOL, F64, I32, I64
+
+
+@njit(cache=True, nogil=True)
+def after_time(ts: I64, edges: I64, a: int, b: int, t: int) -> int:  # pragma: no cover - numba
+    """First p in [a, b) whose edge is later than t (b if none)."""
+    lo, hi = a, b
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if ts[edges[mid]] > t:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def after_pos(edges: I64, a: int, b: int, pos: int) -> int:  # pragma: no cover - numba
+    """First p in [a, b) whose edge position is greater than pos (b if none)."""
+    lo, hi = a, b
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if edges[mid] > pos:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def fan_degree(  # noqa: PLR0912 - one sweep; splitting it costs a call per group
+    ts: I64,
+    other: I64,
+    ptr: I64,
+    edges: I64,
+    nodes: I64,
+    window: int,
+    start: int,
+    fan: I32,
+    deg: I32,
+    count: I32,
+) -> None:  # pragma: no cover - numba
+    """Sliding-window distinct counterparties (fan) and edges (degree) per node.
+
+    One sweep per node over its time-sorted edges: edges enter the window in
+    groups of equal timestamps and leave when they fall to t - W or earlier,
+    with `count` (zero on entry and on exit) holding each counterparty's
+    multiplicity. Linear in the node's edges, whatever the window.
+    """
+    for v in nodes:
+        a, b = ptr[v], ptr[v + 1]
+        first = after_pos(edges, a, b, start - 1)
+        if first == b:
+            continue
+        left = after_time(ts, edges, a, b, ts[edges[first]] - window)
+        i = left
+        distinct = 0
+        degree = 0
+        while i < b:
+            t = ts[edges[i]]
+            j = i
+            while j < b and ts[edges[j]] == t:
+                o = other[edges[j]]
+                if o >= 0 and o != v:
+                    if count[o] == 0:
+                        distinct += 1
+                    count[o] += 1
+                    degree += 1
+                j += 1
+            while ts[edges[left]] <= t - window:
+                o = other[edges[left]]
+                if o >= 0 and o != v:
+                    count[o] -= 1
+                    if count[o] == 0:
+                        distinct -= 1
+                    degree -= 1
+                left += 1
+            for k in range(i, j):
+                e = edges[k]
+                if e >= start:
+                    fan[e] = distinct
+                    deg[e] = degree
+            i = j
+        for k in range(left, b):
+            o = other[edges[k]]
+            if o >= 0:
+                count[o] = 0
+
+
+@njit(cache=True, nogil=True)
+def _distinct_in_window(
+    ts: I64,
+    other: I64,
+    ptr: I64,
+    edges: I64,
+    node: int,
+    t: int,
+    window: int,
+    probe: int,
+    mark: I64,
+    token: int,
+) -> tuple[int, bool]:  # pragma: no cover - numba
+    """Distinct counterparties of `node` in (t - W, t], and whether `probe` is one."""
+    a, b = ptr[node], ptr[node + 1]
+    hi = after_time(ts, edges, a, b, t)
+    n = 0
+    seen_probe = False
+    for p in range(after_time(ts, edges, a, hi, t - window), hi):
+        o = other[edges[p]]
+        if o >= 0 and o != node and mark[o] != token:
+            mark[o] = token
+            n += 1
+            if o == probe:
+                seen_probe = True
+    return n, seen_probe
+
+
+@njit(cache=True, nogil=True)
+def gather_scatter(
+    ts: I64,
+    src: I64,
+    dst: I64,
+    out_ptr: I64,
+    out_edge: I64,
+    in_ptr: I64,
+    in_edge: I64,
+    window: int,
+    start: int,
+    result: I32,
+    mark: I64,
+    token: int,
+) -> int:  # pragma: no cover - numba
+    """Gather-scatter pairs through either end of each edge (see _features)."""
+    for e in range(start, len(ts)):
+        u, v, t = src[e], dst[e], ts[e]
+        if u < 0 or v < 0 or u == v:
+            continue
+        total = 0
+        fan_in_u, v_paid_u = _distinct_in_window(
+            ts, src, in_ptr, in_edge, u, t, window, v, mark, token
+        )
+        fan_out_u, _ = _distinct_in_window(
+            ts, dst, out_ptr, out_edge, u, t, window, -1, mark, token + 1
+        )
+        token += 2
+        if fan_in_u >= 2 and fan_out_u >= 2:
+            total += fan_in_u - (1 if v_paid_u else 0)
+        fan_in_v, _ = _distinct_in_window(ts, src, in_ptr, in_edge, v, t, window, -1, mark, token)
+        fan_out_v, v_paid_u_back = _distinct_in_window(
+            ts, dst, out_ptr, out_edge, v, t, window, u, mark, token + 1
+        )
+        token += 2
+        if fan_in_v >= 2 and fan_out_v >= 2:
+            total += fan_out_v - (1 if v_paid_u_back else 0)
+        result[e] = total
+    return token
+
+
+@njit(cache=True, nogil=True)
+def structuring(
+    ts: I64,
+    dst: I64,
+    near: BOOL,
+    in_ptr: I64,
+    in_edge: I64,
+    near_prefix: I64,
+    window: int,
+    start: int,
+    result: I32,
+) -> None:  # pragma: no cover - numba
+    """Near-threshold cash deposits into the payee in the window, for such deposits.
+
+    near_prefix[p] counts the near-threshold deposits among in_edge[:p], so
+    each window is two binary searches and a subtraction.
+    """
+    for e in range(start, len(ts)):
+        v = dst[e]
+        if v < 0 or not near[e]:
+            continue
+        a, b = in_ptr[v], in_ptr[v + 1]
+        hi = after_time(ts, in_edge, a, b, ts[e])
+        lo = after_time(ts, in_edge, a, hi, ts[e] - window)
+        result[e] = near_prefix[hi] - near_prefix[lo]
+
+
+@njit(cache=True, nogil=True)
+def pass_through(
+    ts: I64,
+    src: I64,
+    amount: F64,
+    currency: I32,
+    in_ptr: I64,
+    in_edge: I64,
+    window: int,
+    tolerance: float,
+    start: int,
+    result: I32,
+) -> None:  # pragma: no cover - numba
+    """Earlier incoming payments that an outgoing payment passes on (see _features)."""
+    for e in range(start, len(ts)):
+        u = src[e]
+        if u < 0:
+            continue
+        a, b = in_ptr[u], in_ptr[u + 1]
+        hi = after_pos(in_edge, a, b, e - 1)
+        n = 0
+        for p in range(after_time(ts, in_edge, a, hi, ts[e] - window), hi):
+            f = in_edge[p]
+            if src[f] == u or currency[f] != currency[e]:
+                continue
+            if abs(amount[e] - amount[f]) <= tolerance * abs(amount[f]):
+                n += 1
+        result[e] = n
+
+
+def near_threshold_prefix(near: BOOL, in_edge: I64) -> I64:
+    prefix = np.zeros(len(in_edge) + 1, dtype=np.int64)
+    np.cumsum(near[in_edge], out=prefix[1:])
+    return prefix

@@ -1,0 +1,41 @@
+"""Entity resolution: which records of every source are one person, company, account or address.
+
+`resolve(warehouse)` standardises the records (names, dates, addresses,
+identifiers), links them (a deterministic pre-pass on hard identifiers, then a
+Splink model per kind, trained on the data and saved in the workspace),
+clusters them into entities with ids that stay stable across runs, and stores
+an explanation of every link. Identifiers shared by implausibly many records
+are reported and never merged on. A person's confirm/reject decision on a link
+(`decide`) is kept and respected by every later run.
+
+Tables written: resolve_records, entities, entity_members, entity_links,
+entity_events, generic_identifiers, resolve_runs (see moneytrail.model.tables).
+"""
+
+from moneytrail.resolve._backend import BACKENDS
+from moneytrail.resolve._engine import ResolveConfig
+from moneytrail.resolve._query import (
+    DECISIONS,
+    decide,
+    decision_labels,
+    entities,
+    explain,
+    generic_identifiers,
+    links_of,
+)
+from moneytrail.resolve._run import ModelStore, ResolveReport, resolve
+
+__all__ = [
+    "BACKENDS",
+    "DECISIONS",
+    "ModelStore",
+    "ResolveConfig",
+    "ResolveReport",
+    "decide",
+    "decision_labels",
+    "entities",
+    "explain",
+    "generic_identifiers",
+    "links_of",
+    "resolve",
+]

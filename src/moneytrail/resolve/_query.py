@@ -1,0 +1,150 @@
+"""Reading what resolution found, and recording a person's decision on a link."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from moneytrail.errors import LinkDecisionError
+from moneytrail.warehouse import Warehouse
+
+DECISIONS = ("confirm", "reject")
+
+
+def entities(wh: Warehouse, kind: str | None = None) -> list[dict[str, Any]]:
+    """Every entity: [{"entity_id", "kind", "members": [member ids]}], sorted by id."""
+    rows = wh.con.execute(
+        """
+        SELECT entity_id, kind, list(member_id ORDER BY member_id)
+        FROM entity_members WHERE $kind IS NULL OR kind = $kind
+        GROUP BY entity_id, kind ORDER BY kind, entity_id
+        """,
+        {"kind": kind},
+    ).fetchall()
+    return [{"entity_id": e, "kind": k, "members": list(m)} for e, k, m in rows]
+
+
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def links_of(wh: Warehouse, member: str) -> list[dict[str, Any]]:
+    """The explained links of one record, strongest first, with any decision on them."""
+    rows = wh.con.execute(
+        """
+        SELECT l.kind, l.member_l, l.member_r, l.rule, l.match_weight, l.match_probability,
+               l.linked, l.fields, d.decision, d.actor, d.reason
+        FROM entity_links l
+        LEFT JOIN link_decisions d ON d.member_l = l.member_l AND d.member_r = l.member_r
+        WHERE $m IN (l.member_l, l.member_r)
+        ORDER BY l.match_probability DESC, l.member_l, l.member_r
+        """,
+        {"m": member},
+    ).fetchall()
+    return [_link(r) for r in rows]
+
+
+def explain(wh: Warehouse, a: str, b: str) -> dict[str, Any] | None:
+    """The explanation of the link between two records, or None if none was scored."""
+    left, right = _ordered(a, b)
+    return next(
+        (x for x in links_of(wh, left) if x["member_l"] == left and x["member_r"] == right),
+        None,
+    )
+
+
+def _link(row: tuple[Any, ...]) -> dict[str, Any]:
+    kind, left, right, rule, weight, prob, linked, fields, decision, actor, reason = row
+    return {
+        "kind": kind,
+        "member_l": left,
+        "member_r": right,
+        "rule": rule,
+        "match_weight": weight,
+        "match_probability": prob,
+        "linked": bool(linked),
+        "fields": json.loads(fields) if fields else {},
+        "decision": None if decision is None else {"decision": decision, "actor": actor,
+                                                   "reason": reason},
+    }  # fmt: skip
+
+
+def decide(
+    wh: Warehouse, a: str, b: str, decision: str, *, actor: str, reason: str | None = None
+) -> dict[str, Any]:
+    """Record that records `a` and `b` are (confirm) or are not (reject) one entity.
+
+    The decision replaces any earlier one on the pair and is respected by every
+    later run of `resolve`.
+    """
+    if decision not in DECISIONS:
+        raise LinkDecisionError(f"decision must be confirm or reject, not {decision!r}")
+    if a == b:
+        raise LinkDecisionError(f"a link needs two different records, got {a!r} twice")
+    kinds = dict(
+        wh.con.execute(
+            "SELECT record_id, kind FROM resolve_records WHERE record_id IN ($a, $b)",
+            {"a": a, "b": b},
+        ).fetchall()
+    )
+    for member in (a, b):
+        if member not in kinds:
+            raise LinkDecisionError(
+                f"record {member!r} is not known to entity resolution; run `moneytrail resolve` "
+                "after ingesting it"
+            )
+    if kinds[a] != kinds[b]:
+        raise LinkDecisionError(
+            f"records {a!r} ({kinds[a]}) and {b!r} ({kinds[b]}) are of different kinds"
+        )
+    left, right = _ordered(a, b)
+    with wh.transaction() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO link_decisions VALUES ($l, $r, $d, $actor, $reason, $at)",
+            {"l": left, "r": right, "d": decision, "actor": actor, "reason": reason,
+             "at": datetime.now(UTC)},
+        )  # fmt: skip
+    return {"member_l": left, "member_r": right, "decision": decision, "kind": kinds[a]}
+
+
+def decision_labels(wh: Warehouse, kind: str) -> list[dict[str, Any]]:
+    """Decisions on records of one kind as Splink pairwise labels (1 confirm, 0 reject)."""
+    rows = wh.con.execute(
+        """
+        SELECT d.member_l, d.member_r, CASE d.decision WHEN 'confirm' THEN 1.0 ELSE 0.0 END
+        FROM link_decisions d JOIN resolve_records r ON r.record_id = d.member_l
+        WHERE r.kind = $kind ORDER BY 1, 2
+        """,
+        {"kind": kind},
+    ).fetchall()
+    return [
+        {"unique_id_l": left, "unique_id_r": right, "clerical_match_score": score}
+        for left, right, score in rows
+    ]
+
+
+def generic_identifiers(wh: Warehouse) -> list[dict[str, Any]]:
+    """The generic identifiers and addresses found by the latest run (masked)."""
+    rows = wh.con.execute(
+        """
+        SELECT kind, scheme, masked, records, sample FROM generic_identifiers
+        WHERE run_id = (SELECT max(run_id) FROM resolve_runs)
+        ORDER BY records DESC, kind, masked
+        """
+    ).fetchall()
+    return [
+        {"kind": k, "scheme": s, "masked": m, "records": int(n), "sample": list(x)}
+        for k, s, m, n, x in rows
+    ]
+
+
+__all__ = [
+    "DECISIONS",
+    "decide",
+    "decision_labels",
+    "entities",
+    "explain",
+    "generic_identifiers",
+    "links_of",
+]

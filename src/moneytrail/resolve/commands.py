@@ -1,0 +1,197 @@
+"""CLI: `moneytrail resolve`, `moneytrail entities`, `moneytrail link confirm|reject|explain`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail.errors import MoneytrailError
+from moneytrail.resolve._backend import BACKENDS
+from moneytrail.resolve._engine import ResolveConfig
+from moneytrail.resolve._query import decide, entities, explain, generic_identifiers, links_of
+from moneytrail.resolve._run import resolve
+from moneytrail.warehouse import Warehouse
+
+link_app = typer.Typer(
+    help="Explain a link between two records, or confirm or reject it.", no_args_is_help=True
+)
+
+MemberArg = Annotated[str, typer.Argument(help="A record id (member id).", show_default=False)]
+ReasonOption = Annotated[str | None, typer.Option(help="Why, for the record.")]
+ActorOption = Annotated[str, typer.Option(help="Who decides.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("resolve")(resolve_command)
+    app.command("entities")(entities_command)
+    app.add_typer(link_app, name="link")
+
+
+def resolve_command(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option(help="Re-resolve every record, not only the new ones.")
+    ] = False,
+    retrain: Annotated[
+        bool, typer.Option(help="Re-estimate the models' parameters (implies --full).")
+    ] = False,
+    backend: Annotated[
+        str, typer.Option(help=f"Linking engine: {', '.join(BACKENDS)}.")
+    ] = "duckdb",
+    threshold: Annotated[
+        float, typer.Option(help="Match probability at which records are linked.", min=0.01, max=1)
+    ] = ResolveConfig.link_threshold,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Resolve who is who: link the records of every source into entities."""
+    try:
+        config = ResolveConfig(
+            link_threshold=threshold,
+            review_threshold=min(threshold, ResolveConfig.review_threshold),
+            backend=backend,
+        )
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    with Warehouse(workspace_of(ctx, workspace)) as wh:
+        try:
+            with err.status("resolving entities", spinner="dots"):
+                report = resolve(wh, full=full, retrain=retrain, config=config)
+        except MoneytrailError as exc:
+            raise fail(str(exc)) from exc
+        generic = generic_identifiers(wh)
+    doc = report.as_json()
+    doc["generic"] = generic
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(
+        f"[bold]{report.mode}[/] run {report.run_id}: {report.new_records:,} records resolved "
+        f"({report.records:,} in all), {report.links:,} links, {report.merges} merges, "
+        f"{report.splits} splits, {report.seconds:.1f}s"
+    )
+    table = Table(title="Entities")
+    table.add_column("kind")
+    table.add_column("entities", justify="right")
+    for kind, n in report.entities.items():
+        table.add_row(kind, f"{n:,}")
+    out.print(table)
+    for g in generic:
+        out.print(
+            f"[yellow]generic {g['scheme']}[/] {g['masked']} on {g['records']:,} {g['kind']} "
+            "records: not used to merge",
+            highlight=False,
+        )
+
+
+def entities_command(
+    ctx: typer.Context,
+    kind: Annotated[
+        str | None, typer.Option(help="Only entities of this kind (person, company, ...).")
+    ] = None,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List resolved entities and the source records they are made of."""
+    ws = workspace_of(ctx, workspace)
+    if not ws.warehouse_path.exists():
+        rows: list[dict[str, Any]] = []
+    else:
+        with Warehouse(ws) as wh:
+            rows = entities(wh, kind)
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"Entities ({len(rows):,})")
+    for col in ("entity_id", "kind", "members"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["entity_id"], r["kind"], ", ".join(r["members"]))
+    out.print(table)
+
+
+def _decide(ctx: typer.Context, decision: str, **kw: Any) -> None:
+    workspace = kw.pop("workspace")
+    as_json = kw.pop("as_json")
+    with Warehouse(workspace_of(ctx, workspace)) as wh:
+        try:
+            doc = decide(wh, kw.pop("a"), kw.pop("b"), decision, **kw)
+        except MoneytrailError as exc:
+            raise fail(str(exc)) from exc
+    if as_json:
+        emit_json(doc)
+    else:
+        out.print(
+            f"{decision}ed: {doc['member_l']} and {doc['member_r']} "
+            "(applied by the next `moneytrail resolve`)",
+            highlight=False,
+        )
+
+
+@link_app.command("confirm")
+def confirm_command(
+    ctx: typer.Context,
+    a: MemberArg,
+    b: MemberArg,
+    reason: ReasonOption = None,
+    actor: ActorOption = "cli",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Say two records are one entity; every later run keeps them together."""
+    _decide(ctx, "confirm", a=a, b=b, reason=reason, actor=actor, as_json=as_json,
+            workspace=workspace)  # fmt: skip
+
+
+@link_app.command("reject")
+def reject_command(
+    ctx: typer.Context,
+    a: MemberArg,
+    b: MemberArg,
+    reason: ReasonOption = None,
+    actor: ActorOption = "cli",
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Say two records are different entities; every later run keeps them apart."""
+    _decide(ctx, "reject", a=a, b=b, reason=reason, actor=actor, as_json=as_json,
+            workspace=workspace)  # fmt: skip
+
+
+@link_app.command("explain")
+def explain_command(
+    ctx: typer.Context,
+    a: MemberArg,
+    b: Annotated[
+        str | None, typer.Argument(help="The other record; omit for all links of A.")
+    ] = None,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Why two records were linked: the rule, and each field's level and match weight."""
+    with Warehouse(workspace_of(ctx, workspace)) as wh:
+        if b is None:
+            found = links_of(wh, a)
+        else:
+            one = explain(wh, a, b)
+            found = [] if one is None else [one]
+    if as_json:
+        emit_json(found)
+        return
+    if not found:
+        raise fail(f"no scored link for {a}" + (f" and {b}" if b else ""))
+    for link in found:
+        out.print(
+            f"[bold]{link['member_l']}[/] - [bold]{link['member_r']}[/]: {link['rule']}, "
+            f"p={link['match_probability']:.4f}, {'linked' if link['linked'] else 'not linked'}"
+            + (f", {link['decision']['decision']}ed" if link["decision"] else ""),
+            highlight=False,
+        )
+        for name, detail in link["fields"].items():
+            out.print(f"    {name}: {detail}", highlight=False)
+
+
+__all__ = ["register"]

@@ -1,0 +1,209 @@
+"""`moneytrail trace`: follow tainted transactions to accounts, payments and assets."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail.errors import MoneytrailError
+from moneytrail.trace._api import Tracer
+from moneytrail.trace._income import (
+    StatedItems,
+    indirect_income,
+    lines_json,
+    parse_stated,
+    write_income_schedule,
+)
+from moneytrail.trace._report import TraceReport
+from moneytrail.trace._rules import RULES
+from moneytrail.trace._schedule import save_report, write_schedule
+from moneytrail.warehouse import Warehouse
+
+
+def register(app: typer.Typer) -> None:
+    app.command("trace")(trace)
+    app.command("income")(income)
+
+
+def _split(values: list[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def _purchases(values: list[str]) -> dict[str, str]:
+    stated: dict[str, str] = {}
+    for value in values:
+        asset, sep, txn = value.partition("=")
+        if not sep or not asset.strip() or not txn.strip():
+            raise fail(f"--purchase wants ASSET_ID=TXN_ID, not {value!r}")
+        stated[asset.strip()] = txn.strip()
+    return stated
+
+
+def _read_ids(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            lines = fh.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"cannot read {path}: {exc}") from exc
+    if lines and "txn_id" in lines[0].split(","):
+        return [row["txn_id"].strip() for row in csv.DictReader(lines) if row["txn_id"].strip()]
+    return [x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#")]
+
+
+def trace(
+    ctx: typer.Context,
+    tainted: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tainted", "-t", help="Tainted transaction ids (comma-separated; repeatable)."
+        ),
+    ] = None,
+    tainted_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file of tainted transaction ids: one per line, or a CSV with a txn_id "
+            "column (e.g. an alert's or a case's evidence)."
+        ),
+    ] = None,
+    rule: Annotated[str, typer.Option(help=f"Tracing rule: {', '.join(RULES)}.")] = "libr",
+    max_hops: Annotated[
+        int | None,
+        typer.Option(help="Follow taint at most this many transfers from a named transaction."),
+    ] = None,
+    purchase: Annotated[
+        list[str] | None,
+        typer.Option(help="ASSET_ID=TXN_ID: a purchase known from other evidence (repeatable)."),
+    ] = None,
+    schedule: Annotated[
+        Path | None, typer.Option(help="Also write the full tracing schedule (.csv or .json).")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option(help="Also store the run and its schedule in the warehouse.")
+    ] = False,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Trace tainted funds through commingled accounts into payments and assets."""
+    if rule not in RULES:
+        raise fail(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
+    names = _split(tainted or []) + (_read_ids(tainted_file) if tainted_file else [])
+    if not names:
+        raise fail("name tainted transactions with --tainted or --tainted-file")
+    stated = _purchases(purchase or [])
+    ws = workspace_of(ctx, workspace)
+    try:
+        with Warehouse(ws, read_only=not save) as wh:
+            report = Tracer(wh, stated).run(
+                names, rule, max_hops=max_hops, steps=schedule is not None or save
+            )
+            run_id = save_report(wh, report, names) if save else None
+        if schedule is not None:
+            write_schedule(report, schedule)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        emit_json({**report.as_json(steps=False), "run_id": run_id})
+        return
+    _print(report)
+    if run_id is not None:
+        err.print(f"saved as trace run {run_id}")
+    if schedule is not None:
+        err.print(f"schedule written to {schedule}")
+
+
+def _print(report: TraceReport) -> None:
+    totals = report.totals
+    out.print(
+        f"[bold]rule {report.rule}[/]: {totals['named']} named tainted, {totals['held']} still "
+        f"held in {len(report.accounts)} traced accounts, {totals['left']} left the trace, "
+        f"{totals['dissipated']} dissipated"
+    )
+    accounts = Table(title="Traced accounts")
+    for col in ("account", "hop", "balance", "tainted balance", "opening"):
+        accounts.add_column(col, justify="left" if col == "account" else "right")
+    for a in report.accounts:
+        accounts.add_row(
+            a.masked,
+            str(a.hop),
+            str(a.balance),
+            str(a.tainted_balance),
+            "known" if a.opening_known else "unknown",
+        )
+    out.print(accounts)
+    if report.assets:
+        assets = Table(title="Assets")
+        for col in ("asset", "payment", "amount", "tainted", "chain"):
+            assets.add_column(col, overflow="fold")
+        for x in report.assets:
+            assets.add_row(
+                f"{x.kind}: {x.description or x.asset_id}",
+                x.txn_id,
+                str(x.amount),
+                str(x.tainted_amount),
+                " > ".join(x.chain),
+            )
+        out.print(assets)
+
+
+StatedOption = Annotated[
+    list[str] | None, typer.Option(help="DATE:AMOUNT:NOTE, from other evidence (repeatable).")
+]
+
+
+def income(
+    ctx: typer.Context,
+    party: Annotated[
+        list[str], typer.Option(help="A party id of the subject (repeatable).", show_default=False)
+    ],
+    period: Annotated[str, typer.Option(help="year or month.")] = "year",
+    cash_spent: StatedOption = None,
+    liability: StatedOption = None,
+    expenditure: StatedOption = None,
+    non_taxable: StatedOption = None,
+    non_income: Annotated[
+        list[str] | None,
+        typer.Option(help="TXN_ID=REASON: a deposit that is not income, e.g. a loan."),
+    ] = None,
+    schedule: Annotated[
+        Path | None, typer.Option(help="Also write the schedule (.csv or .json).")
+    ] = None,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Indirect income of a subject: bank-deposits and net-worth methods, per period."""
+    ws = workspace_of(ctx, workspace)
+    try:
+        stated = StatedItems(
+            [parse_stated(v, "--cash-spent") for v in cash_spent or []],
+            [parse_stated(v, "--liability") for v in liability or []],
+            [parse_stated(v, "--expenditure") for v in expenditure or []],
+            [parse_stated(v, "--non-taxable") for v in non_taxable or []],
+            dict(_pair(v, "--non-income") for v in non_income or []),
+        )
+        with Warehouse(ws, read_only=True) as wh:
+            lines = indirect_income(wh, party, period=period, stated=stated)
+        if schedule is not None:
+            write_income_schedule(lines, schedule)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
+    if as_json:
+        emit_json({"parties": party, "period": period, "lines": lines_json(lines)})
+        return
+    table = Table(title="Indirect income")
+    for col in ("period", "method", "line", "amount"):
+        table.add_column(col, justify="right" if col == "amount" else "left")
+    for x in lines:
+        table.add_row(x.period, x.method, x.label, str(x.amount))
+    out.print(table)
+
+
+def _pair(value: str, option: str) -> tuple[str, str]:
+    key, sep, why = value.partition("=")
+    if not sep or not key.strip() or not why.strip():
+        raise fail(f"{option} wants TXN_ID=REASON, not {value!r}")
+    return key.strip(), why.strip()
