@@ -31,6 +31,7 @@ from pathlib import Path
 
 from moneytrail.employers import CHECKS, run_checks
 from moneytrail.ingest import ingest_file
+from moneytrail.resolve import resolve as resolve_entities
 from moneytrail.synth import generate
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
@@ -57,13 +58,8 @@ def evaluate(seed: int, transactions: int, resolve: bool, tmp: Path) -> dict[str
         resolved = False
         if resolve:
             t = time.perf_counter()
-            try:
-                from moneytrail.resolve import resolve as run_resolve  # noqa: PLC0415
-
-                run_resolve(wh)
-                resolved = True
-            except Exception as exc:  # another stage, in progress: report and go on
-                print(f"seed {seed}: entity resolution failed, WAGE_SWEEP not measured: {exc}")
+            resolve_entities(wh)
+            resolved = True
             timings["resolve_s"] = time.perf_counter() - t
         t = time.perf_counter()
         reports = run_checks(wh.con)

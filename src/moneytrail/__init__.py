@@ -5,9 +5,11 @@ and may change without notice.
 """
 
 from moneytrail.errors import (
+    CatalogueError,
     ContractsError,
     ContractsInputError,
     ContractsSettingsError,
+    DetectError,
     EmployerCheckError,
     FileFormatError,
     GraphDataError,
@@ -20,6 +22,7 @@ from moneytrail.errors import (
     MoneytrailError,
     ResolveBackendError,
     ResolveError,
+    ScorerError,
     TraceError,
     UnknownFormatError,
     VaultError,
@@ -34,9 +37,11 @@ __version__ = "0.1.0"
 __all__ = [
     "FORMATS",
     "SCHEMA_VERSION",
+    "CatalogueError",
     "ContractsError",
     "ContractsInputError",
     "ContractsSettingsError",
+    "DetectError",
     "EmployerCheckError",
     "FileFormatError",
     "FileReport",
@@ -50,6 +55,7 @@ __all__ = [
     "MoneytrailError",
     "ResolveBackendError",
     "ResolveError",
+    "ScorerError",
     "TraceError",
     "UnknownFormatError",
     "VaultError",

@@ -2,8 +2,8 @@
 
 `run_pipeline(warehouse, world)` takes a warehouse into which the world's files
 were ingested and runs what an investigator would run next: resolution, graph
-features, employer checks, procurement findings and a trace of the first
-planted commingling case. It returns one summary line per stage, with the
+features, employer checks, procurement findings, the typology catalogue
+(alerts) and a trace of the first planted commingling case. It returns one summary line per stage, with the
 figures a person would check against the world's truth/ folder.
 """
 
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from moneytrail.contracts import find
+from moneytrail.detect import run_detect
+from moneytrail.detect._group import REVIEW_SCORE
 from moneytrail.employers import run_checks, store_flags
 from moneytrail.graph import mine_into_warehouse
 from moneytrail.resolve import resolve
@@ -79,6 +81,18 @@ def run_pipeline(
             "contracts",
             "moneytrail contracts findings",
             f"{len(findings)} findings ({', '.join(typologies) or 'none'})",
+        )
+    )
+
+    on_stage("running the typology catalogue")
+    d = run_detect(wh)
+    review = sum(a.score >= REVIEW_SCORE for a in d.alerts)
+    done.append(
+        StageSummary(
+            "detect",
+            "moneytrail alerts",
+            f"{d.hits:,} typology hits grouped into {len(d.alerts)} alerts, {review} of them "
+            f"at review score {REVIEW_SCORE} or above (moneytrail eval --truth world/truth)",
         )
     )
 

@@ -20,6 +20,7 @@ from rich.table import Table
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail._demo import run_pipeline
 from moneytrail.contracts import commands as contracts_commands
+from moneytrail.detect import commands as detect_commands
 from moneytrail.employers import commands as employers_commands
 from moneytrail.errors import MoneytrailError
 from moneytrail.graph import commands as graph_commands
@@ -271,12 +272,13 @@ def _readable(path: Path) -> bool:
 
 # Each stage adds its commands here: `from moneytrail.<stage> import commands`, then
 # one entry below. Keep this the only place that knows every stage.
-COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (
-    contracts_commands.register,
-    trace_commands.register,
-    employers_commands.register,
-    graph_commands.register,
+COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline order
     resolve_commands.register,
+    graph_commands.register,
+    detect_commands.register,
+    employers_commands.register,
+    trace_commands.register,
+    contracts_commands.register,
 )
 for _register in COMMAND_MODULES:
     _register(app)

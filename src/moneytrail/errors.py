@@ -15,6 +15,9 @@
     │   ├── ContractsSettingsError  a Cardinal settings (INI) file is invalid
     │   └── ContractsInputError     an OCDS file to flag cannot be read
     ├── TraceError              funds cannot be traced (unknown transaction, bad rule or input)
+    ├── DetectError             detection, scoring or evaluation cannot run as asked
+    │   ├── CatalogueError          the typology catalogue or its parameters are invalid (all listed)
+    │   └── ScorerError             the supervised scorer cannot train or score
     └── IngestError             a file cannot be loaded (nothing of it is kept)
         ├── UnknownFormatError  no reader recognises the file
         └── FileFormatError     the file is not a valid file of its format
@@ -146,3 +149,20 @@ class GraphParamsError(GraphError):
 
 class GraphDataError(GraphError):
     """The stored transactions cannot be turned into graph arrays."""
+
+
+class DetectError(MoneytrailError):
+    """Detection, scoring or evaluation cannot run as asked."""
+
+
+class CatalogueError(DetectError):
+    """The typology catalogue or parameter overrides are invalid; every problem is listed."""
+
+    def __init__(self, where: str, problems: list[str]) -> None:
+        self.where = where
+        self.problems = list(problems)
+        super().__init__(f"{where}: " + "; ".join(self.problems))
+
+
+class ScorerError(DetectError):
+    """The supervised scorer cannot be trained or used (no labels, no model, bad time)."""

@@ -110,7 +110,7 @@ def test_demo_generates_loads_and_runs_every_stage(tmp_path: Path) -> None:
     code, out, err = invoke("demo", "--out", str(tmp_path / "demo"))
     assert code == 0, err
     assert "transactions.csv" in out and "20,000" in out
-    for stage in ("resolve", "graph", "employers", "contracts", "trace"):
+    for stage in ("resolve", "graph", "employers", "contracts", "alerts", "trace"):
         assert f"moneytrail {stage}" in out, stage
     ws = str(tmp_path / "demo" / "workspace")
     code, out, _ = invoke("--workspace", ws, "employers", "--json")

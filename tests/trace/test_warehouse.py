@@ -157,7 +157,7 @@ def test_cli_json_shape(filled: Warehouse, tmp_path: Path) -> None:
     assert json.loads(from_file.stdout)["transfers"][0]["txn_id"] == "2"
     none = CliRunner().invoke(app, ["trace", "-w", str(root)])
     assert none.exit_code == 1
-    assert "--tainted-file" in none.stderr
+    assert "--alert" in none.stderr
     missing = CliRunner().invoke(app, ["trace", "-t", "nope", "-w", str(root)])
     assert missing.exit_code == 1
     assert "no transaction with id 'nope'" in missing.stderr
@@ -186,3 +186,26 @@ def test_saved_run_matches_the_schedule(filled: Warehouse, tmp_path: Path) -> No
             lines = list(csv.DictReader(fh))
         assert int(wh.scalar("SELECT count(*) FROM trace_schedule WHERE run_id = 1")) == len(lines)
         assert save_report(wh, report, ["2"]) == 2
+
+
+def test_cli_traces_the_evidence_of_an_alert(filled: Warehouse) -> None:
+    filled.con.execute(
+        "INSERT INTO alerts VALUES ('A-1', 1, 'ML-FAN-IN', ['ML-FAN-IN'], 'account:****1234', "
+        "[11], 0.9, ['2'], [], 'One deposit of $10,000.00 into ****1234.')"
+    )
+    filled.con.execute(
+        "INSERT INTO alerts VALUES ('A-2', 1, 'EMP-CASH', ['EMP-CASH'], 'employer:**-***1', "
+        "[], 0.5, [], ['w2:1:2'], 'An employer alert.')"
+    )
+    root = filled.workspace.root
+    filled.close()
+    by_alert = CliRunner().invoke(app, ["trace", "--alert", "A-1", "--json", "-w", str(root)])
+    assert by_alert.exit_code == 0, by_alert.stderr
+    by_id = CliRunner().invoke(app, ["trace", "-t", "2", "--json", "-w", str(root)])
+    assert json.loads(by_alert.stdout) == json.loads(by_id.stdout)
+    unknown = CliRunner().invoke(app, ["trace", "--alert", "A-9", "-w", str(root)])
+    assert unknown.exit_code == 1
+    assert "no alert 'A-9'" in unknown.stderr
+    employer = CliRunner().invoke(app, ["trace", "--alert", "A-2", "-w", str(root)])
+    assert employer.exit_code == 1
+    assert "names no transactions" in employer.stderr

@@ -31,6 +31,7 @@ from moneytrail.model._contracts import (
     OCDS_TENDERS,
     OCDS_TRANSACTIONS,
 )
+from moneytrail.model._detect import ALERT_HITS, ALERTS, DETECT_RUNS, MODEL_RUNS, TXN_SCORES
 from moneytrail.model._graph import ACCOUNT_FEATURES, GRAPH_RUNS, TXN_FEATURES
 from moneytrail.model._payroll import EMPLOYER_FLAGS, FORM941_FILINGS, W2_EMPLOYERS, W2_WAGES
 from moneytrail.model._resolve import (
@@ -325,6 +326,11 @@ TABLES: tuple[Table, ...] = (
     GRAPH_RUNS,
     TXN_FEATURES,
     ACCOUNT_FEATURES,
+    DETECT_RUNS,
+    ALERTS,
+    ALERT_HITS,
+    MODEL_RUNS,
+    TXN_SCORES,
     RESOLVE_RUNS,
     RESOLVE_RECORDS,
     ENTITIES,

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
-from moneytrail.errors import MoneytrailError
+from moneytrail.errors import MoneytrailError, TraceError
 from moneytrail.trace._api import Tracer
 from moneytrail.trace._income import (
     StatedItems,
@@ -55,6 +55,21 @@ def _read_ids(path: Path) -> list[str]:
     return [x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#")]
 
 
+def _alert_evidence(wh: Warehouse, alert_ids: list[str]) -> list[str]:
+    """The transactions behind the named alerts (alerts.evidence), in alert order."""
+    found: list[str] = []
+    for alert_id in alert_ids:
+        row = wh.con.execute(
+            "SELECT evidence FROM alerts WHERE alert_id = ?", [alert_id]
+        ).fetchone()
+        if row is None:
+            raise TraceError(f"no alert {alert_id!r}; `moneytrail alerts` lists the current ones")
+        if not row[0]:
+            raise TraceError(f"alert {alert_id!r} names no transactions (an employer alert?)")
+        found += row[0]
+    return list(dict.fromkeys(found))
+
+
 def trace(
     ctx: typer.Context,
     tainted: Annotated[
@@ -68,6 +83,12 @@ def trace(
         typer.Option(
             help="A file of tainted transaction ids: one per line, or a CSV with a txn_id "
             "column (e.g. an alert's or a case's evidence)."
+        ),
+    ] = None,
+    alert: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An alert id of the last detect run: its evidence is tainted (repeatable)."
         ),
     ] = None,
     rule: Annotated[str, typer.Option(help=f"Tracing rule: {', '.join(RULES)}.")] = "libr",
@@ -92,12 +113,13 @@ def trace(
     if rule not in RULES:
         raise fail(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
     names = _split(tainted or []) + (_read_ids(tainted_file) if tainted_file else [])
-    if not names:
-        raise fail("name tainted transactions with --tainted or --tainted-file")
+    if not names and not alert:
+        raise fail("name tainted transactions with --tainted, --tainted-file or --alert")
     stated = _purchases(purchase or [])
     ws = workspace_of(ctx, workspace)
     try:
         with Warehouse(ws, read_only=not save) as wh:
+            names += _alert_evidence(wh, _split(alert or []))
             report = Tracer(wh, stated).run(
                 names, rule, max_hops=max_hops, steps=schedule is not None or save
             )

@@ -1,0 +1,140 @@
+"""Honest evaluation of the stored alerts against a synthetic world's truth files.
+
+Subject level: an alert is true when one of its accounts belongs to a planted
+case, or its evidence holds a planted transaction; a case is found when a true
+alert touches it. Precision = true alerts / alerts (so 1 - precision is the share
+of flagged subjects that are innocent), recall = found cases / cases. The same
+is reported for flagged accounts (the subjects of single hits). Transaction
+level: the alerts' evidence against the planted transactions. Per typology: per
+catalogue entry (precision of its hits) and per planted typology (recall of its
+cases). Cases without planted transactions (procurement, found by
+moneytrail.contracts) are left out and counted in `not_evaluated`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from moneytrail.detect._group import REVIEW_SCORE
+from moneytrail.errors import DetectError
+
+TRUTH_FILES = ("cases.csv", "accounts.csv", "transactions.csv")
+
+
+def _prf(tp: int, n_flagged: int, found: int, n_true: int) -> dict[str, Any]:
+    p = tp / n_flagged if n_flagged else 0.0
+    r = found / n_true if n_true else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f1, 4),
+        "flagged": n_flagged,
+        "true_flagged": tp,
+        "truth": n_true,
+        "found": found,
+    }
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except OSError as exc:
+        raise DetectError(f"{path}: cannot read the truth file: {exc}") from None
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection, truth_dir: Path, min_score: float = REVIEW_SCORE
+) -> dict[str, Any]:
+    """Figures for the alerts scoring at least `min_score` (the review threshold by default)."""
+    missing = [f for f in TRUTH_FILES if not (truth_dir / f).is_file()]
+    if missing:
+        raise DetectError(f"{truth_dir}: not a truth directory, missing {', '.join(missing)}")
+    cases = {r["case_id"]: r["typology"] for r in _read(truth_dir / "cases.csv")}
+    planted: dict[str, str] = {
+        r["txn_id"]: r["case_id"] for r in _read(truth_dir / "transactions.csv")
+    }
+    stored = {
+        r[0]
+        for r in con.execute(
+            "SELECT txn_id FROM transactions WHERE txn_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(planted)],
+        ).fetchall()
+    }
+    planted = {t: c for t, c in planted.items() if t in stored}
+    evaluated = sorted(set(planted.values()), key=int)
+    acct_rows = _read(truth_dir / "accounts.csv")
+    keys = con.execute(
+        "SELECT mt_account_key(mt_account(p[1], p[2])) FROM unnest(?::VARCHAR[][]) AS u(p)",
+        [[[r["bank"], r["account"]] for r in acct_rows]],
+    ).fetchall()
+    case_of_account: dict[int, set[str]] = defaultdict(set)
+    for r, (key,) in zip(acct_rows, keys, strict=True):
+        if r["case_id"] in evaluated:
+            case_of_account[int(key)].add(r["case_id"])
+    alerts = con.execute(
+        "SELECT alert_id, accounts, evidence FROM alerts WHERE score >= ?", [min_score]
+    ).fetchall()
+    hits = con.execute(
+        "SELECT h.typology, h.account_key, h.evidence FROM alert_hits h "
+        "JOIN alerts a USING (alert_id) WHERE a.score >= ?",
+        [min_score],
+    ).fetchall()
+
+    def cases_of(accounts: list[int] | None, evidence: list[str]) -> set[str]:
+        found = {c for a in accounts or [] for c in case_of_account.get(a, ())}
+        return found | {planted[e] for e in evidence if e in planted}
+
+    alert_cases = [cases_of(accts, ev) for _id, accts, ev in alerts]
+    found = set().union(*alert_cases) if alert_cases else set()
+    subject = _prf(sum(1 for c in alert_cases if c), len(alerts), len(found), len(evaluated))
+    flagged_accounts = {a for _t, a, _e in hits if a is not None}
+    true_accounts = {a for a in flagged_accounts if a in case_of_account}
+    account_level = _prf(
+        len(true_accounts), len(flagged_accounts), len(true_accounts), len(case_of_account)
+    )
+    evidence = {e for _id, _a, ev in alerts for e in ev}
+    txn = _prf(
+        len(evidence & planted.keys()), len(evidence), len(evidence & planted.keys()), len(planted)
+    )
+    by_truth: dict[str, dict[str, Any]] = {}
+    for typ in sorted({cases[c] for c in evaluated}):
+        ids = [c for c in evaluated if cases[c] == typ]
+        txns = [t for t, c in planted.items() if cases[c] == typ]
+        hit = sum(1 for t in txns if t in evidence)
+        by_truth[typ] = {
+            "cases": len(ids),
+            "found": sum(1 for c in ids if c in found),
+            "recall": round(sum(1 for c in ids if c in found) / len(ids), 4),
+            "missed_cases": [c for c in ids if c not in found],
+            "txn_recall": round(hit / len(txns), 4) if txns else 0.0,
+        }
+    by_catalogue: dict[str, dict[str, Any]] = {}
+    for typ in sorted({t for t, _a, _e in hits}):
+        mine = [(a, ev) for t, a, ev in hits if t == typ]
+        hit_cases = [cases_of([a] if a is not None else [], ev) for a, ev in mine]
+        true = sum(1 for c in hit_cases if c)
+        by_catalogue[typ] = {
+            "hits": len(mine),
+            "true_hits": true,
+            "precision": round(true / len(mine), 4),
+            "caught": sorted({cases[c] for s in hit_cases for c in s}),
+        }
+    return {
+        "truth": str(truth_dir),
+        "min_score": min_score,
+        "cases": len(evaluated),
+        "not_evaluated": sorted(set(cases) - set(evaluated), key=int),
+        "subject": subject,
+        "innocent_share": round(1 - subject["precision"], 4) if alerts else 0.0,
+        "account": account_level,
+        "transaction": txn,
+        "by_truth_typology": by_truth,
+        "by_catalogue_typology": by_catalogue,
+    }

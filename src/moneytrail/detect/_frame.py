@@ -1,0 +1,105 @@
+"""The feature frame of the supervised scorer: one row per transaction.
+
+Only information known at the transaction's time goes in: its own columns and
+the windowed graph features of moneytrail.graph (windows look back, never
+ahead). Account statistics (account_features) cover the whole period, so they
+would leak the future into a time-split evaluation and are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+
+from moneytrail.errors import ScorerError
+from moneytrail.model._graph import TXN_FEATURES
+
+GRAPH = [c.name for c in TXN_FEATURES.columns if c.name not in ("txn_id", "window_s", "run_id")]
+CHANNELS = ("ach", "cheque", "card", "wire", "cash", "reinvestment", "crypto", "transfer", "other")
+BASE = ["log_amount", "hour", "weekday", "channel", "cross_currency", "whole_amount", "cents"]
+CATEGORICAL = ["channel"]
+
+
+@dataclass
+class Frame:
+    txn_ids: list[str]
+    ts: npt.NDArray[np.int64]  # epoch seconds
+    x: npt.NDArray[np.float32]
+    y: npt.NDArray[np.int8]
+    names: list[str]
+
+
+def feature_names(windows: list[int]) -> list[str]:
+    return BASE + [f"{f}_{w}" for w in windows for f in GRAPH]
+
+
+def mined_windows(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return [
+        int(r[0])
+        for r in con.execute("SELECT DISTINCT window_s FROM txn_features ORDER BY 1").fetchall()
+    ]
+
+
+def load_frame(
+    con: duckdb.DuckDBPyConnection,
+    windows: list[int],
+    where: str,
+    params: list[object],
+    truth: Path | None = None,
+) -> Frame:
+    """Rows of transactions matching `where` (on t.ts), with labels from the data or truth."""
+    if truth is not None:
+        path = truth / "transactions.csv"
+        if not path.is_file():
+            raise ScorerError(f"{truth}: no transactions.csv with planted transaction ids")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE scorer_truth AS "
+            "SELECT DISTINCT txn_id::VARCHAR AS txn_id FROM read_csv(?, all_varchar = true)",
+            [str(path)],
+        )
+        label = "(t.txn_id IN (SELECT txn_id FROM scorer_truth))::TINYINT"
+    else:
+        label = "coalesce(t.label_laundering, false)::TINYINT"
+    channel = (
+        "CASE t.channel "
+        + " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(CHANNELS))
+        + " END"
+    )
+    pivot = ", ".join(
+        f"max(f.{f}) FILTER (WHERE f.window_s = {int(w)})::FLOAT AS {f}_{int(w)}"
+        for w in windows
+        for f in GRAPH
+    )
+    sql = f"""
+        SELECT t.txn_id, epoch(t.ts)::BIGINT AS e, {label} AS y,
+               ln(1 + t.amount::DOUBLE)::FLOAT AS log_amount, hour(t.ts)::FLOAT AS hour,
+               dayofweek(t.ts)::FLOAT AS weekday, ({channel})::FLOAT AS channel,
+               (t.currency_received IS NOT NULL AND t.currency_received <> t.currency)::FLOAT
+                   AS cross_currency,
+               (t.amount = round(t.amount))::FLOAT AS whole_amount,
+               (t.amount - floor(t.amount))::FLOAT AS cents
+               {", " + pivot if pivot else ""}
+        FROM transactions t LEFT JOIN txn_features f USING (txn_id)
+        WHERE {where}
+        GROUP BY t.txn_id, t.ts, t.amount, t.channel, t.currency, t.currency_received,
+                 t.source_id, t.source_row, t.label_laundering
+        ORDER BY e, t.source_id, t.source_row
+    """
+    table = con.sql(sql, params=params).to_arrow_table()
+    if table is None:
+        raise ScorerError("the feature query returned no result")
+    names = feature_names(windows)
+    x = np.empty((table.num_rows, len(names)), dtype=np.float32)
+    for j, name in enumerate(names):
+        x[:, j] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return Frame(
+        table.column("txn_id").to_pylist(),
+        table.column("e").to_numpy(zero_copy_only=False).astype(np.int64),
+        x,
+        table.column("y").to_numpy(zero_copy_only=False).astype(np.int8),
+        names,
+    )

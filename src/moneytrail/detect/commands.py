@@ -1,0 +1,270 @@
+"""`moneytrail detect`, `alerts`, `eval` and `typologies`: run the catalogue, review, measure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail.detect._catalogue import resolve_params
+from moneytrail.detect._evaluate import evaluate
+from moneytrail.detect._group import REVIEW_SCORE
+from moneytrail.detect._run import USER_FILE, catalogue, run_detect, stored_alerts
+from moneytrail.detect._scorer import score, train
+from moneytrail.errors import DetectError
+from moneytrail.warehouse import Warehouse
+
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        "-p",
+        help=f"Override a parameter: TYPOLOGY.PARAM=VALUE (repeatable); also read from "
+        f"the workspace's {USER_FILE}.",
+    ),
+]
+MinScoreOption = Annotated[
+    float,
+    typer.Option(
+        "--min-score",
+        help=f"Only alerts scoring at least this (default: the review threshold {REVIEW_SCORE}; "
+        "0 shows the watch list too).",
+        min=0.0,
+        max=1.0,
+    ),
+]
+
+
+def detect(
+    ctx: typer.Context,
+    param: ParamOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Run only this typology id (repeatable).")
+    ] = None,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Run the typology catalogue and store alerts grouped by subject or network."""
+    try:
+        with (
+            Warehouse(workspace_of(ctx, workspace)) as wh,
+            err.status("running the typology catalogue", spinner="dots"),
+        ):
+            report = run_detect(wh, param or (), only or ())
+    except DetectError as exc:
+        raise fail(str(exc)) from None
+    for w in report.warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if as_json:
+        emit_json(report.as_json())
+        return
+    reviewed = sum(1 for a in report.alerts if a.score >= REVIEW_SCORE)
+    out.print(
+        f"[bold]{len(report.alerts):,}[/] alerts ({reviewed:,} at or above the review threshold "
+        f"{REVIEW_SCORE}) from {report.hits:,} typology hits in {report.seconds:.2f} s "
+        f"(run {report.run_id}); see `moneytrail alerts`."
+    )
+
+
+def alerts(
+    ctx: typer.Context,
+    min_score: MinScoreOption = REVIEW_SCORE,
+    limit: Annotated[int, typer.Option(help="At most this many alerts (0: all).", min=0)] = 0,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List the alerts of the last detect run, highest score first."""
+    ws = workspace_of(ctx, workspace)
+    if not ws.warehouse_path.exists():
+        raise fail(f"no warehouse at {ws.warehouse_path}; ingest files and run `moneytrail detect`")
+    with Warehouse(ws) as wh:
+        rows = [a for a in stored_alerts(wh.con) if a["score"] >= min_score]
+    if limit:
+        rows = rows[:limit]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"Alerts ({len(rows):,})")
+    for col in ("score", "typology", "subject", "evidence", "reason"):
+        table.add_column(col, overflow="fold")
+    for a in rows:
+        table.add_row(
+            f"{a['score']:.2f}",
+            a["typology"],
+            a["subject"],
+            f"{len(a['evidence']):,} txns",
+            a["reason"],
+        )
+    out.print(table)
+
+
+def eval_command(
+    ctx: typer.Context,
+    truth: Annotated[
+        Path, typer.Option("--truth", help="Truth directory of a synthetic world (DIR/truth).")
+    ],
+    min_score: MinScoreOption = REVIEW_SCORE,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Precision, recall and F1 of the stored alerts against a synthetic world's truth."""
+    truth_dir = truth / "truth" if (truth / "truth").is_dir() else truth
+    try:
+        with Warehouse(workspace_of(ctx, workspace)) as wh:
+            doc = evaluate(wh.con, truth_dir, min_score)
+    except DetectError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        emit_json(doc)
+        return
+    table = Table(title=f"Evaluation against {truth_dir} (alerts scoring >= {min_score})")
+    for col in ("level", "precision", "recall", "f1", "flagged", "truth"):
+        table.add_column(col, justify="left" if col == "level" else "right")
+    for level in ("subject", "account", "transaction"):
+        m = doc[level]
+        table.add_row(
+            level,
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            str(m["flagged"]),
+            str(m["truth"]),
+        )
+    out.print(table)
+    per = Table(title="Planted typologies")
+    for col in ("typology", "cases", "found", "txn recall"):
+        per.add_column(col)
+    for name, m in doc["by_truth_typology"].items():
+        per.add_row(name, str(m["cases"]), str(m["found"]), f"{m['txn_recall']:.3f}")
+    out.print(per)
+
+
+def typologies(
+    ctx: typer.Context,
+    param: ParamOption = None,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Show (and lint) the typology catalogue with the parameter values in force."""
+    try:
+        entries = catalogue()
+        values = resolve_params(entries, workspace_of(ctx, workspace).root / USER_FILE, param or ())
+    except DetectError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        emit_json(
+            [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "detects": t.detects,
+                    "source": t.source,
+                    "severity": t.severity,
+                    "detector": t.detector,
+                    "params": values[t.id],
+                }
+                for t in entries
+            ]
+        )
+        return
+    table = Table(title=f"Typology catalogue ({len(entries)} entries)")
+    for col in ("id", "name", "severity", "detector", "parameters"):
+        table.add_column(col, overflow="fold")
+    for t in entries:
+        params = ", ".join(f"{k}={v}" for k, v in values[t.id].items())
+        table.add_row(t.id, t.name, t.severity, t.detector, params)
+    out.print(table)
+
+
+model_app = typer.Typer(
+    name="model",
+    help="Supervised scorer: train on labelled transactions, score new ones.",
+    no_args_is_help=True,
+)
+
+
+def _when(text: str, option: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option}: {text!r} is not an ISO time such as 2024-03-01T00:00") from None
+    # the warehouse keeps naive UTC times
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+@model_app.command("train")
+def model_train(
+    ctx: typer.Context,
+    until: Annotated[
+        str, typer.Option("--until", help="Train on transactions before this ISO time.")
+    ],
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labels from a synthetic world's truth (DIR or DIR/truth) instead of "
+            "the data's own label column."
+        ),
+    ] = None,
+    valid_share: Annotated[
+        float, typer.Option(help="Last share of the period (by time) kept for validation.")
+    ] = 0.25,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Train LightGBM on the mined features; threshold and calibration from the validation slice."""
+    when = _when(until, "--until")
+    if truth is not None and (truth / "truth").is_dir():
+        truth = truth / "truth"
+    try:
+        with Warehouse(workspace_of(ctx, workspace)) as wh, err.status("training", spinner="dots"):
+            report = train(wh, when, truth, valid_share)
+    except DetectError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        emit_json(report.as_json())
+        return
+    out.print(
+        f"model {report.run_id}: trained on {report.train_rows:,} transactions, validated on "
+        f"{report.valid_rows:,}; threshold {report.threshold:.4f} gives precision "
+        f"{report.precision:.3f}, recall {report.recall:.3f}, F1 {report.f1:.3f} on validation"
+    )
+
+
+@model_app.command("score")
+def model_score(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="Score transactions from this ISO time on.")],
+    explain: Annotated[
+        bool, typer.Option(help="Include each flagged score's largest feature contributions.")
+    ] = False,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Score transactions with the latest model: calibrated score and 0/1 label."""
+    when = _when(start, "--from")
+    try:
+        with Warehouse(workspace_of(ctx, workspace)) as wh:
+            rows = score(wh, when)
+    except DetectError as exc:
+        raise fail(str(exc)) from None
+    if not explain:
+        rows = [{k: r[k] for k in ("txn_id", "score", "label")} for r in rows]
+    if as_json:
+        emit_json(rows)
+        return
+    flagged = [r for r in rows if r["label"]]
+    out.print(
+        f"{len(rows):,} transactions scored, {len(flagged):,} labelled 1 (stored in txn_scores)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(model_app)
+    app.command("detect")(detect)
+    app.command("alerts")(alerts)
+    app.command("eval")(eval_command)
+    app.command("typologies")(typologies)

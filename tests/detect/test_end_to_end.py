@@ -1,0 +1,86 @@
+"""End to end through the CLI on synthetic worlds whose seeds the detectors were not tuned on.
+
+The catalogue was tuned on seeds 3, 11 and 17; these seeds are held out. Goal
+(issue 10): recall of planted cases >= 95% with <= 5% of flagged subjects innocent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from moneytrail.cli import app
+from moneytrail.synth._generate import build_world
+from moneytrail.synth._write_aml import bank_ids
+from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
+
+LOOK_ALIKES = ("payroll_processor", "restaurant_chain", "hotel", "landlord", "online_ads")
+"""Honest businesses whose money looks like a red flag's (many payers, pass-through, ads)."""
+
+HELD_OUT = (29, 41)
+
+
+def _cli(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_planted_cases_found_and_innocents_spared(tmp_path: Path) -> None:
+    found = cases = flagged = innocent = honest = flagged_honest = 0
+    for seed in HELD_OUT:
+        world, ws = tmp_path / f"world{seed}", str(tmp_path / f"ws{seed}")
+        _cli("synth", str(world), "--seed", str(seed), "-n", "20000", "--json")
+        _cli("ingest", str(world / "transactions.csv"), "--json", "-w", ws)
+        _cli("graph", "features", "--json", "-w", ws)
+        run = json.loads(_cli("detect", "--json", "-w", ws))
+        assert run["alerts"] >= 1
+        alerts = json.loads(_cli("alerts", "--json", "-w", ws))
+        for a in alerts:
+            assert set(a) >= {"id", "typology", "subject", "score", "evidence", "reason"}
+            assert a["evidence"] and a["reason"].endswith(".")
+            assert a["subject"].split(":")[0] in {"account", "network", "employer"}
+        doc = json.loads(_cli("eval", "--truth", str(world), "--json", "-w", ws))
+        assert doc["subject"]["flagged"] == len(alerts)
+        found += doc["subject"]["found"]
+        cases += doc["cases"]
+        flagged += doc["subject"]["flagged"]
+        innocent += doc["subject"]["flagged"] - doc["subject"]["true_flagged"]
+        assert doc["transaction"]["recall"] >= 0.7
+        for name in ("sex_trafficking", "labour_exploitation", "shell_pass_through", "cycle"):
+            assert doc["by_truth_typology"][name]["recall"] == 1.0, name
+        counts = _look_alikes_flagged(seed, Path(ws))
+        honest, flagged_honest = honest + counts[0], flagged_honest + counts[1]
+    assert found / cases >= 0.95
+    assert innocent / flagged <= 0.05
+    # Mostly not flagged. Measured: 3 of 40 (payroll processors whose monthly batch, the
+    # only one in a one-month world, looks like a fan-out to new payees).
+    assert flagged_honest <= 0.1 * honest
+
+
+def _look_alikes_flagged(seed: int, ws: Path) -> tuple[int, int]:
+    """(honest look-alike accounts, how many of them are in an alert at the review threshold)."""
+    world = build_world(seed, 20_000)
+    accounts, banks = world.population.accounts, bank_ids().to_pylist()
+    pairs = [
+        [banks[accounts.bank[a]], accounts.number[a]]
+        for cat in LOOK_ALIKES
+        for a in world.population.merchants[cat].tolist()
+    ]
+    with Warehouse(Workspace(ws)) as wh:
+        row = wh.con.execute(
+            """
+            WITH la AS (SELECT mt_account_key(mt_account(p[1], p[2])) AS k
+                        FROM unnest(?::VARCHAR[][]) AS u(p))
+            SELECT count(*), count(*) FILTER (WHERE k IN (
+                SELECT unnest(accounts) FROM alerts WHERE score >= 0.6))
+            FROM la
+            """,
+            [pairs],
+        ).fetchall()[0]
+    return int(row[0]), int(row[1])
