@@ -138,3 +138,17 @@ def test_a_broken_user_file_names_the_file(tmp_path: Path) -> None:
     user.write_text("MT-T004: [1, 2\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"typologies\.yaml"):
         resolve_params(catalogue(), user)
+
+
+def test_procurement_codes_exist_in_the_contracts_catalogue() -> None:
+    from moneytrail.contracts import CATALOGUE  # noqa: PLC0415
+
+    codes = {str(t.defaults()["code"]) for t in catalogue() if t.detector == "contract_finding"}
+    assert codes == {t.code for t in CATALOGUE}
+
+
+def test_every_table_a_detector_needs_says_how_to_fill_it() -> None:
+    from moneytrail.detect._detectors import NEEDS  # noqa: PLC0415
+    from moneytrail.detect._run import _HOW  # noqa: PLC0415
+
+    assert set(NEEDS.values()) <= set(_HOW)

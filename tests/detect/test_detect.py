@@ -117,6 +117,23 @@ def test_employer_flags_become_alerts_with_filings(tmp_path: Path, warehouse: Wa
     assert alert.reason == "Pay of 3 workers was swept."
 
 
+def test_contract_findings_become_alerts_with_filings(tmp_path: Path, warehouse: Warehouse) -> None:
+    _world(tmp_path, warehouse)
+    warehouse.con.execute(
+        "INSERT INTO contract_findings (finding_id, code, severity, subject_kind, subject_id, "
+        "subject_name, ocids, reason, found_at) VALUES ('f1', 'MT-P001', 'high', 'supplier', "
+        "'sup-1', 'Redwood Fuel Group Inc', '[\"ocds-1\", \"ocds-2\"]', "
+        "'Parks Department made 6 awards to Redwood Fuel Group Inc within 15 days.', ?)",
+        [datetime.now(UTC).replace(tzinfo=None)],
+    )
+    report = run_detect(warehouse, only=["MT-P001"])
+    (alert,) = report.alerts
+    assert alert.subject == "supplier:Redwood Fuel Group Inc"
+    assert alert.filings == ["ocds:ocds-1", "ocds:ocds-2"]
+    assert alert.evidence == []
+    assert alert.reason.startswith("Parks Department made 6 awards")
+
+
 def test_bad_parameter_values_are_refused(tmp_path: Path, warehouse: Warehouse) -> None:
     _world(tmp_path, warehouse)
     with pytest.raises(CatalogueError, match="feature 'nope'"):

@@ -10,6 +10,7 @@ every detector is one query, so it scales with DuckDB.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -406,6 +407,31 @@ def employer_check(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
     ]
 
 
+def contract_finding(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
+    """Findings of one code from the procurement stage (moneytrail.contracts), as hits.
+
+    The subject is the supplier, buyer or process the finding names (organisations
+    and contracting processes are public records); the evidence is the OCDS
+    processes, listed as filings `ocds:<ocid>`."""
+    rows = _rows(
+        con,
+        "SELECT subject_kind, coalesce(subject_name, subject_id), ocids, reason "
+        "FROM contract_findings WHERE code = ? ORDER BY finding_id",
+        [str(p["code"])],
+    )
+    return [
+        Hit(
+            None,
+            f"{kind}:{name}",
+            1.0,
+            [],
+            reason,
+            filings=[f"ocds:{o}" for o in json.loads(ocids or "[]")][:MAX_EVIDENCE],
+        )
+        for kind, name, ocids, reason in rows
+    ]
+
+
 def pass_through_account(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """Quiet accounts most of whose payments pass on money just received."""
     sql = f"""
@@ -547,6 +573,7 @@ DETECTORS: dict[str, Detector] = {
     "night_cash": night_cash,
     "counterparty_keyword": counterparty_keyword,
     "employer_check": employer_check,
+    "contract_finding": contract_finding,
     "pass_through_account": pass_through_account,
 }
 """Detector name (as the catalogue writes it) -> implementation."""
@@ -558,6 +585,7 @@ NEEDS = {
     "gather_passed": "txn_features",
     "funnel": "account_features",
     "employer_check": "employer_flags",
+    "contract_finding": "contract_findings",
 }
 """Detectors that read a table another stage fills; they are skipped, with a warning, when it is empty."""
 
@@ -581,6 +609,7 @@ PARAMS: dict[str, frozenset[str]] = {
     "night_cash": frozenset({"night_end", "min_count"}),
     "counterparty_keyword": frozenset({"keywords", "min_count"}),
     "employer_check": frozenset({"code"}),
+    "contract_finding": frozenset({"code"}),
     "pass_through_account": frozenset({"window", "min_share", "min_txns", "max_activity"}),
     "repeated_cash": frozenset({"min_amount", "min_count"}),
     "gather_passed": frozenset({"window", "min_payers"}),

@@ -8,7 +8,8 @@ is reported for flagged accounts (the subjects of single hits). Transaction
 level: the alerts' evidence against the planted transactions. Per typology: per
 catalogue entry (precision of its hits) and per planted typology (recall of its
 cases). Cases without planted transactions (procurement, found by
-moneytrail.contracts) are left out and counted in `not_evaluated`.
+moneytrail.contracts) are left out and counted in `not_evaluated`; so are the
+alerts made only of procurement findings.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import duckdb
 
 from moneytrail.detect._group import REVIEW_SCORE
+from moneytrail.detect._run import catalogue
 from moneytrail.errors import DetectError
 
 TRUTH_FILES = ("cases.csv", "accounts.csv", "transactions.csv")
@@ -78,13 +80,17 @@ def evaluate(
     for r, (key,) in zip(acct_rows, keys, strict=True):
         if r["case_id"] in evaluated:
             case_of_account[int(key)].add(r["case_id"])
+    # procurement alerts answer to the contracts stage's truth, like their cases
+    procurement = [t.id for t in catalogue() if t.detector == "contract_finding"]
     alerts = con.execute(
-        "SELECT alert_id, accounts, evidence FROM alerts WHERE score >= ?", [min_score]
+        "SELECT alert_id, accounts, evidence FROM alerts "
+        "WHERE score >= ? AND NOT list_has_all(?::VARCHAR[], typologies)",
+        [min_score, procurement],
     ).fetchall()
     hits = con.execute(
         "SELECT h.typology, h.account_key, h.evidence FROM alert_hits h "
-        "JOIN alerts a USING (alert_id) WHERE a.score >= ?",
-        [min_score],
+        "JOIN alerts a USING (alert_id) WHERE a.score >= ? AND NOT list_contains(?, h.typology)",
+        [min_score, procurement],
     ).fetchall()
 
     def cases_of(accounts: list[int] | None, evidence: list[str]) -> set[str]:

@@ -107,6 +107,7 @@ _HOW = {
     "txn_features": "run `moneytrail graph features` first",
     "account_features": "run `moneytrail graph features` first",
     "employer_flags": "run the employer checks first",
+    "contract_findings": "run `moneytrail contracts findings` first",
 }
 
 
