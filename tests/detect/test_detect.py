@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from moneytrail.detect import run_detect, stored_alerts
-from moneytrail.detect._group import REVIEW_SCORE
+from moneytrail.detect._group import REVIEW_SCORE, _entity_groups
 from moneytrail.errors import CatalogueError
 from moneytrail.warehouse import Warehouse
 from tests.detect.ledger import Ledger, background
@@ -145,3 +145,23 @@ def test_a_window_that_was_not_mined_is_reported(tmp_path: Path, warehouse: Ware
     report = run_detect(warehouse, ["MT-L001.window=7200"], ["MT-L001"])
     assert report.per_typology == {}
     assert "window 7200 s was not mined" in report.warnings[0]
+
+
+def test_accounts_resolved_into_one_entity_are_grouped(warehouse: Warehouse) -> None:
+    con = warehouse.con
+    for key, member in [(101, "tx.csv:4:payer"), (102, "tx.csv:9:payee"), (103, "tx.csv:9:payer")]:
+        con.execute(
+            "INSERT INTO accounts (account_key, account_token, masked, source_id, source_row) "
+            "VALUES (?, ?, '****0000', 1, 1)",
+            [key, f"tok{key}"],
+        )
+        con.execute(
+            "INSERT INTO resolve_records (record_id, kind, id_token, run_id) "
+            "VALUES (?, 'account', ?, 1)",
+            [member, f"tok{key}"],
+        )
+    con.execute(
+        "INSERT INTO entity_members VALUES ('account-1', 'account', 'tx.csv:4:payer', 1), "
+        "('account-1', 'account', 'tx.csv:9:payee', 1), ('account-2', 'account', 'tx.csv:9:payer', 1)"
+    )
+    assert _entity_groups(con, [101, 102, 103]) == [[101, 102]]

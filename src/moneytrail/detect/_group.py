@@ -186,7 +186,8 @@ def _entity_groups(con: duckdb.DuckDBPyConnection, accounts: list[int]) -> list[
         r"""
         WITH acct_entity AS (
             SELECT m.entity_id, a.account_key FROM entity_members m
-            JOIN accounts a ON a.record_id = m.member_id WHERE m.kind = 'account'
+            JOIN resolve_records r ON r.record_id = m.member_id AND r.kind = 'account'
+            JOIN accounts a ON a.account_token = r.id_token WHERE m.kind = 'account'
             UNION
             SELECT m.entity_id, h.account_key FROM entity_members m
             JOIN account_holders h ON h.party_id = m.member_id
