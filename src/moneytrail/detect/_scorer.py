@@ -16,9 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -27,6 +26,9 @@ from moneytrail._sql import scalar
 from moneytrail.detect._frame import CATEGORICAL, Frame, load_frame, mined_windows
 from moneytrail.errors import ScorerError
 from moneytrail.warehouse import Warehouse
+
+if TYPE_CHECKING:  # lightgbm (and the scikit-learn it loads) costs a second at import:
+    import lightgbm as lgb  # only the model commands pay it, not every command
 
 PARAMS: dict[str, Any] = {
     "objective": "binary",
@@ -119,6 +121,8 @@ def f1_at(p: Floats, y: npt.NDArray[np.int8], threshold: float) -> dict[str, flo
 
 def fit(train: Frame, valid: Frame) -> tuple[lgb.Booster, float, float, float, dict[str, float]]:
     """Booster, Platt a, b, threshold and validation figures."""
+    import lightgbm as lgb  # noqa: PLC0415
+
     if train.y.sum() == 0 or valid.y.sum() == 0:
         raise ScorerError(
             "no positive labels in the training or the validation slice; "
@@ -229,6 +233,8 @@ def train(
 
 
 def load_model(wh: Warehouse) -> tuple[int, lgb.Booster, dict[str, Any], float]:
+    import lightgbm as lgb  # noqa: PLC0415
+
     rows = wh.con.execute(
         "SELECT run_id, metrics, threshold FROM model_runs ORDER BY run_id DESC LIMIT 1"
     ).fetchall()
