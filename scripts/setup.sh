@@ -19,6 +19,17 @@ if ! pkg-config --exists icu-uc 2>/dev/null; then
   fi
 fi
 
+# The case-store tests run against a real PostgreSQL server they start on loopback.
+if [[ "${1:-}" == "--dev" ]] && ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "setup: installing PostgreSQL (Debian packages) for the case-store tests" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "setup: the tests need PostgreSQL's server: install postgresql, then rerun" >&2
+    exit 1
+  fi
+fi
+
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$lock"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .

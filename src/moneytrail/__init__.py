@@ -5,6 +5,12 @@ and may change without notice.
 """
 
 from moneytrail.errors import (
+    AccessDeniedError,
+    AuditError,
+    AuthenticationError,
+    CaseError,
+    CaseInputError,
+    CaseStateError,
     CatalogueError,
     ContractsError,
     ContractsInputError,
@@ -20,6 +26,7 @@ from moneytrail.errors import (
     LinkDecisionError,
     MigrationError,
     MoneytrailError,
+    NotFoundError,
     ResolveBackendError,
     ResolveError,
     ScorerError,
@@ -37,6 +44,12 @@ __version__ = "0.1.0"
 __all__ = [
     "FORMATS",
     "SCHEMA_VERSION",
+    "AccessDeniedError",
+    "AuditError",
+    "AuthenticationError",
+    "CaseError",
+    "CaseInputError",
+    "CaseStateError",
     "CatalogueError",
     "ContractsError",
     "ContractsInputError",
@@ -53,6 +66,7 @@ __all__ = [
     "LinkDecisionError",
     "MigrationError",
     "MoneytrailError",
+    "NotFoundError",
     "ResolveBackendError",
     "ResolveError",
     "ScorerError",

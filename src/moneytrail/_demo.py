@@ -5,11 +5,17 @@ were ingested and runs what an investigator would run next: resolution, graph
 features, employer checks, procurement findings, the typology catalogue
 (alerts) and a trace of the first planted commingling case. It returns one summary line per stage, with the
 figures a person would check against the world's truth/ folder.
+
+`open_demo_case(workspace)` then does what a task force would do first: it
+adds a demo agency and a supervisor (with a generated password, never a fixed
+one) to the case store, and opens a case on the strongest alert with its
+subject, the alert and the movements behind it attached as evidence.
 """
 
 from __future__ import annotations
 
 import csv
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +28,7 @@ from moneytrail.graph import mine_into_warehouse
 from moneytrail.resolve import resolve
 from moneytrail.trace import Tracer
 from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -127,3 +134,59 @@ def _trace_first_case(wh: Warehouse, truth: Path) -> StageSummary | None:
         f"case {case}: {len(tainted)} tainted deposits reach {len(report.accounts)} accounts; "
         f"{assets or 'no asset purchase reached'}",
     )
+
+
+DEMO_AGENCY = "Demo Task Force"
+DEMO_ADMIN = "demo_admin"
+
+
+@dataclass(frozen=True)
+class DemoCase:
+    username: str
+    password: str
+    case_id: int
+    alert_id: str
+    title: str
+
+
+def open_demo_case(ws: Workspace, wh: Warehouse) -> DemoCase | None:
+    """A supervisor and a case on the strongest alert; None when there is no alert."""
+    from moneytrail.access import Role  # noqa: PLC0415 - the case store loads SQLAlchemy
+    from moneytrail.cases import CaseStore  # noqa: PLC0415
+
+    # FTI-derived alerts need a legal basis on the case first: the demo takes the
+    # strongest alert built from bank data alone.
+    top = wh.con.execute(
+        "SELECT alert_id, typology, subject, accounts, evidence, reason FROM alerts "
+        "WHERE len(list_filter(filings, lambda f: f LIKE 'w2:%' OR f LIKE '941:%')) = 0 "
+        "ORDER BY score DESC, alert_id LIMIT 1"
+    ).fetchone()
+    if top is None:
+        return None
+    alert_id, typology, subject, accounts, evidence, reason = top
+    store = CaseStore.open(ws)
+    try:
+        if not store.has_admin():
+            store.add_agency(None, DEMO_AGENCY, "duty@demo-task-force.example")
+            store.add_user(None, DEMO_ADMIN, DEMO_AGENCY, Role.ADMIN, secrets.token_urlsafe(18))
+        admin = store.principal(DEMO_ADMIN)
+        # A fresh supervisor on every run: the password is shown once and never stored raw.
+        username = f"supervisor_{secrets.token_hex(2)}"
+        password = secrets.token_urlsafe(12)
+        store.add_user(admin, username, DEMO_AGENCY, Role.SUPERVISOR, password)
+        who = store.principal(username)
+        title = f"{typology}: {subject}"
+        case = store.create_case(who, title[:200], reason)
+        case_id = int(case["id"])
+        if subject.startswith("network:"):
+            store.add_subject(who, case_id, "network", alert_id)
+        elif accounts:
+            store.add_subject(who, case_id, "account", str(accounts[0]))
+        store.attach_alert(who, case_id, alert_id)
+        for txn in list(evidence)[:3]:
+            store.add_evidence(
+                who, case_id, "transactions", str(txn), f"a movement behind alert {alert_id}"
+            )
+    finally:
+        store.close()
+    return DemoCase(username, password, case_id, alert_id, title)

@@ -18,7 +18,10 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
-from moneytrail._demo import run_pipeline
+from moneytrail._demo import open_demo_case, run_pipeline
+from moneytrail.access import commands as access_commands
+from moneytrail.api import commands as api_commands
+from moneytrail.cases import commands as cases_commands
 from moneytrail.contracts import commands as contracts_commands
 from moneytrail.detect import commands as detect_commands
 from moneytrail.employers import commands as employers_commands
@@ -232,9 +235,12 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Where the demo's input files are written.")
     ] = Path("moneytrail-demo"),
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards until Ctrl-C.")
+    ] = True,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Run the demo: generate a small world, ingest every file, run every stage on it."""
+    """Run the demo: generate a small world, run every stage, open a case, serve the API."""
     ws = workspace_of(ctx, workspace or out_dir / "workspace")
     out.print(f"[bold]moneytrail demo[/] - world in {out_dir / 'world'}, workspace {ws.root}")
     with err.status("generating a synthetic world", spinner="dots"):
@@ -251,6 +257,7 @@ def demo(
                 err.print(f"[yellow]warning:[/] {w}", highlight=False)
         with err.status("running the pipeline", spinner="dots") as spinner:
             stages = run_pipeline(wh, out_dir / "world", spinner.update)
+        demo_case = open_demo_case(ws, wh)
     table = Table(title="Pipeline")
     for col in ("stage", "result", "see it with"):
         table.add_column(col, overflow="fold")
@@ -258,6 +265,14 @@ def demo(
         table.add_row(st.stage, st.summary, st.command)
     out.print(table)
     out.print(f"Workspace: {ws.root} (use --workspace {ws.root} with any command)")
+    if demo_case is not None:
+        out.print(
+            f"Case {demo_case.case_id} opened on alert {demo_case.alert_id}; sign in as "
+            f"[bold]{demo_case.username}[/] with password [bold]{demo_case.password}[/]",
+            highlight=False,
+        )
+    if serve:
+        api_commands.run_server(ws, "127.0.0.1", 8000)
 
 
 def _readable(path: Path) -> bool:
@@ -279,6 +294,9 @@ COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline or
     employers_commands.register,
     trace_commands.register,
     contracts_commands.register,
+    cases_commands.register,
+    api_commands.register,
+    access_commands.register,
 )
 for _register in COMMAND_MODULES:
     _register(app)

@@ -18,6 +18,13 @@
     ├── DetectError             detection, scoring or evaluation cannot run as asked
     │   ├── CatalogueError          the typology catalogue or its parameters are invalid (all listed)
     │   └── ScorerError             the supervised scorer cannot train or score
+    ├── CaseError               the case store refuses a request
+    │   ├── AuthenticationError     unknown user, wrong password, bad or expired token
+    │   ├── AccessDeniedError       the access policy denies the action (its reason is the message)
+    │   ├── NotFoundError           no such case, user, alert or object (or not one you may see)
+    │   ├── CaseStateError          a status change or action the case workflow does not allow
+    │   └── CaseInputError          a request's fields are invalid (all problems listed)
+    ├── AuditError              the audit log cannot be written or read
     └── IngestError             a file cannot be loaded (nothing of it is kept)
         ├── UnknownFormatError  no reader recognises the file
         └── FileFormatError     the file is not a valid file of its format
@@ -166,3 +173,35 @@ class CatalogueError(DetectError):
 
 class ScorerError(DetectError):
     """The supervised scorer cannot be trained or used (no labels, no model, bad time)."""
+
+
+class CaseError(MoneytrailError):
+    """The case store refuses a request."""
+
+
+class AuthenticationError(CaseError):
+    """Unknown user, wrong password, or a bad or expired access token."""
+
+
+class AccessDeniedError(CaseError):
+    """The access policy denies the action; the message is the policy's reason."""
+
+
+class NotFoundError(CaseError):
+    """No such case, user, alert or object, or none that the asker may see."""
+
+
+class CaseStateError(CaseError):
+    """A status change or action that the case workflow does not allow now."""
+
+
+class CaseInputError(CaseError):
+    """A request's fields are invalid; every problem is listed in the message."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class AuditError(MoneytrailError):
+    """The audit log cannot be written or read."""

@@ -5,6 +5,9 @@
       warehouse.duckdb     every canonical table, including quarantine and vault
       keys/token.key       HMAC key for identifier tokens (32 bytes, mode 0600)
       keys/vault.key       AES-256 key of the vault (32 bytes, mode 0600)
+      keys/audit.key       HMAC key of the audit log's hash chain (32 bytes, mode 0600)
+      keys/session.key     signing key of the API's short-lived access tokens (32 bytes)
+      cases.sqlite         the case store, unless MONEYTRAIL_CASES_URL names a server
 
 Agencies that deconflict share the token key (set MONEYTRAIL_TOKEN_KEY to its
 hex on every deployment); the vault key never leaves the workspace.
@@ -22,6 +25,7 @@ from moneytrail.errors import WorkspaceError
 DEFAULT_WORKSPACE = "moneytrail-workspace"
 ENV_WORKSPACE = "MONEYTRAIL_WORKSPACE"
 ENV_TOKEN_KEY = "MONEYTRAIL_TOKEN_KEY"  # noqa: S105 - the name of a variable, not a secret
+ENV_CASES_URL = "MONEYTRAIL_CASES_URL"
 _CONFIG_VERSION = 1
 
 
@@ -38,6 +42,11 @@ class Workspace:
     @property
     def warehouse_path(self) -> Path:
         return self.root / "warehouse.duckdb"
+
+    @property
+    def cases_url(self) -> str:
+        """SQLAlchemy URL of the case store: $MONEYTRAIL_CASES_URL, else SQLite in the workspace."""
+        return os.environ.get(ENV_CASES_URL) or f"sqlite:///{self.root / 'cases.sqlite'}"
 
     @property
     def config_path(self) -> Path:
@@ -94,6 +103,12 @@ class Workspace:
 
     def vault_key(self) -> bytes:
         return self._key("vault.key")
+
+    def audit_key(self) -> bytes:
+        return self._key("audit.key")
+
+    def session_key(self) -> bytes:
+        return self._key("session.key")
 
     def _key(self, name: str) -> bytes:
         path = self.root / "keys" / name

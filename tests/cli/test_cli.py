@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from moneytrail.cases import CaseStore
 from moneytrail.cli import app
+from moneytrail.workspace import Workspace
 
 HEADER = (
     "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,"
@@ -107,16 +110,33 @@ def test_synth_then_ingest(tmp_path: Path) -> None:
 
 
 def test_demo_generates_loads_and_runs_every_stage(tmp_path: Path) -> None:
-    code, out, err = invoke("demo", "--out", str(tmp_path / "demo"))
+    code, out, err = invoke("demo", "--out", str(tmp_path / "demo"), "--no-serve")
     assert code == 0, err
     assert "transactions.csv" in out and "20,000" in out
     for stage in ("resolve", "graph", "employers", "contracts", "alerts", "trace"):
         assert f"moneytrail {stage}" in out, stage
     ws = str(tmp_path / "demo" / "workspace")
+    # A supervisor with a generated password can sign in and sees the demo case.
+    found = re.search(
+        r"Case (\d+) opened on alert (A-\w+); sign in as (\S+) with password (\S+)", out
+    )
+    assert found, out
+    case_id, alert_id, username, password = found.groups()
+    assert len(password) >= 12
+    store = CaseStore.open(Workspace(Path(ws)))
+    try:
+        who = store.authenticate(username, password)
+        case = store.get_case(who, int(case_id))
+    finally:
+        store.close()
+    assert [a["alert_id"] for a in case["alerts"]] == [alert_id]
+    assert case["subjects"] and case["evidence"]
+    assert all(e["table"] == "transactions" for e in case["evidence"])
     code, out, _ = invoke("--workspace", ws, "employers", "--json")
     assert code == 0
     flagged = [e for e in json.loads(out) if e["flags"]]
     assert [e["name"].upper() for e in flagged] == ["GREEN VALLEY FARMS 1 LLC"]
     code, out, _ = invoke("--workspace", ws, "entities", "--json")
     assert code == 0
-    assert {e["kind"] for e in json.loads(out)} == {"person", "company", "account", "address"}
+    kinds = {e["kind"] for e in json.loads(out)}
+    assert kinds == {"person", "company", "account", "address", "bank"}

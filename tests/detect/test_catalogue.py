@@ -147,8 +147,9 @@ def test_procurement_codes_exist_in_the_contracts_catalogue() -> None:
     assert codes == {t.code for t in CATALOGUE}
 
 
-def test_every_table_a_detector_needs_says_how_to_fill_it() -> None:
+def test_every_input_a_detector_needs_says_how_to_fill_it() -> None:
     from moneytrail.detect._detectors import NEEDS  # noqa: PLC0415
-    from moneytrail.detect._run import _HOW  # noqa: PLC0415
+    from moneytrail.detect._run import _INPUTS  # noqa: PLC0415
 
-    assert set(NEEDS.values()) <= set(_HOW)
+    assert set(NEEDS.values()) <= set(_INPUTS)
+    assert all(how.strip() for _sql, how in _INPUTS.values())

@@ -46,7 +46,7 @@ def test_febrl4_f1() -> None:
     clustered, links = resolve_frame(records, models=models)
     scores = evaluate(clustered.select(["member_id", "cluster"]), truth)
     assert scores.pairs_true == 5_000
-    assert scores.pairwise_f1 >= 0.998, scores
+    assert scores.pairwise_f1 >= 0.999, scores  # the goal; 0.9991 measured
     assert scores.pairwise_precision >= 0.999
     assert set(models) == {"person"}  # trained on the data, handed back for re-use
     assert links.num_rows >= 4_990

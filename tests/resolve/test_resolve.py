@@ -36,13 +36,11 @@ def test_synthetic_world_truth_pairwise_and_cluster(
     report = resolve(warehouse)
     assert report.mode == "full"
     assert report.records == report.new_records > 0
-    assert set(report.entities) >= {"person", "company", "account"}
+    assert set(report.entities) >= {"person", "company", "account", "address"}
     scores = evaluate(clusters(warehouse), truth)
     assert scores.pairs_true > 50
-    assert scores.pairwise_precision >= 0.98
-    assert scores.pairwise_recall >= 0.95
-    assert scores.cluster_precision >= 0.97
-    assert scores.cluster_recall >= 0.97
+    assert scores.pairwise_precision == scores.pairwise_recall == 1.0, scores
+    assert scores.cluster_precision == scores.cluster_recall == 1.0, scores
     # every link is explained, per field, and queryable
     rows = warehouse.con.execute(
         "SELECT member_l, member_r, rule, fields FROM entity_links WHERE linked"

@@ -63,10 +63,12 @@ def test_every_file_loads_clean_with_matching_ids_and_balances(
         issues = warehouse.con.execute(
             "SELECT kind, message FROM source_issues WHERE source_id = ?", [sid[0]]
         ).fetchall()
-        assert issues == [], (path.name, issues)
+        # a movement between two accounts with statements is in both: kept once
+        assert {kind for kind, _ in issues} <= {"duplicate_movements"}, (path.name, issues)
         got = warehouse.con.execute(
-            "SELECT txn_id, amount, ts, channel FROM transactions WHERE source_id = ? "
-            "ORDER BY source_row",
+            "SELECT e.entry_ref, t.amount, t.ts, t.channel FROM statement_entries e "
+            "JOIN transactions t ON t.source_id = e.txn_source_id "
+            "AND t.source_row = e.txn_source_row WHERE e.source_id = ? ORDER BY e.source_row",
             [sid[0]],
         ).fetchall()
         assert [g[0] for g in got] == [str(int(r) + 1) for r in rows]
@@ -109,14 +111,20 @@ def test_counterparty_accounts_line_up_with_statement_accounts(
         ingest_file(warehouse, path)
     # a movement between two accounts with statements is one account key on both sides
     keys = warehouse.con.execute(
-        "SELECT count(DISTINCT account_key) FROM accounts WHERE record_id IS NOT NULL"
+        "SELECT count(DISTINCT account_key) FROM statement_entries"
     ).fetchone()
     assert keys == (len(written),)
-    pairs = warehouse.con.execute(
-        "SELECT t.txn_id, count(DISTINCT t.from_account), count(DISTINCT t.to_account) "
-        "FROM transactions t GROUP BY t.txn_id HAVING count(*) > 1"
-    ).fetchall()
-    assert all(p[1] == 1 and p[2] == 1 for p in pairs)
+    # and is kept once, with both statements' entries linked to it
+    linked = warehouse.con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE e.account_key IN (t.from_account, t.to_account)),"
+        " count(DISTINCT (t.source_id, t.source_row)) FILTER (WHERE e.source_id <> t.source_id)"
+        " FROM statement_entries e JOIN transactions t"
+        " ON t.source_id = e.txn_source_id AND t.source_row = e.txn_source_row"
+    ).fetchone()
+    assert linked is not None
+    entries, on_a_side, shared = linked
+    assert entries == on_a_side == sum(p.read_text().count("<Ntry>") for p in written)
+    assert shared > 0
 
 
 def test_output_is_deterministic(world: World, tmp_path: Path) -> None:
@@ -139,3 +147,52 @@ def test_statements_after_the_transactions_file_add_no_second_copy(
     assert warehouse.table_counts()["transactions"] == report.transactions
     kinds = {r[0] for r in warehouse.con.execute("SELECT kind FROM source_issues").fetchall()}
     assert kinds == {"duplicate_movements"}
+
+
+def test_trafficking_payers_get_statements_naming_their_merchants(
+    world: World, written: list[Path]
+) -> None:
+    typology = {c.case_id: c.typology for c in world.truth.cases}
+    payers = [
+        a
+        for case, a, role in world.truth.accounts
+        if (typology[case], role) in _write_camt.STATEMENT_ROLES
+    ]
+    assert payers
+    chosen = _write_camt.select_accounts(world).tolist()
+    assert set(payers) <= set(chosen)
+    merchants = world.population.merchants
+    wanted = {
+        "online_ads": "Online Ads",
+        "hotel": "Hotel",
+        "short_term_rental": "Short Term Rental",
+        "landlord": "Landlord",
+        "ride_share": "Ride Share",
+        "airline": "Airline",
+    }
+    for payer in payers:
+        text = written[chosen.index(payer)].read_text()
+        rows, credit = _write_camt.movements(world, payer)
+        paid = set(world.frame["dst"][rows[credit == 0]].tolist())
+        for category, label in wanted.items():
+            assert paid & set(merchants[category].tolist()), category
+            assert f"<Nm>{_name_with(label, text)}</Nm>" in text, category
+
+
+def _name_with(label: str, text: str) -> str:
+    """The first counterparty name in `text` that holds `label`."""
+    for line in text.splitlines():
+        if "<Nm>" in line and label in line:
+            return line.split("<Nm>")[1].split("</Nm>")[0]
+    raise AssertionError(f"no counterparty named like {label!r}")
+
+
+def test_statement_roles_leave_the_ordinary_picks_alone(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_roles = _write_camt.select_accounts(world).tolist()
+    monkeypatch.setattr(_write_camt, "STATEMENT_ROLES", frozenset())
+    without = _write_camt.select_accounts(world).tolist()
+    planted = {a for _, a, _ in world.truth.accounts}
+    assert [a for a in with_roles if a not in planted] == [a for a in without if a not in planted]
+    assert len(with_roles) > len(without)

@@ -6,41 +6,33 @@ show it, the accounts it ties the subject to, and a sentence with the figures.
 The catalogue (typologies/catalogue.yaml) names a detector per typology; several
 typologies share one detector with different parameters. No per-row Python:
 every detector is one query, so it scales with DuckDB.
+
+The flow detectors (bursts, chains, hubs) are in `_flows`, with thresholds relative
+to each account's own dealings; `Hit` and the shared helpers in `_hits`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+import re
 
 import duckdb
 
 from moneytrail.detect._catalogue import Value
+from moneytrail.detect._flows import chain, fan_burst, gather_passed, stranger_hub
+from moneytrail.detect._hits import (
+    MAX_EVIDENCE,
+    Detector,
+    Hit,
+    float_param,
+    int_param,
+    money_text,
+    query_rows,
+    span_text,
+    strength,
+)
 from moneytrail.errors import CatalogueError
 from moneytrail.model._graph import TXN_FEATURES
-
-MAX_EVIDENCE = 500
-"""Evidence ids kept per hit: enough to review, bounded for a hub that matches thousands."""
-
-
-@dataclass
-class Hit:
-    """One typology matched on one subject."""
-
-    account_key: int | None
-    subject: str  # account:<masked> or employer:<masked EIN>
-    strength: float  # 0-1: how far past the thresholds
-    evidence: list[str]
-    reason: str
-    linked: list[int] = field(default_factory=list)  # accounts the hit ties to the subject
-    filings: list[str] = field(default_factory=list)
-    typology: str = ""
-
-
-Detector = Callable[[duckdb.DuckDBPyConnection, dict[str, Value]], list[Hit]]
 
 _FEATURES = {c.name for c in TXN_FEATURES.columns} - {"txn_id", "window_s", "run_id"}
 _PHRASE = {
@@ -55,37 +47,6 @@ _PHRASE = {
     "deg_in": "received many payments",
     "deg_out": "made many payments",
 }
-
-
-def _int(params: dict[str, Value], name: str) -> int:
-    return int(params[name])
-
-
-def _float(params: dict[str, Value], name: str) -> float:
-    return float(params[name])
-
-
-def _span(seconds: int) -> str:
-    if seconds % 86400 == 0:
-        days = seconds // 86400
-        return "1 day" if days == 1 else ("1 week" if days == 7 else f"{days} days")
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} hours"
-    return f"{seconds} seconds"
-
-
-def _money(value: Any) -> str:
-    return f"{Decimal(value).quantize(Decimal('0.01')):,}"
-
-
-def _strength(count: float, threshold: float) -> float:
-    return min(1.0, count / max(2.0 * threshold, 1.0))
-
-
-def _rows(
-    con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]
-) -> list[tuple[Any, ...]]:
-    return con.execute(sql, params).fetchall()
 
 
 def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
@@ -108,19 +69,35 @@ def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
         raise CatalogueError(
             "parameters", [f"and_feature {also!r} is not one of {sorted(_FEATURES)}"]
         )
-    window, minimum = _int(p, "window"), _int(p, "minimum")
+    window, minimum = int_param(p, "window"), int_param(p, "minimum")
     # and_feature: a second feature the same transaction must show (e.g. a cycle
     # whose closing payment also passes money on); max_payees: leave out hubs
     # (payroll, merchants' processors) that pay more accounts than that.
-    also_sql = f"AND f.{also} >= {_int(p, 'and_minimum')}" if also else ""
-    hubs = _int(p, "max_payees")
+    also_sql = f"AND f.{also} >= {int_param(p, 'and_minimum')}" if also else ""
+    hubs = int_param(p, "max_payees")
     hub_sql = f"AND coalesce(af.payees, 0) <= {hubs}" if hubs else ""
+    # max_repeat: count only payments between accounts that deal with each other at most
+    # that often: a merchant's regulars and a payroll's workers recur, layering's
+    # counterparties are new to each other (0 = every payment counts).
+    repeat = int_param(p, "max_repeat")
+    once_sql = (
+        f""", pair AS (
+            SELECT t.from_account, t.to_account, count(*) AS n FROM transactions t
+            JOIN (SELECT DISTINCT from_account, to_account FROM hit0) h
+              USING (from_account, to_account) GROUP BY ALL
+        ), hit AS (
+            SELECT hit0.* FROM hit0 JOIN pair USING (from_account, to_account)
+            WHERE pair.n <= {repeat}
+        )"""
+        if repeat
+        else ", hit AS (SELECT * FROM hit0)"
+    )
     sql = f"""
-        WITH hit AS (
+        WITH hit0 AS (
             SELECT f.txn_id, t.from_account, t.to_account, f.{feature} AS v
             FROM txn_features f JOIN transactions t USING (txn_id)
             WHERE f.window_s = ? AND f.{feature} >= ? {also_sql}
-        ), s AS ({union})
+        ){once_sql}, s AS ({union})
         SELECT s.acct, a.masked, count(DISTINCT s.txn_id), max(s.v),
                list(DISTINCT s.txn_id)[1:{MAX_EVIDENCE}]
         FROM s JOIN accounts_once a ON a.account_key = s.acct
@@ -128,131 +105,17 @@ def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
         WHERE true {hub_sql}
         GROUP BY ALL HAVING count(DISTINCT s.txn_id) >= ?
     """
-    min_txns = _int(p, "min_txns")
+    min_txns = int_param(p, "min_txns")
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, min_txns),
+            strength(n, min_txns),
             ids,
             f"Account {masked} {_PHRASE.get(feature, feature)} in {n} transaction(s) "
-            f"within {_span(window)} (feature {feature} up to {peak}).",
+            f"within {span_text(window)} (feature {feature} up to {peak}).",
         )
-        for acct, masked, n, peak, ids in _rows(con, sql, [window, minimum, min_txns])
-    ]
-
-
-def fan_burst(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
-    """Money received and at once paid to many (out), or gathered from many and paid on (in)."""
-    direction = str(p["direction"])
-    if direction not in ("in", "out"):
-        raise CatalogueError("parameters", [f"direction {direction!r} must be in or out"])
-    window, k, cover = _int(p, "window"), _int(p, "min_parties"), _float(p, "min_cover")
-    # Counterparties the account deals with over and over (a payroll's workers, a
-    # shop's regulars) do not make a burst: only pairs with few movements count.
-    repeat = _int(p, "max_repeat")
-    # For 'out' the anchor is one inflow and the burst the payments after it; for
-    # 'in' the anchor is one outflow and the burst the receipts before it.
-    anchor_side, burst_side, party = (
-        ("to_account", "from_account", "to_account")
-        if direction == "out"
-        else ("from_account", "to_account", "from_account")
-    )
-    after = "b.ts >= x.ts AND b.ts <= x.ts + to_seconds(?)"
-    before = "b.ts <= x.ts AND b.ts > x.ts - to_seconds(?)"
-    feature = "fan_out" if direction == "out" else "fan_in"
-    sql = f"""
-        WITH cand AS (
-            SELECT DISTINCT t.{burst_side} AS acct
-            FROM txn_features f JOIN transactions t USING (txn_id)
-            WHERE f.window_s = ? AND f.{feature} >= ?
-        ), x AS (
-            SELECT t.txn_id, t.{anchor_side} AS acct, t.ts, t.amount, t.currency
-            FROM transactions t JOIN cand c ON c.acct = t.{anchor_side}
-            WHERE t.from_account IS DISTINCT FROM t.to_account
-        ), pairs AS (
-            SELECT from_account, to_account, count(*) AS n FROM transactions
-            WHERE {burst_side} IN (SELECT acct FROM cand) GROUP BY ALL
-        ), burst AS (
-            SELECT x.txn_id AS anchor, x.acct, x.amount AS anchor_amount,
-                   count(DISTINCT b.{party}) AS parties, sum(b.amount) AS total,
-                   list(b.txn_id) AS ids
-            FROM x JOIN transactions b
-              ON b.{burst_side} = x.acct AND b.currency = x.currency
-            JOIN pairs pr ON pr.from_account = b.from_account AND pr.to_account = b.to_account
-             AND pr.n <= {repeat}
-             AND {after if direction == "out" else before}
-             AND b.txn_id <> x.txn_id AND b.{party} IS DISTINCT FROM x.acct
-            GROUP BY ALL
-            HAVING count(DISTINCT b.{party}) >= ?
-               AND sum(b.amount) BETWEEN ? * x.amount AND x.amount / ?
-        )
-        SELECT b.acct, a.masked, count(*), max(parties), sum(total),
-               list_distinct(flatten(list(list_prepend(anchor, ids))))[1:{MAX_EVIDENCE}]
-        FROM burst b JOIN accounts_once a ON a.account_key = b.acct
-        GROUP BY ALL
-    """
-    hits = []
-    for acct, masked, bursts, parties, total, ids in _rows(
-        con, sql, [window, k, window, k, cover, cover]
-    ):
-        verb = (
-            f"paid {parties} distinct accounts {_money(total)} within {_span(window)} of receiving it"
-            if direction == "out"
-            else f"gathered {_money(total)} from {parties} distinct accounts within {_span(window)} "
-            "and paid it on"
-        )
-        hits.append(
-            Hit(
-                acct,
-                f"account:{masked}",
-                _strength(parties, k),
-                ids,
-                f"Account {masked} {verb} ({bursts} time(s)).",
-            )
-        )
-    return hits
-
-
-def chain(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
-    """Accounts that pass on money to an account that passes it on again, within hours."""
-    hours, lo, hi = _float(p, "max_hours"), _float(p, "ratio_min"), _float(p, "ratio_max")
-    sql = f"""
-        WITH hop AS (
-            SELECT i.txn_id AS in_id, o.txn_id AS out_id, i.from_account AS a,
-                   o.from_account AS b, o.to_account AS c, o.ts
-            FROM transactions i JOIN transactions o
-              ON o.from_account = i.to_account AND o.currency = i.currency
-             AND o.ts >= i.ts AND o.ts <= i.ts + to_seconds(?)
-             AND o.amount BETWEEN ? * i.amount AND ? * i.amount
-            WHERE i.from_account IS NOT NULL AND o.to_account IS NOT NULL
-              AND o.to_account <> i.from_account AND i.from_account <> i.to_account
-              AND o.from_account <> o.to_account
-        ), link AS (
-            -- hop h1 (a -> b -> c) followed by hop h2 (b -> c -> d): b and c both pass money on
-            SELECT h1.b, h1.c, h1.in_id, h1.out_id, h2.out_id AS next_id
-            FROM hop h1 JOIN hop h2 ON h2.in_id = h1.out_id
-        ), s AS (
-            SELECT b AS acct, c AS other, in_id, out_id, next_id FROM link
-            UNION ALL SELECT c, b, in_id, out_id, next_id FROM link
-        )
-        SELECT s.acct, a.masked, count(DISTINCT s.out_id), list(DISTINCT s.other),
-               list_distinct(flatten(list([s.in_id, s.out_id, s.next_id])))[1:{MAX_EVIDENCE}]
-        FROM s JOIN accounts_once a ON a.account_key = s.acct
-        GROUP BY ALL HAVING count(DISTINCT s.out_id) >= ?
-    """
-    min_hops = _int(p, "min_hops")
-    return [
-        Hit(
-            acct,
-            f"account:{masked}",
-            _strength(n, min_hops),
-            ids,
-            f"Account {masked} passed on money within {hours:g} hours to accounts that passed it on "
-            f"again ({n} hop(s), {len(others)} linked account(s)).",
-            linked=others,
-        )
-        for acct, masked, n, others, ids in _rows(con, sql, [hours * 3600, lo, hi, min_hops])
+        for acct, masked, n, peak, ids in query_rows(con, sql, [window, minimum, min_txns])
     ]
 
 
@@ -271,20 +134,26 @@ def funnel(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
           AND f.near_threshold_deposits >= ?
         GROUP BY ALL HAVING count(*) >= ?
     """
-    places, deposits = _int(p, "min_places"), _int(p, "min_deposits")
+    places, deposits = int_param(p, "min_places"), int_param(p, "min_deposits")
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, deposits),
+            strength(n, deposits),
             ids,
-            f"Account {masked} received {n} cash deposits totalling {_money(total)} in "
+            f"Account {masked} received {n} cash deposits totalling {money_text(total)} in "
             f"{places_n} different places and paid only {payees} account(s).",
         )
-        for acct, masked, places_n, payees, n, total, ids in _rows(
+        for acct, masked, places_n, payees, n, total, ids in query_rows(
             con,
             sql,
-            [places, _int(p, "max_payees"), _int(p, "max_payees"), _int(p, "min_near"), deposits],
+            [
+                places,
+                int_param(p, "max_payees"),
+                int_param(p, "max_payees"),
+                int_param(p, "min_near"),
+                deposits,
+            ],
         )
     ]
 
@@ -316,20 +185,24 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
                  WHERE q.collector = c.collector AND list_contains(c.swept, q.swept))
         FROM coll c JOIN accounts_once a ON a.account_key = c.collector
     """
-    lo, hi, hours = _float(p, "ratio_min"), _float(p, "ratio_max"), _float(p, "max_hours")
-    min_count = _int(p, "min_count")
+    lo, hi, hours = (
+        float_param(p, "ratio_min"),
+        float_param(p, "ratio_max"),
+        float_param(p, "max_hours"),
+    )
+    min_count = int_param(p, "min_count")
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, min_count),
+            strength(n, min_count),
             ids,
             f"{sources} accounts passed {lo:.0%}-{hi:.0%} of incoming payments to account "
-            f"{masked} within {hours:g} hours, {n} times, {_money(total)} in all.",
+            f"{masked} within {hours:g} hours, {n} times, {money_text(total)} in all.",
             linked=swept,
         )
-        for acct, masked, sources, n, swept, total, ids in _rows(
-            con, sql, [hours * 3600, lo, hi, _int(p, "min_sources"), min_count]
+        for acct, masked, sources, n, swept, total, ids in query_rows(
+            con, sql, [hours * 3600, lo, hi, int_param(p, "min_sources"), min_count]
         )
     ]
 
@@ -342,54 +215,59 @@ def night_cash(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]
         WHERE t.channel = 'cash' AND hour(t.ts) < ? AND t.to_account IS DISTINCT FROM t.from_account
         GROUP BY ALL HAVING count(*) >= ?
     """
-    end, n_min = _int(p, "night_end"), _int(p, "min_count")
+    end, n_min = int_param(p, "night_end"), int_param(p, "min_count")
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, n_min),
+            strength(n, n_min),
             ids,
             f"Account {masked} withdrew cash {n} times between 00:00 and {end:02d}:00, "
-            f"{_money(total)} in all.",
+            f"{money_text(total)} in all.",
         )
-        for acct, masked, n, total, ids in _rows(con, sql, [end, n_min])
+        for acct, masked, n, total, ids in query_rows(con, sql, [end, n_min])
     ]
 
 
 def counterparty_keyword(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
-    """Frequent payments to counterparties whose name or description matches keywords."""
+    """Frequent payments to counterparties whose name or payment text holds a keyword.
+
+    Keywords match whole words (a plural 's' allowed): 'inn' must not find 'Pinnacle',
+    nor 'ads' 'roads'. Only payments whose source names the counterparty or carries
+    text (camt.053, FtM) can match; run_detect says so when there are none."""
     words = [w.strip().lower() for w in str(p["keywords"]).split(",") if w.strip()]
     if not words:
         raise CatalogueError("parameters", ["keywords: give at least one keyword"])
+    pattern = r"\b(?:" + "|".join(re.escape(w) for w in words) + r")s?\b"
     sql = f"""
         WITH t AS (
             SELECT t.txn_id, t.from_account, t.amount,
                    lower(concat_ws(' ', t.to_party, t.description, pt.name)) AS text
             FROM transactions t LEFT JOIN parties pt ON pt.party_id = t.to_party
-            WHERE t.from_account IS NOT NULL
+            WHERE t.from_account IS NOT NULL AND coalesce(t.to_party, t.description) IS NOT NULL
         )
         SELECT t.from_account, a.masked, count(*), sum(t.amount), list(t.txn_id)[1:{MAX_EVIDENCE}]
         FROM t JOIN accounts_once a ON a.account_key = t.from_account
-        WHERE list_bool_or(list_transform(?::VARCHAR[], lambda w: contains(t.text, w)))
+        WHERE regexp_matches(t.text, ?)
         GROUP BY ALL HAVING count(*) >= ?
     """
-    n_min = _int(p, "min_count")
+    n_min = int_param(p, "min_count")
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, n_min),
+            strength(n, n_min),
             ids,
-            f"Account {masked} made {n} payments ({_money(total)}) to counterparties matching "
+            f"Account {masked} made {n} payments ({money_text(total)}) to counterparties matching "
             f"{', '.join(words[:4])}.",
         )
-        for acct, masked, n, total, ids in _rows(con, sql, [words, n_min])
+        for acct, masked, n, total, ids in query_rows(con, sql, [pattern, n_min])
     ]
 
 
 def employer_check(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """Flags of one code raised by the employer checks (moneytrail.employers), as hits."""
-    rows = _rows(
+    rows = query_rows(
         con,
         "SELECT employer_key, employer, count, evidence, reason FROM employer_flags WHERE code = ?",
         [str(p["code"])],
@@ -398,7 +276,7 @@ def employer_check(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
         Hit(
             None,
             f"employer:{masked}",
-            _strength(count, 2),
+            strength(count, 2),
             [e.removeprefix("txn:") for e in evidence if e.startswith("txn:")][:MAX_EVIDENCE],
             reason,
             filings=[e for e in evidence if not e.startswith("txn:")][:MAX_EVIDENCE],
@@ -413,7 +291,7 @@ def contract_finding(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> lis
     The subject is the supplier, buyer or process the finding names (organisations
     and contracting processes are public records); the evidence is the OCDS
     processes, listed as filings `ocds:<ocid>`."""
-    rows = _rows(
+    rows = query_rows(
         con,
         "SELECT subject_kind, coalesce(subject_name, subject_id), ocids, reason "
         "FROM contract_findings WHERE code = ? ORDER BY finding_id",
@@ -448,53 +326,19 @@ def pass_through_account(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
         GROUP BY ALL
         HAVING count(*) FILTER (WHERE passed) >= ? AND count(*) FILTER (WHERE passed) >= ? * count(*)
     """
-    window, n_min = _int(p, "window"), _int(p, "min_txns")
+    window, n_min = int_param(p, "window"), int_param(p, "min_txns")
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, n_min),
+            strength(n, n_min),
             ids,
             f"Account {masked}, with only {activity} transactions, passed on money within "
-            f"{_span(window)} of receiving it in {n} of its {total} payments.",
+            f"{span_text(window)} of receiving it in {n} of its {total} payments.",
         )
-        for acct, masked, n, total, activity, ids in _rows(
-            con, sql, [window, _int(p, "max_activity"), n_min, _float(p, "min_share")]
+        for acct, masked, n, total, activity, ids in query_rows(
+            con, sql, [window, int_param(p, "max_activity"), n_min, float_param(p, "min_share")]
         )
-    ]
-
-
-def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
-    """An account that receives, within a window, money several accounts have just passed on."""
-    sql = f"""
-        WITH pt AS (
-            SELECT t.txn_id, t.from_account AS payer, t.to_account AS acct, t.ts, t.amount
-            FROM txn_features f JOIN transactions t USING (txn_id)
-            WHERE f.window_s = ? AND f.pass_through >= 1 AND t.to_account IS NOT NULL
-              AND t.from_account IS NOT NULL AND t.from_account <> t.to_account
-        ), g AS (
-            SELECT x.acct, x.txn_id AS anchor, count(DISTINCT y.payer) AS payers,
-                   list(y.txn_id) AS ids, list(DISTINCT y.payer) AS linked, sum(y.amount) AS total
-            FROM pt x JOIN pt y ON y.acct = x.acct AND y.ts <= x.ts AND y.ts > x.ts - to_seconds(?)
-            GROUP BY ALL HAVING count(DISTINCT y.payer) >= ?
-        )
-        SELECT g.acct, a.masked, max(payers), max(total),
-               list_distinct(flatten(list(linked))),
-               list_distinct(flatten(list(ids)))[1:{MAX_EVIDENCE}]
-        FROM g JOIN accounts_once a ON a.account_key = g.acct GROUP BY ALL
-    """
-    window, k = _int(p, "window"), _int(p, "min_payers")
-    return [
-        Hit(
-            acct,
-            f"account:{masked}",
-            _strength(payers, k),
-            ids,
-            f"Account {masked} received {_money(total)} from {payers} accounts that had each just "
-            f"received and passed on the money, within {_span(window)}.",
-            linked=linked,
-        )
-        for acct, masked, payers, total, linked, ids in _rows(con, sql, [window, window, k])
     ]
 
 
@@ -506,26 +350,35 @@ def repeated_cash(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
         WHERE t.channel = 'cash' AND t.amount >= ? AND t.from_account IS DISTINCT FROM t.to_account
         GROUP BY ALL HAVING count(*) >= ?
     """
-    n_min = _int(p, "min_count")
+    n_min = int_param(p, "min_count")
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, n_min),
+            strength(n, n_min),
             ids,
-            f"Account {masked} received {n} cash deposits of exactly {_money(amount)}.",
+            f"Account {masked} received {n} cash deposits of exactly {money_text(amount)}.",
         )
-        for acct, masked, amount, n, ids in _rows(con, sql, [_float(p, "min_amount"), n_min])
+        for acct, masked, amount, n, ids in query_rows(
+            con, sql, [float_param(p, "min_amount"), n_min]
+        )
     ]
 
 
 def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """A large whole-amount purchase paid for by recent large cash and wire receipts."""
+    repeat = int_param(p, "max_repeat")
     sql = f"""
-        WITH buy AS (
-            SELECT txn_id, from_account AS acct, ts, amount, currency FROM transactions
+        WITH buy0 AS (
+            SELECT txn_id, from_account AS acct, to_account, ts, amount, currency FROM transactions
             WHERE amount >= ? AND amount = round(amount) AND from_account IS NOT NULL
               AND from_account IS DISTINCT FROM to_account
+        ), buy AS (
+            -- max_repeat: a purchase is a one-off payment to a seller; rent, payroll and
+            -- suppliers are paid again and again (0 = any payee)
+            SELECT b.* FROM buy0 b WHERE {repeat} = 0 OR (
+                SELECT count(*) FROM transactions r
+                WHERE r.from_account = b.acct AND r.to_account = b.to_account) <= {repeat}
         ), fund AS (
             SELECT b.txn_id AS buy_id, b.acct, b.amount, count(DISTINCT i.from_account) AS sources,
                    sum(i.amount) AS funded, list(i.txn_id) AS ids
@@ -539,29 +392,30 @@ def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
                list_distinct(flatten(list(list_prepend(buy_id, ids))))[1:{MAX_EVIDENCE}]
         FROM fund f JOIN accounts_once a ON a.account_key = f.acct GROUP BY ALL
     """
-    days = _int(p, "days")
+    days = int_param(p, "days")
     args = [
-        _float(p, "min_amount"),
+        float_param(p, "min_amount"),
         days * 86400,
-        _float(p, "min_inflow"),
-        _int(p, "min_sources"),
-        _float(p, "min_cover"),
+        float_param(p, "min_inflow"),
+        int_param(p, "min_sources"),
+        float_param(p, "min_cover"),
     ]
     return [
         Hit(
             acct,
             f"account:{masked}",
-            _strength(n, 1),
+            strength(n, 1),
             ids,
-            f"Account {masked} made {n} whole-amount payment(s) of {_money(total)} in all, "
+            f"Account {masked} made {n} whole-amount payment(s) of {money_text(total)} in all, "
             f"funded within {days} days by large cash and wire receipts from up to {sources} "
             "sources.",
         )
-        for acct, masked, n, total, sources, ids in _rows(con, sql, args)
+        for acct, masked, n, total, sources, ids in query_rows(con, sql, args)
     ]
 
 
 DETECTORS: dict[str, Detector] = {
+    "stranger_hub": stranger_hub,
     "gather_passed": gather_passed,
     "repeated_cash": repeated_cash,
     "asset_purchase": asset_purchase,
@@ -580,14 +434,15 @@ DETECTORS: dict[str, Detector] = {
 
 NEEDS = {
     "txn_feature": "txn_features",
-    "fan_burst": "txn_features",
     "pass_through_account": "txn_features",
     "gather_passed": "txn_features",
     "funnel": "account_features",
     "employer_check": "employer_flags",
     "contract_finding": "contract_findings",
+    "counterparty_keyword": "counterparty_text",
 }
-"""Detectors that read a table another stage fills; they are skipped, with a warning, when it is empty."""
+"""Detectors that read input another stage or source fills (moneytrail.detect._run._INPUTS);
+they are skipped, with a warning that says so, when there is none."""
 
 PARAMS: dict[str, frozenset[str]] = {
     "txn_feature": frozenset(
@@ -600,10 +455,13 @@ PARAMS: dict[str, frozenset[str]] = {
             "and_feature",
             "and_minimum",
             "max_payees",
+            "max_repeat",
         }
     ),
-    "fan_burst": frozenset({"direction", "min_parties", "window", "min_cover", "max_repeat"}),
-    "chain": frozenset({"max_hours", "ratio_min", "ratio_max", "min_hops"}),
+    "fan_burst": frozenset(
+        {"direction", "min_parties", "window", "min_cover", "max_repeat", "max_spread"}
+    ),
+    "chain": frozenset({"max_hours", "ratio_min", "ratio_max", "min_hops", "max_repeat"}),
     "funnel": frozenset({"min_places", "max_payees", "min_deposits", "min_near"}),
     "sweep": frozenset({"ratio_min", "ratio_max", "max_hours", "min_count", "min_sources"}),
     "night_cash": frozenset({"night_end", "min_count"}),
@@ -612,7 +470,10 @@ PARAMS: dict[str, frozenset[str]] = {
     "contract_finding": frozenset({"code"}),
     "pass_through_account": frozenset({"window", "min_share", "min_txns", "max_activity"}),
     "repeated_cash": frozenset({"min_amount", "min_count"}),
-    "gather_passed": frozenset({"window", "min_payers"}),
-    "asset_purchase": frozenset({"min_amount", "days", "min_inflow", "min_sources", "min_cover"}),
+    "gather_passed": frozenset({"window", "min_payers", "max_spread", "max_repeat"}),
+    "stranger_hub": frozenset({"window", "min_parties", "min_cover", "max_repeat", "max_spread"}),
+    "asset_purchase": frozenset(
+        {"min_amount", "days", "min_inflow", "min_sources", "min_cover", "max_repeat"}
+    ),
 }
 """The parameters each detector reads; the catalogue lint checks every entry gives exactly these."""

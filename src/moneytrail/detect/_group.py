@@ -1,10 +1,23 @@
-"""Group typology hits into alerts: one per subject or network.
+"""Group typology hits into alerts: one per subject or network of workable size.
 
-Hits are nodes (an account, or an employer). Two nodes fall in one alert when a
-transaction of one's evidence touches the other, when a hit links them (a sweep's
+Hits are nodes (an account, or an employer). Two nodes are linked when a
+transaction of one's evidence touches the other, when a hit ties them (a sweep's
 swept accounts, a chain's next hop), or when entity resolution put them in one
-entity (the same account in two sources, or accounts of one holder). An
-investigator then works a network once, not each of its rows.
+entity (the same account in two sources, or accounts of one holder). Linked
+nodes become one alert, so an investigator works a network once, not each row.
+
+Two limits (`Grouping`, set like typology parameters: `-p grouping.hub_links=20`
+or a `grouping:` entry in the workspace typologies.yaml) keep networks workable.
+Without them one busy account (a processor that pays thousands, a shared
+counterparty) chains every hit in a large ledger into a few giant alerts:
+
+- a node linked to more than `hub_links` other flagged nodes is a hub: nothing
+  is merged through it, and its own hits stay one alert whose reason says how
+  many flagged accounts it touches;
+- a network grows by its strongest links first (most shared transactions;
+  same-entity links before all), and a link that would take it past
+  `max_accounts` accounts is not followed, so an oversized component splits
+  where its ties are weakest.
 
 Score of a hit: the typology's severity base (low 0.3, medium 0.5, high 0.8)
 times 0.8-1.0 by its strength (how far past the thresholds it is). Score of an
@@ -22,12 +35,52 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
-from moneytrail.detect._catalogue import SEVERITIES, Typology
-from moneytrail.detect._detectors import MAX_EVIDENCE, Hit
+from moneytrail.detect._catalogue import SEVERITIES, Parameter, Typology, Value
+from moneytrail.detect._hits import MAX_EVIDENCE, Hit
+from moneytrail.errors import CatalogueError
 
 MAX_ALERT_EVIDENCE = 2_000
 REVIEW_SCORE = 0.6
+_SAME_ENTITY = 1 << 40
+"""Link weight of two accounts resolution put in one entity: followed before any other."""
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Limits on how far alerts merge (see the module docstring)."""
+
+    hub_links: int = 12
+    max_accounts: int = 60
+
+    @classmethod
+    def from_params(cls, values: dict[str, Value]) -> Grouping:
+        limits = cls(int(values["hub_links"]), int(values["max_accounts"]))
+        problems = [
+            f"grouping.{name} must be at least 1, not {value}"
+            for name, value in limits.__dict__.items()
+            if value < 1
+        ]
+        if problems:
+            raise CatalogueError("parameters", problems)
+        return limits
+
+
+GROUPING = Typology(
+    "grouping",
+    "Alert grouping",
+    "Not a typology: how far hits merge into one alert (hub_links: a node linked to more "
+    "flagged nodes is a hub and is not merged through; max_accounts: largest network).",
+    "moneytrail.detect._group",
+    "low",
+    "",
+    (
+        Parameter("hub_links", "int", Grouping.hub_links),
+        Parameter("max_accounts", "int", Grouping.max_accounts),
+    ),
+)
+"""The grouping limits, resolved with the typology parameters (id `grouping`)."""
 
 
 @dataclass
@@ -62,20 +115,32 @@ def hit_score(hit: Hit, typology: Typology) -> float:
 
 
 class _Sets:
+    """Union-find that knows each set's account count."""
+
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
+        self.size: dict[str, int] = {}
+
+    def add(self, x: str) -> None:
+        if x not in self.parent:
+            self.parent[x] = x
+            self.size[x] = 1 if x.startswith("a:") else 0
 
     def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
+        self.add(x)
         while self.parent[x] != x:
             self.parent[x] = self.parent[self.parent[x]]
             x = self.parent[x]
         return x
 
-    def union(self, a: str, b: str) -> None:
+    def union(self, a: str, b: str, limit: int) -> None:
+        """Merge the sets of a and b unless the result would exceed `limit` accounts."""
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+        if ra == rb or self.size[ra] + self.size[rb] > limit:
+            return
+        keep, gone = min(ra, rb), max(ra, rb)
+        self.parent[gone] = keep
+        self.size[keep] += self.size.pop(gone)
 
 
 def _node(hit: Hit) -> str:
@@ -83,48 +148,116 @@ def _node(hit: Hit) -> str:
 
 
 def group_hits(
-    con: duckdb.DuckDBPyConnection, hits: list[Hit], catalogue: dict[str, Typology]
+    con: duckdb.DuckDBPyConnection,
+    hits: list[Hit],
+    catalogue: dict[str, Typology],
+    grouping: Grouping | None = None,
 ) -> list[Alert]:
     """Alerts, highest score first."""
-    sets = _Sets()
+    limits = grouping or Grouping()
     flagged = {_node(h) for h in hits}
-    for node in flagged:
-        sets.find(node)
-    for h in hits:
-        for other in h.linked:
-            sets.union(_node(h), f"a:{other}")
-    evidence = sorted({e for h in hits for e in h.evidence})
-    ends = _endpoints(con, evidence)
-    for h in hits:
-        for txn in h.evidence:
-            for acct in ends.get(txn, ()):
-                if f"a:{acct}" in flagged:
-                    sets.union(_node(h), f"a:{acct}")
+    links = _links(con, hits, flagged)
     for members in _entity_groups(con, [h.account_key for h in hits if h.account_key is not None]):
         for acct in members[1:]:
-            sets.union(f"a:{members[0]}", f"a:{acct}")
+            pair = _pair(f"a:{members[0]}", f"a:{acct}")
+            links[pair] = links.get(pair, 0) + _SAME_ENTITY
+    # degree among flagged nodes: a node that ties many of them together is a hub
+    ties: dict[str, set[str]] = defaultdict(set)
+    for a, b in links:
+        if b in flagged:
+            ties[a].add(b)
+        if a in flagged:
+            ties[b].add(a)
+    hubs = {n: len(t) for n, t in ties.items() if len(t) > limits.hub_links}
+    sets = _Sets()
+    for node in sorted(flagged):
+        sets.add(node)
+    for (a, b), weight in sorted(links.items(), key=lambda kv: (-kv[1], kv[0])):
+        if weight < _SAME_ENTITY and not _mergeable(a, b, hubs, ties, flagged):
+            continue
+        sets.union(a, b, limits.max_accounts)
     groups: dict[str, list[Hit]] = defaultdict(list)
     for h in hits:
         groups[sets.find(_node(h))].append(h)
     members_of: dict[str, set[int]] = defaultdict(set)
     for node in list(sets.parent):
-        if node.startswith("a:"):
-            members_of[sets.find(node)].add(int(node[2:]))
+        root = sets.find(node)
+        if node.startswith("a:") and root in groups:
+            members_of[root].add(int(node[2:]))
     masked = _masked(con, sorted({a for m in members_of.values() for a in m}))
     alerts = [
-        _alert(root, group, sorted(members_of[root]), masked, catalogue)
+        _alert(group, sorted(members_of[root]), masked, catalogue, hubs)
         for root, group in groups.items()
     ]
     alerts.sort(key=lambda a: (-a.score, a.alert_id))
     return alerts
 
 
+def _mergeable(
+    a: str, b: str, hubs: dict[str, int], ties: dict[str, set[str]], flagged: set[str]
+) -> bool:
+    """Whether a link may merge: not through a hub, except to an account only that hub ties."""
+    if a not in hubs and b not in hubs:
+        return True
+    hub, other = (a, b) if a in hubs else (b, a)
+    return other not in hubs and other not in flagged and ties.get(other, set()) <= {hub}
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def _links(
+    con: duckdb.DuckDBPyConnection, hits: list[Hit], flagged: set[str]
+) -> dict[tuple[str, str], int]:
+    """Link weight of node pairs: evidence transactions one's hits share with the other,
+    plus the accounts a hit ties to its subject."""
+    links: dict[tuple[str, str], int] = defaultdict(int)
+    for h in hits:
+        for other in h.linked:
+            if f"a:{other}" != _node(h):
+                links[_pair(_node(h), f"a:{other}")] += 1
+    nodes = [_node(h) for h in hits for _ in h.evidence]
+    if not nodes:
+        return links
+    evidence = pa.table(
+        {"node": pa.array(nodes, pa.string()), "txn_id": [e for h in hits for e in h.evidence]}
+    )
+    flagged_accounts = pa.table(
+        {"acct": pa.array([int(n[2:]) for n in flagged if n.startswith("a:")], pa.int64())}
+    )
+    con.register("group_evidence", evidence)
+    con.register("group_flagged", flagged_accounts)
+    try:
+        # one row per (hit node, flagged account) a distinct evidence transaction joins
+        rows = con.execute(
+            """
+            WITH ev AS (SELECT DISTINCT node, txn_id FROM group_evidence),
+            ends AS (
+                SELECT ev.node, t.from_account AS acct, ev.txn_id FROM ev
+                JOIN transactions t USING (txn_id)
+                UNION ALL
+                SELECT ev.node, t.to_account, ev.txn_id FROM ev JOIN transactions t USING (txn_id)
+            )
+            SELECT node, 'a:' || acct AS other, count(DISTINCT txn_id) FROM ends
+            WHERE acct IN (SELECT acct FROM group_flagged) AND 'a:' || acct <> node
+            GROUP BY ALL
+            """
+        ).fetchall()
+    finally:
+        con.unregister("group_evidence")
+        con.unregister("group_flagged")
+    for node, other, n in rows:
+        links[_pair(node, other)] += int(n)
+    return links
+
+
 def _alert(
-    root: str,
     hits: list[Hit],
     accounts: list[int],
     masked: dict[int, str],
     catalogue: dict[str, Typology],
+    hubs: dict[str, int],
 ) -> Alert:
     scores = {id(h): hit_score(h, catalogue[h.typology]) for h in hits}
     best: dict[str, float] = {}
@@ -147,8 +280,13 @@ def _alert(
     others = [catalogue[t].name.lower() for t in typologies if t != top.typology]
     if others:
         reason = reason.rstrip(".") + f"; also {', '.join(others)}."
+    hub = max((hubs[n] for n in {_node(h) for h in hits} if n in hubs), default=0)
+    if hub:
+        reason += (
+            f" A hub: it is linked to {hub} flagged accounts or employers, whose alerts are kept "
+            "apart from this one."
+        )
     key = hashlib.sha256(",".join(sorted({_node(h) for h in hits})).encode()).hexdigest()
-    del root
     return Alert(
         f"A-{key[:12]}",
         top.typology,
@@ -165,17 +303,6 @@ def _alert(
 
 def _txn_order(txn_id: str) -> tuple[int, str]:
     return (int(txn_id), "") if txn_id.isdigit() else (0, txn_id)
-
-
-def _endpoints(con: duckdb.DuckDBPyConnection, txn_ids: list[str]) -> dict[str, list[int]]:
-    if not txn_ids:
-        return {}
-    rows = con.execute(
-        "SELECT t.txn_id, t.from_account, t.to_account FROM transactions t "
-        "JOIN unnest(?::VARCHAR[]) AS e(id) ON e.id = t.txn_id",
-        [txn_ids],
-    ).fetchall()
-    return {txn: [a for a in (f, t) if a is not None] for txn, f, t in rows}
 
 
 def _entity_groups(con: duckdb.DuckDBPyConnection, accounts: list[int]) -> list[list[int]]:
@@ -206,7 +333,8 @@ def _masked(con: duckdb.DuckDBPyConnection, accounts: list[int]) -> dict[int, st
     if not accounts:
         return {}
     rows = con.execute(
-        "SELECT account_key, masked FROM accounts_once WHERE account_key IN (SELECT unnest(?::BIGINT[]))",
+        "SELECT account_key, min(masked) FROM accounts "
+        "WHERE account_key IN (SELECT unnest(?::BIGINT[])) GROUP BY account_key",
         [accounts],
     ).fetchall()
     return dict(rows)

@@ -13,8 +13,9 @@ import duckdb
 
 from moneytrail._sql import scalar
 from moneytrail.detect._catalogue import Typology, Value, load_catalogue, resolve_params
-from moneytrail.detect._detectors import DETECTORS, NEEDS, PARAMS, Hit
-from moneytrail.detect._group import Alert, group_hits, hit_score
+from moneytrail.detect._detectors import DETECTORS, NEEDS, PARAMS
+from moneytrail.detect._group import GROUPING, Alert, Grouping, group_hits, hit_score
+from moneytrail.detect._hits import Hit
 from moneytrail.errors import CatalogueError
 from moneytrail.warehouse import Warehouse
 
@@ -53,7 +54,7 @@ def run_detect(
     """Run every typology (or those in `only`), group the hits, store the alerts."""
     started = time.perf_counter()
     typologies = catalogue()
-    params = resolve_params(typologies, wh.workspace.root / USER_FILE, overrides)
+    params = resolve_params([*typologies, GROUPING], wh.workspace.root / USER_FILE, overrides)
     chosen = set(only)
     unknown = chosen - {t.id for t in typologies}
     if unknown:
@@ -66,18 +67,15 @@ def run_detect(
     warnings: list[str] = []
     hits: list[Hit] = []
     per_typology: dict[str, int] = {}
-    filled: dict[str, bool] = {}
+    missing = missing_inputs(con, [t for t in typologies if not chosen or t.id in chosen])
     mined: list[int] | None = None
     for t in typologies:
         if chosen and t.id not in chosen:
             continue
+        if t.id in missing:
+            warnings.append(f"{t.id} ({t.name}) skipped: {missing[t.id]}")
+            continue
         needed = NEEDS.get(t.detector)
-        if needed is not None:
-            if needed not in filled:
-                filled[needed] = bool(scalar(con, f"SELECT count(*) > 0 FROM {needed}"))
-            if not filled[needed]:
-                warnings.append(f"{t.id} ({t.name}) skipped: {needed} is empty; {_HOW[needed]}")
-                continue
         window = params[t.id].get("window")
         if needed == "txn_features" and window is not None:
             if mined is None:
@@ -91,24 +89,76 @@ def run_detect(
                     f"{sorted(mined)}); run `moneytrail graph features` with that window"
                 )
                 continue
+        if needed == "counterparty_text":
+            warnings.append(f"{t.id} ({t.name}) {_text_coverage(con)}")
         found = DETECTORS[t.detector](con, params[t.id])
         for h in found:
             h.typology = t.id
         per_typology[t.id] = len(found)
         hits += found
     by_id = {t.id: t for t in typologies}
-    alerts = group_hits(con, hits, by_id)
+    alerts = group_hits(con, hits, by_id, Grouping.from_params(params[GROUPING.id]))
     seconds = time.perf_counter() - started
     run_id = _store(wh, params, hits, alerts, by_id, seconds)
     return DetectReport(run_id, len(hits), alerts, per_typology, seconds, warnings)
 
 
-_HOW = {
-    "txn_features": "run `moneytrail graph features` first",
-    "account_features": "run `moneytrail graph features` first",
-    "employer_flags": "run the employer checks first",
-    "contract_findings": "run `moneytrail contracts findings` first",
+_INPUTS = {
+    "txn_features": (
+        "SELECT count(*) > 0 FROM txn_features",
+        "txn_features is empty; run `moneytrail graph features` first",
+    ),
+    "account_features": (
+        "SELECT count(*) > 0 FROM account_features",
+        "account_features is empty; run `moneytrail graph features` first",
+    ),
+    "employer_flags": (
+        "SELECT count(*) > 0 FROM employer_flags",
+        "employer_flags is empty; run the employer checks first",
+    ),
+    "contract_findings": (
+        "SELECT count(*) > 0 FROM contract_findings",
+        "contract_findings is empty; run `moneytrail contracts findings` first",
+    ),
+    # aml-csv rows carry accounts only; camt.053 entries (RltdPties/Nm, RmtInf/Ustrd) and
+    # FtM payments carry the counterparty's name or the payment's text
+    "counterparty_text": (
+        "SELECT count(*) > 0 FROM transactions WHERE from_account IS NOT NULL "
+        "AND coalesce(to_party, description) IS NOT NULL",
+        "no input: no ingested payment carries a counterparty name or payment text (aml-csv "
+        "has neither); ingest camt.053 statements or FtM payments of the accounts to check",
+    ),
 }
+"""Input a detector reads -> (SQL that is true when there is some, why it is missing)."""
+
+
+def _text_coverage(con: duckdb.DuckDBPyConnection) -> str:
+    named, payers, total = con.execute(
+        "SELECT count(*) FILTER (WHERE coalesce(to_party, description) IS NOT NULL), "
+        "count(DISTINCT from_account) FILTER (WHERE coalesce(to_party, description) IS NOT NULL), "
+        "count(*) FROM transactions WHERE from_account IS NOT NULL"
+    ).fetchone() or (0, 0, 0)
+    rest = "; it cannot find the others" if named < total else ""
+    return (
+        f"read the {named:,} of {total:,} payments whose source names the counterparty or "
+        f"carries payment text, made by {payers:,} accounts{rest}"
+    )
+
+
+def missing_inputs(con: duckdb.DuckDBPyConnection, typologies: list[Typology]) -> dict[str, str]:
+    """Typology id -> why its detector has nothing to read in this warehouse (absent: has input)."""
+    filled: dict[str, bool] = {}
+    missing: dict[str, str] = {}
+    for t in typologies:
+        needed = NEEDS.get(t.detector)
+        if needed is None:
+            continue
+        sql, why = _INPUTS[needed]
+        if needed not in filled:
+            filled[needed] = bool(scalar(con, sql))
+        if not filled[needed]:
+            missing[t.id] = why
+    return missing
 
 
 def _store(

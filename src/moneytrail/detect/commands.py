@@ -12,11 +12,18 @@ from rich.table import Table
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.detect._catalogue import resolve_params
 from moneytrail.detect._evaluate import evaluate
-from moneytrail.detect._group import REVIEW_SCORE
-from moneytrail.detect._run import USER_FILE, catalogue, run_detect, stored_alerts
+from moneytrail.detect._group import GROUPING, REVIEW_SCORE
+from moneytrail.detect._run import (
+    USER_FILE,
+    catalogue,
+    missing_inputs,
+    run_detect,
+    stored_alerts,
+)
 from moneytrail.detect._scorer import score, train
-from moneytrail.errors import DetectError
+from moneytrail.errors import DetectError, MoneytrailError
 from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 
 ParamOption = Annotated[
     list[str] | None,
@@ -149,10 +156,16 @@ def typologies(
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Show (and lint) the typology catalogue with the parameter values in force."""
+    """Show (and lint) the typology catalogue with the parameter values in force, and which
+    typologies have no input in the workspace's warehouse."""
+    ws = workspace_of(ctx, workspace)
     try:
         entries = catalogue()
-        values = resolve_params(entries, workspace_of(ctx, workspace).root / USER_FILE, param or ())
+        values = resolve_params([*entries, GROUPING], ws.root / USER_FILE, param or ())
+        missing: dict[str, str] = {}
+        if ws.warehouse_path.is_file():
+            with Warehouse(ws) as wh:
+                missing = missing_inputs(wh.con, entries)
     except DetectError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -166,18 +179,21 @@ def typologies(
                     "severity": t.severity,
                     "detector": t.detector,
                     "params": values[t.id],
+                    "input": missing.get(t.id, "ok") if ws.warehouse_path.is_file() else None,
                 }
-                for t in entries
+                for t in [*entries, GROUPING]
             ]
         )
         return
     table = Table(title=f"Typology catalogue ({len(entries)} entries)")
-    for col in ("id", "name", "severity", "detector", "parameters"):
+    for col in ("id", "name", "severity", "detector", "parameters", "input"):
         table.add_column(col, overflow="fold")
     for t in entries:
         params = ", ".join(f"{k}={v}" for k, v in values[t.id].items())
-        table.add_row(t.id, t.name, t.severity, t.detector, params)
+        table.add_row(t.id, t.name, t.severity, t.detector, params, missing.get(t.id, "ok"))
     out.print(table)
+    limits = ", ".join(f"{k}={v}" for k, v in values[GROUPING.id].items())
+    out.print(f"Alert grouping (-p grouping.NAME=VALUE): {limits}.")
 
 
 model_app = typer.Typer(
@@ -212,6 +228,13 @@ def model_train(
     valid_share: Annotated[
         float, typer.Option(help="Last share of the period (by time) kept for validation.")
     ] = 0.25,
+    labels: Annotated[
+        str,
+        typer.Option(
+            help="data (the data's own label column) or dispositions (alerts disposed on "
+            "cases: confirmed = positive, false_positive = negative)."
+        ),
+    ] = "data",
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -219,9 +242,15 @@ def model_train(
     when = _when(until, "--until")
     if truth is not None and (truth / "truth").is_dir():
         truth = truth / "truth"
+    if labels not in ("data", "dispositions"):
+        raise fail(f"--labels: {labels!r} is not data or dispositions")
+    if labels == "dispositions" and truth is not None:
+        raise fail("--labels dispositions and --truth are two sources of labels; give one")
+    ws = workspace_of(ctx, workspace)
+    disposed = _dispositions(ws) if labels == "dispositions" else None
     try:
-        with Warehouse(workspace_of(ctx, workspace)) as wh, err.status("training", spinner="dots"):
-            report = train(wh, when, truth, valid_share)
+        with Warehouse(ws) as wh, err.status("training", spinner="dots"):
+            report = train(wh, when, truth, valid_share, dispositions=disposed)
     except DetectError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -232,6 +261,20 @@ def model_train(
         f"{report.valid_rows:,}; threshold {report.threshold:.4f} gives precision "
         f"{report.precision:.3f}, recall {report.recall:.3f}, F1 {report.f1:.3f} on validation"
     )
+
+
+def _dispositions(ws: Workspace) -> dict[str, str]:
+    """Alert dispositions from the case store (its reading them is audited there)."""
+    from moneytrail.cases import CaseStore  # noqa: PLC0415 - only this option needs the store
+
+    try:
+        store = CaseStore.open(ws)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from None
+    try:
+        return store.disposition_labels()
+    finally:
+        store.close()
 
 
 @model_app.command("score")

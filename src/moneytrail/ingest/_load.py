@@ -14,6 +14,7 @@ from moneytrail.errors import FileFormatError, IngestError
 from moneytrail.ingest import aml_csv, camt053, efw2, form941, ftm, ocds
 from moneytrail.ingest._context import HashingReader, LoadContext, ProgressHook
 from moneytrail.ingest._detect import SNIFF_BYTES, detect_format
+from moneytrail.ingest._statements import adopt_entries
 from moneytrail.warehouse import Warehouse
 
 Reader = Callable[[LoadContext], int]
@@ -76,6 +77,8 @@ def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) ->
                 raise FileFormatError(path, f"not UTF-8 text ({exc.reason})") from exc
             except duckdb.Error as exc:
                 raise IngestError(path, f"the warehouse refused the file's rows: {exc}") from exc
+            if fmt != camt053.FORMAT:
+                _adopt_statement_entries(ctx)
             ctx.flush()
             stream.read_rest()
             digest = stream.sha256.hexdigest()
@@ -116,6 +119,19 @@ def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) ->
     return FileReport(
         str(path), fmt, rows_read, accepted, ctx.rows_quarantined, warnings=ctx.warnings
     )
+
+
+def _adopt_statement_entries(ctx: LoadContext) -> None:
+    """Movements that statements loaded earlier brought in are this file's rows from now on."""
+    merged = adopt_entries(ctx.con, ctx.source_id)
+    if merged:
+        ctx.issue(
+            0,
+            "duplicate_movements",
+            f"{merged} movements were already stored from bank statements (same reference, "
+            "amount, currency and minute); each is kept once, as this file's row, and what the "
+            "statements add (names, text) fills its empty fields",
+        )
 
 
 class _AlreadyLoaded(Exception):  # noqa: N818 - control flow, caught in ingest_file()

@@ -30,6 +30,10 @@ Mapping choices:
   whose amount and credit/debit indicator could be read, quarantined or not:
   the bank's balances include entries this reader refuses for other reasons.
 - Booking date-times with a UTC offset are stored in UTC; balance dates as written.
+- Every stored entry also gets a `statement_entries` row (statement account,
+  counterparty name, text). An entry whose movement another file already stored
+  (same id, amount, currency and minute) is merged into that transaction, which
+  keeps its row and gains the names and text it lacked (see ingest._statements).
 """
 
 from __future__ import annotations
@@ -43,7 +47,6 @@ from typing import Any
 import pyarrow as pa
 from lxml import etree
 
-from moneytrail._sql import scalar
 from moneytrail.errors import FileFormatError, HostileInputError
 from moneytrail.ingest._camt053_fields import (
     _AMOUNT,
@@ -63,6 +66,7 @@ from moneytrail.ingest._camt053_fields import (
     _when,
 )
 from moneytrail.ingest._context import HashingReader, LoadContext, shorten
+from moneytrail.ingest._statements import absorb_entries
 from moneytrail.model.tables import table
 from moneytrail.privacy import account_key, mask
 
@@ -94,6 +98,8 @@ _BATCH_COLUMNS = {
     "identifiers": "record_id scheme token masked source_row",
     "parties": "party_id kind name source_row",
     "account_holders": "account_key party_id role source_row",
+    "statement_entries": "account_key statement_id entry_ref direction counterparty description "
+    "reference txn_source_row source_row",
 }
 
 
@@ -236,7 +242,6 @@ class _Reader:
     def __init__(self, ctx: LoadContext) -> None:
         self.ctx = ctx
         self.rows = 0
-        self.seen_elsewhere = 0
         self.open_entry: int | None = None
         self.stmt: _Statement | None = None
         self._statements = 0
@@ -507,6 +512,9 @@ class _Reader:
         description = "; ".join(parts) or None
         txn = (txn_id, ts, payer, payee, amount, ccy, _channel(ntry), reference, description)
         self._batch["transactions"].append((*txn, payer_name, payee_name, row))
+        direction = "credit" if credit else "debit"
+        entry = (mine, st.stmt_id, txn_id, direction, counterparty, description, reference)
+        self._batch["statement_entries"].append((*entry, row, row))
         return None
 
     # Writing
@@ -539,28 +547,13 @@ class _Reader:
                 continue
             cols = _BATCH_COLUMNS[name].split()
             view, picked = f"_camt_{name}", ", ".join(f"b.{c}" for c in cols)
-            sql = f"INSERT INTO {name} ({', '.join(cols)}, source_id) SELECT {picked}, $sid"
+            # Entries are stored as this file's transactions first; finish() merges them.
+            sid_cols = "source_id, txn_source_id" if name == "statement_entries" else "source_id"
+            sids = "$sid, $sid" if name == "statement_entries" else "$sid"
+            sql = f"INSERT INTO {name} ({', '.join(cols)}, {sid_cols}) SELECT {picked}, {sids}"
             sql += f" FROM {view} b"
             if name == "accounts":
                 sql += " ANTI JOIN accounts a ON a.account_key = b.account_key"
-            if name == "transactions":
-                # A bank's statement often shows a movement another file already
-                # brought in (same reference, amount, currency and minute): keep it once.
-                seen = (
-                    " EXISTS (SELECT 1 FROM transactions t WHERE t.source_id <> $sid"
-                    " AND t.txn_id = b.txn_id AND t.amount = b.amount AND t.currency = b.currency"
-                    " AND date_trunc('minute', t.ts) = date_trunc('minute', b.ts))"
-                )
-                batch = _arrow(rows, name, cols)
-                ctx.append(
-                    view,
-                    batch,
-                    f"CREATE OR REPLACE TEMP TABLE _camt_seen AS SELECT count(*) AS n FROM {view} b WHERE{seen}",
-                )
-                self.seen_elsewhere += int(scalar(ctx.con, "SELECT n FROM _camt_seen"))
-                ctx.append(view, batch, sql + " WHERE NOT" + seen)
-                rows.clear()
-                continue
             ctx.append(view, _arrow(rows, name, cols), sql)
             rows.clear()
         ctx.vault.store(ctx.con, ((tok, scheme, raw) for tok, (scheme, raw) in self._vault.items()))
@@ -573,12 +566,14 @@ class _Reader:
         if self.stmt is not None:
             raise FileFormatError(self.ctx.path, "the last statement is not closed", row=self.rows)
         self._flush()
-        if self.seen_elsewhere:
+        merged = absorb_entries(self.ctx.con, self.ctx.source_id)
+        if merged:
             self.ctx.issue(
                 0,
                 "duplicate_movements",
-                f"{self.seen_elsewhere} entries are movements already loaded from other files "
-                "(same reference, amount, currency and minute); each is kept once",
+                f"{merged} entries are movements already loaded from other files "
+                "(same reference, amount, currency and minute); each is kept once, and what "
+                "the statement adds (names, text) fills that transaction's empty fields",
             )
         self.ctx.con.execute(
             "UPDATE transactions SET txn_id = transactions.txn_id || '#' || d.n "

@@ -32,11 +32,15 @@ RESOLVE_RECORDS = Table(
             "record_id",
             "VARCHAR",
             "Member id: parties.party_id, accounts.record_id, addresses.address_id, or "
-            "'file:row' ('file:row:payer' / 'file:row:payee' for an account of a transaction row).",
+            "'file:row' ('file:row:payer' / 'file:row:payee' for an account of a transaction row); "
+            "'<party_id>:address' / '<asset_id>:address' for the address a party or property "
+            "records, '<account record>:bank' for the bank an account record names.",
             not_null=True,
             since=2,
         ),
-        Column("kind", "VARCHAR", "person, company, account or address.", not_null=True, since=2),
+        Column(
+            "kind", "VARCHAR", "person, company, account, address or bank.", not_null=True, since=2
+        ),
         Column("source_id", "INTEGER", "sources.source_id of the record.", since=2),
         Column(
             "name", "VARCHAR", "Full name, standardised (companies: legal suffix removed).", since=2
@@ -69,7 +73,9 @@ ENTITIES = Table(
     "the previous entity that shares the most members.",
     (
         Column("entity_id", "VARCHAR", "Stable entity id.", not_null=True, since=2),
-        Column("kind", "VARCHAR", "person, company, account or address.", not_null=True, since=2),
+        Column(
+            "kind", "VARCHAR", "person, company, account, address or bank.", not_null=True, since=2
+        ),
         Column("members", "BIGINT", "Number of member records.", not_null=True, since=2),
         Column("created_run", "INTEGER", "Run that first created the id.", not_null=True, since=2),
         Column(
@@ -85,12 +91,16 @@ ENTITY_MEMBERS = Table(
     "Which source records make up each entity (one row per record).",
     (
         Column("entity_id", "VARCHAR", "entities.entity_id.", not_null=True, since=2),
-        Column("kind", "VARCHAR", "person, company, account or address.", not_null=True, since=2),
+        Column(
+            "kind", "VARCHAR", "person, company, account, address or bank.", not_null=True, since=2
+        ),
         Column(
             "member_id",
             "VARCHAR",
             "parties.party_id, accounts.record_id, addresses.address_id, or 'file:row' "
-            "('file:row:payer' / 'file:row:payee' for an account a transaction row names).",
+            "('file:row:payer' / 'file:row:payee' for an account a transaction row names); "
+            "'<party_id>:address' / '<asset_id>:address' (a party's or property's address), "
+            "'<account record>:bank' (the bank an account record names).",
             not_null=True,
             since=2,
         ),

@@ -307,6 +307,65 @@ VAULT_READS = Table(
     ),
 )
 
+STATEMENT_ENTRIES = Table(
+    "statement_entries",
+    "Every stored bank-statement entry (camt.053) and the transaction that records its "
+    "movement. When a movement is already stored from another file (same reference, "
+    "amount, currency and minute) it is kept once: the entry links to that transaction "
+    "and fills its empty fields (names, text, references), and this row keeps what the "
+    "statement said and where (source_id, source_row), whichever file came first.",
+    (
+        Column(
+            "account_key",
+            "BIGINT",
+            "The statement's account (accounts.account_key).",
+            not_null=True,
+            since=2,
+        ),
+        Column("statement_id", "VARCHAR", "Statement id (Stmt/Id) in the file.", since=2),
+        Column(
+            "entry_ref",
+            "VARCHAR",
+            "The entry's transaction id as the file gives it (AcctSvcrRef, else NtryRef, "
+            "else 'file:entry'), before any '#n' or file prefix.",
+            not_null=True,
+            since=2,
+        ),
+        Column(
+            "direction",
+            "VARCHAR",
+            "credit or debit, as seen by the statement's account.",
+            not_null=True,
+            since=2,
+        ),
+        Column("counterparty", "VARCHAR", "Counterparty name (RltdPties Dbtr/Cdtr Nm).", since=2),
+        Column("description", "VARCHAR", "Entry and remittance text as stored.", since=2),
+        Column("reference", "VARCHAR", "End-to-end reference.", since=2),
+        Column(
+            "txn_source_id",
+            "INTEGER",
+            "source_id of the transaction recording this movement (this file's when the "
+            "entry was stored as a transaction of its own).",
+            not_null=True,
+            since=2,
+        ),
+        Column(
+            "txn_source_row", "BIGINT", "source_row of that transaction.", not_null=True, since=2
+        ),
+        Column(
+            "source_id",
+            "INTEGER",
+            "The statement file (sources.source_id).",
+            not_null=True,
+            since=2,
+        ),
+        Column(
+            "source_row", "BIGINT", "1-based entry number in that file.", not_null=True, since=2
+        ),
+    ),
+    since=2,
+)
+
 
 TABLES: tuple[Table, ...] = (
     SOURCES,
@@ -354,6 +413,7 @@ TABLES: tuple[Table, ...] = (
     CONTRACT_FINDINGS,
     TRACE_RUNS,
     TRACE_SCHEDULE,
+    STATEMENT_ENTRIES,
 )
 
 # Tables whose rows all carry source_id provenance; a failed load removes nothing
@@ -379,6 +439,7 @@ FACT_TABLES: tuple[str, ...] = (
     "ocds_contracts",
     "ocds_amendments",
     "ocds_transactions",
+    "statement_entries",
 )
 
 

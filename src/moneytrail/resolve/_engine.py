@@ -52,18 +52,30 @@ class ResolveConfig:
             raise ValueError("generic thresholds must be at least 2")
 
 
+# Counting first and listing samples only for the few groups over the limit: a
+# list per group of a million records costs more than the rest of the pre-pass.
 GENERIC_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_generic AS
-SELECT kind, min(scheme) AS scheme, token, min(masked) AS masked,
-       count(DISTINCT record_id) AS records,
-       list(DISTINCT record_id ORDER BY record_id)[1:10] AS sample
-FROM _rs_ids WHERE kind <> 'address'
-GROUP BY kind, token HAVING count(DISTINCT record_id) > $max_ids
+WITH many AS (
+    -- count(*) >= the distinct records, so no generic identifier is missed here
+    SELECT kind, token FROM _rs_ids WHERE kind NOT IN ('address', 'bank')
+    GROUP BY kind, token HAVING count(*) > $max_ids
+), crowded AS (
+    SELECT kind, address, postcode FROM _rs_std
+    WHERE kind IN ('person', 'company') AND address IS NOT NULL
+    GROUP BY ALL HAVING count(*) > $max_addr
+)
+SELECT i.kind, min(i.scheme) AS scheme, i.token, min(i.masked) AS masked,
+       count(DISTINCT i.record_id) AS records,
+       list(DISTINCT i.record_id ORDER BY i.record_id)[1:10] AS sample
+FROM _rs_ids i SEMI JOIN many m ON m.kind = i.kind AND m.token = i.token
+GROUP BY i.kind, i.token HAVING count(DISTINCT i.record_id) > $max_ids
 UNION ALL
-SELECT kind, 'address', concat_ws(' ', address, postcode), concat_ws(' ', address, postcode),
-       count(*), list(record_id ORDER BY record_id)[1:10]
-FROM _rs_std WHERE kind IN ('person', 'company') AND address IS NOT NULL
-GROUP BY kind, address, postcode HAVING count(*) > $max_addr
+SELECT s.kind, 'address', concat_ws(' ', s.address, s.postcode),
+       concat_ws(' ', s.address, s.postcode), count(*), list(s.record_id ORDER BY s.record_id)[1:10]
+FROM _rs_std s SEMI JOIN crowded c
+  ON c.kind = s.kind AND c.address = s.address AND c.postcode IS NOT DISTINCT FROM s.postcode
+GROUP BY s.kind, s.address, s.postcode
 """
 
 # Records sharing a hard identifier are one entity, unless the identifier is
@@ -71,9 +83,14 @@ GROUP BY kind, address, postcode HAVING count(*) > $max_addr
 # different names is a finding for an investigator, not a merge.
 DETERMINISTIC_SQL = """
 CREATE OR REPLACE TEMP TABLE _rs_det AS
-WITH ids AS (
+WITH fresh AS (
+    -- incrementally, only identifiers a new record holds can make a new link
+    SELECT DISTINCT kind, token FROM _rs_ids
+    WHERE record_id IN (SELECT record_id FROM _rs_std WHERE is_new)
+), ids AS (
     SELECT i.* FROM _rs_ids i
     ANTI JOIN _rs_generic g ON g.kind = i.kind AND g.token = i.token AND g.scheme <> 'address'
+    WHERE NOT $new_only OR (i.kind, i.token) IN (SELECT (kind, token) FROM fresh)
 ), pairs AS (
     SELECT a.kind, a.record_id AS member_l, b.record_id AS member_r, a.scheme, a.masked
     FROM ids a JOIN ids b
@@ -87,7 +104,7 @@ WITH ids AS (
        OR jaro_winkler_similarity(l.name, r.name) >= 0.7
 ), roots AS (
     SELECT kind, token, min(record_id) AS root, min(scheme) AS scheme, min(masked) AS masked
-    FROM ids WHERE kind IN ('account', 'address') GROUP BY kind, token
+    FROM ids WHERE kind IN ('account', 'address', 'bank') GROUP BY kind, token
 ), star AS (
     SELECT i.kind, s.root AS member_l, i.record_id AS member_r, s.scheme, s.masked
     FROM ids i JOIN roots s ON s.kind = i.kind AND s.token = i.token

@@ -65,6 +65,22 @@ class KindModel:
     # Columns whose exact agreement is weighted by how rare the value is.
     tf_columns: tuple[str, ...] = ()
 
+    def conditions(self, dialect: str = "duckdb") -> list[list[str]]:
+        """Per compared field, the SQL condition of each level, as a saved model holds them."""
+        rendered = self.settings().get_settings(dialect).as_dict()  # type: ignore[no-untyped-call]
+        return _conditions(rendered)
+
+    def matches(self, saved: dict[str, Any], dialect: str = "duckdb") -> bool:
+        """Whether a saved model compares the fields this model declares, level by level.
+
+        A model saved before a level was added or changed would score pairs with the
+        old levels while explanations name the new ones: it must be retrained.
+        """
+        try:
+            return _conditions(saved) == self.conditions(dialect)
+        except (KeyError, TypeError):
+            return False
+
     def settings(self) -> SettingsCreator:
         rules: list[BlockingRuleCreator | dict[str, Any]] = [
             block_on(*cols) for cols in self.blocking
@@ -79,6 +95,13 @@ class KindModel:
             # the comparison vector (gamma_) columns come only with the matching ones
             retain_matching_columns=True,
         )
+
+
+def _conditions(settings: dict[str, Any]) -> list[list[str]]:
+    return [
+        [str(level["sql_condition"]) for level in c["comparison_levels"]]
+        for c in settings["comparisons"]
+    ]
 
 
 def _jw(column: str, threshold: float) -> ComparisonLevelCreator:
@@ -160,7 +183,10 @@ PERSON = KindModel(
                     cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
                     0.85,
                 ),
-                Level("similar (Jaro-Winkler >= 0.92)", _jw("last_name", 0.92), 0.08),
+                # a letter dropped or two swapped: Jaro-Winkler scores that low when
+                # it happens near the start of a short name ("penwesis", "pnwesis")
+                Level("one typo apart", cll.DamerauLevenshteinLevel("last_name", 1), 0.05),
+                Level("similar (Jaro-Winkler >= 0.92)", _jw("last_name", 0.92), 0.05),
                 Level("swapped with the given name", _swapped(), 0.02),
                 Level("similar (Jaro-Winkler >= 0.8)", _jw("last_name", 0.8), 0.04),
                 Level("different", cll.ElseLevel(), 0.03),
@@ -230,7 +256,7 @@ COMPANY = KindModel(
 )
 
 MODELS: dict[str, KindModel] = {m.kind: m for m in (PERSON, COMPANY)}
-"""The kinds resolved probabilistically; accounts and addresses are resolved
-deterministically on their tokens and normalised form."""
+"""The kinds resolved probabilistically; accounts, banks and addresses are resolved
+deterministically on their tokens, bank codes and normalised form."""
 
 __all__ = ["COMPANY", "MODELS", "PERSON", "Field", "KindModel", "Level"]

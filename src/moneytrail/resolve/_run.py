@@ -1,10 +1,12 @@
 """One run of entity resolution over the warehouse: full or incremental.
 
 Full: every record is standardised, linked and clustered; models are trained
-where none is saved. Incremental (the default once a run exists): only records
-not yet resolved are standardised, linked against the existing ones with the
-saved models (Splink's predict_between) and among themselves, and only the
-entities they touch (plus those touched by new decisions) are re-clustered.
+where none is saved (or the saved one has other comparison levels). Incremental
+(the default once a run exists of the same RECORDS_VERSION): only records of
+the sources loaded since the last run, not yet resolved, are standardised,
+linked against the existing ones with the saved models (Splink's
+predict_between) and among themselves, and only the entities they touch (plus
+those touched by new decisions) are re-clustered.
 Either way, entity ids are carried over by member overlap, and merges and
 splits are logged. Everything the run writes is written in one transaction.
 """
@@ -23,7 +25,7 @@ import duckdb
 from moneytrail.resolve._engine import ResolveConfig, find_links, timed
 from moneytrail.resolve._ids import Event, assign_ids, cluster_nodes
 from moneytrail.resolve._models import MODELS
-from moneytrail.resolve._sources import stage_records
+from moneytrail.resolve._sources import RECORDS_VERSION, stage_records
 from moneytrail.resolve._standardise import STD_COLUMNS
 from moneytrail.warehouse import Warehouse
 
@@ -63,10 +65,16 @@ class ModelStore:
         return self.directory / f"{kind}.model.json"
 
     def load(self, kind: str) -> dict[str, Any] | None:
+        """The saved model of `kind`, or None if none is saved or it is out of date."""
         path = self.path(kind)
         if not path.exists():
             return None
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        model = MODELS.get(kind)
+        if model is not None and not model.matches(data):
+            # saved by an earlier version of the model: its levels are not the ones
+            # explanations name, so it is retrained (and then replaced)
+            return None
         return data
 
     def save(self, kind: str, model: dict[str, Any]) -> None:
@@ -96,9 +104,15 @@ def resolve(
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     previous = con.execute(
-        "SELECT run_id, started_at FROM resolve_runs ORDER BY run_id DESC LIMIT 1"
+        "SELECT run_id, started_at, summary FROM resolve_runs ORDER BY run_id DESC LIMIT 1"
     ).fetchall()
-    incremental = bool(previous) and not full and not retrain
+    last: dict[str, Any] = json.loads(previous[0][2]) if previous and previous[0][2] else {}
+    incremental = (
+        bool(previous)
+        and not full
+        and not retrain
+        and last.get("records_version") == RECORDS_VERSION
+    )
     if incremental and any(store.load(k) is None for k in MODELS):
         present = {
             k for (k,) in con.execute("SELECT DISTINCT kind FROM resolve_records").fetchall()
@@ -106,9 +120,13 @@ def resolve(
         incremental = not any(store.load(k) is None for k in present & set(MODELS))
     run_id = int(previous[0][0]) + 1 if previous else 1
     timings: dict[str, float] = {}
+    # sources loaded from now on are read by the next incremental run
+    upto = int(_one(con, "SELECT coalesce(max(source_id), 0) FROM sources"))
     try:
         with timed(timings, "standardise"):
-            new = stage_records(con, incremental=incremental)
+            new = stage_records(
+                con, incremental=incremental, after_source=int(last.get("sources_upto", 0))
+            )
         confirmed = con.sql(
             "SELECT l.kind, d.member_l, d.member_r FROM link_decisions d "
             "JOIN _rs_std l ON l.record_id = d.member_l "
@@ -144,7 +162,13 @@ def resolve(
                     "backend": cfg.backend,
                     "records": new,
                     "links": report.links,
-                    "summary": json.dumps(report.as_json()),
+                    "summary": json.dumps(
+                        {
+                            **report.as_json(),
+                            "records_version": RECORDS_VERSION,
+                            "sources_upto": upto,
+                        }
+                    ),
                 },
             )
     finally:

@@ -2,7 +2,10 @@
 
 `write(world, outdir)` writes `OUTDIR/camt053/<bank>-<number>.xml` for every
 tainted-commingling subject (truth.tracing), one account of each of the first
-planted cases and a handful of ordinary personal and business accounts. Each
+planted cases, every account of a role in STATEMENT_ROLES (the sex-trafficking
+controllers, whose card and rent payments name the ad, hosting, hotel, rental,
+ride-share and airline merchants that only a statement shows) and a handful of
+ordinary personal and business accounts. Each
 file holds one statement per calendar month of the world's period, with an
 opening (OPBD) and closing (CLBD) balance in USD and one booked entry per USD
 movement of the account: a debit where it pays (`cents`), a credit where it is
@@ -36,6 +39,8 @@ PLANTED_ACCOUNTS = 8
 """How many planted-case accounts get statements (one per case, first cases first)."""
 ORDINARY_ACCOUNTS = 10
 """How many ordinary personal and business accounts get statements."""
+STATEMENT_ROLES = frozenset({("sex_trafficking", "controller")})
+"""(case typology, account role) pairs whose accounts all get statements."""
 
 # Bank transaction codes (domain PMNT): (family, sub-family) for a debit and for a credit.
 _CODES: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
@@ -69,7 +74,11 @@ def write(world: World, outdir: Path) -> list[Path]:
 
 
 def select_accounts(world: World) -> Ints:
-    """The accounts that get statements, in a fixed order: tracing, planted, ordinary."""
+    """The accounts that get statements, in a fixed order: tracing, planted, roles, ordinary.
+
+    Only the ordinary picks are drawn at random, from their own stream, so the
+    other choices never change which ordinary accounts are picked.
+    """
     accounts = world.population.accounts
     banked = np.isin(accounts.kind, [PERSONAL, BUSINESS])
     chosen: list[int] = []
@@ -85,6 +94,10 @@ def select_accounts(world: World) -> Ints:
         if wanted and banked[a] and a not in chosen:
             chosen.append(a)
             cases_seen.add(case)
+    typology = {c.case_id: c.typology for c in world.truth.cases}
+    for case, a, role in world.truth.accounts:
+        if (typology[case], role) in STATEMENT_ROLES and banked[a] and a not in chosen:
+            chosen.append(a)
     frame = world.frame
     active = np.zeros(len(accounts), bool)
     active[frame["src"]] = True

@@ -1,0 +1,42 @@
+"""Access control: who may do what to which data, under which law, and the audit chain.
+
+`decide` (the policy module's one entry point) answers allow/deny with a reason;
+`derive` gives the labels of derived data; `mask_identity` hides worker and
+victim identifiers unless a case grants them; `hash_password`/`verify_password`
+use argon2id; `AuditLog` appends to and verifies the tamper-evident hash chain.
+
+Importing this package never imports the case store: the audit chain's tables
+load on first use, so `moneytrail.cases` may import from here freely.
+"""
+
+from moneytrail.access._audit import AuditLog, AuditReport
+from moneytrail.access._passwords import hash_password, needs_rehash, verify_password
+from moneytrail.access._policy import decide, derive, mask_identity, may_see_identities
+from moneytrail.access._types import (
+    Action,
+    CaseContext,
+    Decision,
+    Label,
+    LegalBasis,
+    Principal,
+    Role,
+)
+
+__all__ = [
+    "Action",
+    "AuditLog",
+    "AuditReport",
+    "CaseContext",
+    "Decision",
+    "Label",
+    "LegalBasis",
+    "Principal",
+    "Role",
+    "decide",
+    "derive",
+    "hash_password",
+    "mask_identity",
+    "may_see_identities",
+    "needs_rehash",
+    "verify_password",
+]

@@ -1,0 +1,67 @@
+"""The application factory: routers, error handlers, state, and its lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from moneytrail.api import _alerts, _auth, _cases, _employers, _entities, _flows, _oversight
+from moneytrail.api._auth import TokenService
+from moneytrail.api._errors import install_error_handlers
+from moneytrail.api._state import WarehouseReader
+from moneytrail.workspace import Workspace
+
+if TYPE_CHECKING:
+    from moneytrail.cases import CaseStore
+
+DESCRIPTION = """\
+Cases shared by agencies under access control, and the warehouse's alerts,
+entities, money flows, traces and employer flags. Every route except /health
+and the OpenAPI documents needs a bearer token from POST /auth/token. Every
+error has one shape: `{"error": {"status", "code", "message", "detail"}}`.
+"""
+
+
+def create_app(workspace: Workspace, store: CaseStore | None = None) -> FastAPI:
+    """The API over `workspace`; `store` defaults to the workspace's case store.
+
+    A store passed in stays the caller's to close; one the app opens, it closes.
+    """
+    from moneytrail.cases import CaseStore  # noqa: PLC0415 - avoids an import cycle at load
+
+    owned = store is None
+    case_store = CaseStore.open(workspace) if store is None else store
+    reader = WarehouseReader(workspace)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            reader.close()
+            if owned:
+                case_store.close()
+
+    app = FastAPI(
+        title="moneytrail",
+        summary="Financial-crime investigation workbench API",
+        description=DESCRIPTION,
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.store = case_store
+    app.state.warehouse = reader
+    app.state.tokens = TokenService(workspace.session_key())
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        """Liveness: answers without a token and touches no database."""
+        return {"status": "ok"}
+
+    for module in (_auth, _cases, _oversight, _alerts, _entities, _flows, _employers):
+        app.include_router(module.router)
+    return app

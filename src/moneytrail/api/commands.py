@@ -1,0 +1,47 @@
+"""`moneytrail serve`: the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from moneytrail._cli import WorkspaceOption, err, fail, out, workspace_of
+from moneytrail.errors import MoneytrailError
+from moneytrail.workspace import Workspace
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Serve the API (cases, alerts, entities, flows, traces, employers) until Ctrl-C."""
+    ws = workspace_of(ctx, workspace)
+    try:
+        run_server(ws, host, port)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
+
+
+def run_server(ws: Workspace, host: str, port: int) -> None:
+    """Run the API on host:port in this process until interrupted."""
+    import uvicorn  # noqa: PLC0415 - only the serving commands need the server
+
+    from moneytrail.api._app import create_app  # noqa: PLC0415 - loads FastAPI only to serve
+
+    app = create_app(ws.ensure())
+    out.print(f"moneytrail API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(
+            "[yellow]warning:[/] listening beyond loopback; put TLS in front of this server",
+            highlight=False,
+        )
+    uvicorn.run(app, host=host, port=port, log_level="warning")

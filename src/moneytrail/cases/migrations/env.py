@@ -1,0 +1,21 @@
+"""Alembic environment: runs on the engine `moneytrail.cases._db.migrate` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from moneytrail.cases._db import Base
+
+engine = context.config.attributes.get("engine")
+if not isinstance(engine, Engine):
+    raise TypeError("run migrations through moneytrail.cases._db.migrate(engine)")
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,126 @@
+"""Detectors relative to an account's own dealings: one-off counterparties, similar splits.
+
+Layering moves money between accounts that are strangers to each other, in similar
+chunks, and gathers before it scatters; a trading business's customers and suppliers
+come back, its payments differ in size and its receipts and payments interleave.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from moneytrail.detect import run_detect
+from moneytrail.errors import CatalogueError
+from moneytrail.warehouse import Warehouse
+from tests.detect.ledger import Ledger, background
+
+H = timedelta(hours=1)
+D = timedelta(days=1)
+
+
+def _hub(ledger: Ledger, hub: str, start: timedelta) -> None:
+    """Two strangers pay the hub similar sums over two days; it pays two others two days on."""
+    ledger.pay(start, f"{hub}-SRC1", hub, "5000.00", "wire")
+    ledger.pay(start + 30 * H, f"{hub}-SRC2", hub, "5400.00", "wire")
+    ledger.pay(start + 3 * D, hub, f"{hub}-DST1", "5100.00", "wire")
+    ledger.pay(start + 3 * D + 5 * H, hub, f"{hub}-DST2", "5100.00")
+
+
+def _business(ledger: Ledger) -> None:
+    """A trader: receipts and payments interleave, regular customers come back."""
+    for week in range(3):
+        t = week * 7 * D
+        ledger.pay(t + 9 * H, "REGULAR", "TRADER", "5000.00")
+        ledger.pay(t + 10 * H, "TRADER", f"SUPPLIER{week}", "5200.00")
+        ledger.pay(t + D + 9 * H, f"NEWCUST{week}", "TRADER", "5300.00")
+        ledger.pay(t + 2 * D + 9 * H, "TRADER", f"SUPPLIER{week}B", "5000.00")
+
+
+def test_a_hub_among_strangers_is_flagged_and_a_trader_is_not(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    ledger = Ledger()
+    _hub(ledger, "HUB", 2 * D)
+    _business(ledger)
+    background(ledger)
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    report = run_detect(warehouse, only=["MT-L012"])
+    (alert,) = report.alerts
+    assert alert.score >= 0.6
+    assert alert.reason.startswith("Account ****")
+    assert alert.reason.endswith(
+        "received 10,400.00 from 2 accounts new to it and paid 10,200.00 on to 2 other new "
+        "accounts within 28 days (1 time(s))."
+    )
+    assert len(alert.evidence) == 4
+
+
+def test_repeated_counterparties_do_not_make_a_hub(tmp_path: Path, warehouse: Warehouse) -> None:
+    ledger = Ledger()
+    _hub(ledger, "HUB", 2 * D)
+    # SRC1 deals with the hub again, long after (outside the 4-week window)
+    ledger.pay(40 * D, "HUB-SRC1", "HUB", "300.00")
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    assert run_detect(warehouse, only=["MT-L012"]).per_typology == {"MT-L012": 0}
+    again = run_detect(warehouse, ["MT-L012.max_repeat=2"], ["MT-L012"])
+    assert again.per_typology == {"MT-L012": 1}
+
+
+def _split(ledger: Ledger, acct: str, amounts: list[str]) -> None:
+    ledger.pay(2 * D, f"{acct}-FUNDER", acct, "9000.00", "wire")
+    for i, amount in enumerate(amounts):
+        ledger.pay(3 * D + i * D, acct, f"{acct}-PAYEE{i}", amount, "wire")
+
+
+def test_a_split_over_days_is_flagged_only_in_similar_sums(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    ledger = Ledger()
+    _split(ledger, "EVEN", ["3000.00", "2900.00", "2950.00"])
+    _split(ledger, "UNEVEN", ["7000.00", "800.00", "1000.00"])
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    report = run_detect(warehouse, only=["MT-L010"])
+    (alert,) = report.alerts
+    assert "paid 3 distinct accounts 8,850.00 within 1 week of receiving it" in alert.reason
+    # the uneven one is found when the spread limit is lifted (0 = off)
+    assert run_detect(warehouse, ["MT-L010.max_spread=0"], ["MT-L010"]).per_typology == {
+        "MT-L010": 2
+    }
+
+
+def test_rapid_pass_through_counts_one_off_counterparties_only(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    ledger = Ledger()
+    for day in range(4):  # an agent that forwards its principal's takings to the same account
+        ledger.pay(day * D + 9 * H, "PRINCIPAL", "AGENT", "1000.00")
+        ledger.pay(day * D + 11 * H, "AGENT", "OWNER", "1000.00")
+    for i in range(2):  # money from strangers passed on to strangers
+        ledger.pay(10 * D + i * H, f"SRC{i}", "MULE", "2000.00", "wire")
+        ledger.pay(10 * D + (i + 2) * H, "MULE", f"DST{i}", "1990.00", "wire")
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    (hit,) = [h for a in run_detect(warehouse, only=["MT-L001"]).alerts for h in a.hits]
+    assert "passed on money it had just received in 2 transaction(s) within 1 day" in hit.reason
+    assert run_detect(warehouse, ["MT-L001.max_repeat=0"], ["MT-L001"]).per_typology == {
+        "MT-L001": 2
+    }
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("MT-L010.max_spread=0.5", "max_spread 0.5 must be 0"),
+        ("MT-L012.max_repeat=0", "max_repeat 0 must be at least 1"),
+    ],
+)
+def test_bad_relative_parameters_are_refused(
+    tmp_path: Path, warehouse: Warehouse, override: str, message: str
+) -> None:
+    ledger = Ledger()
+    _split(ledger, "EVEN", ["3000.00", "2900.00", "2950.00"])
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    with pytest.raises(CatalogueError, match=message):
+        run_detect(warehouse, [override], [override.split(".", maxsplit=1)[0]])
