@@ -11,7 +11,13 @@ load on first use, so `moneytrail.cases` may import from here freely.
 
 from moneytrail.access._audit import AuditLog, AuditReport
 from moneytrail.access._passwords import hash_password, needs_rehash, verify_password
-from moneytrail.access._policy import decide, derive, mask_identity, may_see_identities
+from moneytrail.access._policy import (
+    decide,
+    decide_view,
+    derive,
+    mask_identity,
+    may_see_identities,
+)
 from moneytrail.access._types import (
     Action,
     CaseContext,
@@ -33,6 +39,7 @@ __all__ = [
     "Principal",
     "Role",
     "decide",
+    "decide_view",
     "derive",
     "hash_password",
     "mask_identity",

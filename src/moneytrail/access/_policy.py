@@ -32,6 +32,10 @@ describes). Admins manage agencies and users and never touch case content; audit
 the audit log and case metadata and never labelled content. Anything the table
 does not allow is denied, with a reason saying what would make it allowed.
 
+Outside any case, the warehouse's triage views (alerts, entities, flows,
+employers) are for analysts and supervisors only (`decide_view`); labelled
+rows in them are decided with a case, as above.
+
 Labels of derived data are the union of the labels of its inputs (`derive`), so
 a note written from FTI is FTI. Worker and victim identifiers are masked unless
 the case grants identities to the asker (`mask_identity`).
@@ -110,6 +114,27 @@ def decide(
                 return denial
     what = ", ".join(sorted(wanted)) or "metadata"
     return Decision(True, f"{who} may {action} {what} of case {case.case_id}")
+
+
+def decide_view(principal: Principal) -> Decision:
+    """May `principal` read the warehouse's triage views (alerts, entities, flows, employers)?
+
+    Outside any case: analysts and supervisors triage the warehouse; admins
+    (who manage users) and auditors (who read the log and case metadata) do
+    not. Labelled rows in those views are a separate decision: FTI-derived
+    rows are shown only under a case, by `decide` with that case.
+    """
+    try:
+        role = Role(principal.role)
+    except ValueError as exc:
+        return Decision(False, f"{exc}; only known roles are allowed")
+    if role in _CASE_ROLES:
+        return Decision(True, f"{principal.username} ({role}) may read the warehouse views")
+    return Decision(
+        False,
+        f"{principal.username} ({role}): {role} users may not read warehouse views; only "
+        "analysts and supervisors triage alerts, entities and flows",
+    )
 
 
 def _role_rule(

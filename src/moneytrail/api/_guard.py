@@ -1,9 +1,8 @@
 """Who may read warehouse views through the API, and how FTI-derived rows are withheld.
 
 Warehouse views (alerts, entities, graph, trace, employers) are triage views
-for investigators: analysts and supervisors may read them; admins (who manage
-users, never content) and auditors (who read the log and case metadata, never
-labelled content) are refused. Rows derived from federal tax information (W-2,
+for investigators: who may read them is `moneytrail.access.decide_view`
+(analysts and supervisors; never admins or auditors). Rows derived from federal tax information (W-2,
 941) are shown only with ?case_id=N naming a case whose unexpired legal basis
 covers FTI and names the asker, as `moneytrail.access.decide` rules; the store
 audits that decision either way. Otherwise their content is withheld and the
@@ -17,11 +16,10 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 
-from moneytrail.access import Label, Principal, Role
+from moneytrail.access import Label, Principal, decide_view
 from moneytrail.api._state import store_of
 from moneytrail.errors import AccessDeniedError
 
-_INVESTIGATORS = frozenset({Role.ANALYST, Role.SUPERVISOR})
 _FTI_PREFIXES = ("w2:", "941:")
 
 CaseParam = Annotated[
@@ -35,11 +33,9 @@ CaseParam = Annotated[
 
 
 def require_investigator(actor: Principal) -> None:
-    if actor.role not in _INVESTIGATORS:
-        raise AccessDeniedError(
-            f"{actor.role} users may not read warehouse views; only analysts and supervisors "
-            "triage alerts, entities and flows"
-        )
+    decision = decide_view(actor)
+    if not decision.allowed:
+        raise AccessDeniedError(decision.reason)
 
 
 def fti_derived(filings: Iterable[str]) -> bool:
