@@ -65,7 +65,7 @@ def test_fti_withheld_allowed_and_audited(store: CaseStore, people: People) -> N
     ev = store.add_evidence(people.tax_ana, cid, "w2_wages", "W2-77", "wages under minimum")
     assert ev["labels"] == ["fti"]  # a tax table is FTI whatever the caller said
     store.add_note(people.tax_ana, cid, "from the W-2s: 40 workers at one address", [Label.FTI])
-    store.add_note(people.tax_ana, cid, "open-source: company registry entry")
+    store.add_note(people.tax_ana, cid, "open-source: company registry entry", [Label.OPEN])
 
     named = store.get_case(people.tax_ana, cid)
     assert [e["key"] for e in named["evidence"]] == ["W2-77"]
@@ -86,6 +86,18 @@ def test_fti_withheld_allowed_and_audited(store: CaseStore, people: People) -> N
     detail = ok["detail"] if isinstance(ok["detail"], dict) else json.loads(ok["detail"])
     assert detail["labels"] == ["fti"]
     assert store.verify_audit().ok
+
+
+def test_an_unlabelled_note_by_who_can_see_fti_is_fti(store: CaseStore, people: People) -> None:
+    cid = _fti_case(store, people)
+    store.add_evidence(people.tax_ana, cid, "w2_wages", "W2-77", "wages under minimum")
+    note = store.add_note(people.tax_ana, cid, "40 workers, one address")
+    assert note["labels"] == ["fti"]  # written where its author sees FTI: derived from it
+    other = store.add_note(people.tax_ana2, cid, "registry shows two directors")
+    assert other["labels"] == []  # its author cannot see the FTI, so cannot have used it
+    assert [n["text"] for n in store.get_case(people.tax_ana2, cid)["notes"]] == [
+        "registry shows two directors"
+    ]
 
 
 def test_expired_basis_withholds_fti(store: CaseStore, people: People, cases_url: str) -> None:

@@ -499,6 +499,21 @@ def test_a_partner_does_not_pass_the_owners_case_on(store: CaseStore, people: Pe
     store.add_member(people.tax_ana, cid, "lsup")  # the owner may
 
 
+def test_a_partner_works_the_case_but_does_not_close_it(store: CaseStore, people: People) -> None:
+    # Closing also withdraws the case from deconfliction: the owner's decision.
+    cid = int(store.create_case(people.tax_ana, "Shell network")["id"])
+    store.add_member(people.tax_ana, cid, "lana")
+    with pytest.raises(AccessDeniedError, match="only the owning agency Tax Crimes closes"):
+        store.set_status(people.labor_ana, cid, "closed")
+    assert store.set_status(people.labor_ana, cid, "active")["status"] == "active"
+    store.set_status(people.tax_ana, cid, "pending_closure")
+    store.set_status(people.tax_ana, cid, "closed")
+    with pytest.raises(AccessDeniedError, match="closes or reopens"):
+        store.set_status(people.labor_ana, cid, "active")
+    entries, _ = store.audit_entries(people.auditor, limit=50)
+    assert sum(e["outcome"] == "denied" and e["actor"] == "lana" for e in entries) == 2
+
+
 def test_wiping_the_whole_audit_log_is_detected(store: CaseStore, people: People) -> None:
     # Hole: with every entry and the head deleted, the chain was an empty, valid one.
     _fti_case(store, people)

@@ -360,6 +360,14 @@ class CaseContent(StoreBase):
             raise CaseInputError(problems)
         with self._write() as session:
             loaded = self._open_case(session, actor, case_id)
+            if (
+                not values
+                and Label.FTI in loaded.labels
+                and decide(actor, Action.READ, (Label.FTI,), loaded.context).allowed
+            ):
+                # Written by someone who can see the case's FTI: treated as derived from it
+                # unless the author labels it otherwise (e.g. --label open).
+                values = [Label.FTI.value]
             self._check(actor, Action.WRITE, loaded.labels_for(values), loaded, what="add note")
             self._check_partners(session, actor, loaded, values, "add note")
             row = Note(

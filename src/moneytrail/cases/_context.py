@@ -122,6 +122,7 @@ def load_case(session: Session, case_id: int, *, for_update: bool = False) -> Lo
     )
     for labels in session.scalars(select(parts.subquery().c.labels)):
         held.update(labels)
+    held.discard(Label.OPEN.value)  # open is no restriction: it never labels the case
     grantees = frozenset(m.username for m in members if m.identities)
     context = CaseContext(
         case_id=row.id,

@@ -260,6 +260,17 @@ class CaseStore(CaseContent, CaseReferrals, CaseReader):
                     f"case {case_id}: a case becomes referred by referring it to an agency "
                     "(moneytrail case refer / POST /cases/{id}/referrals)"
                 )
+            if "closed" in (current, status) and actor.agency != loaded.owner_agency:
+                # Closing ends the case's deconfliction too: the owner's call, not a partner's.
+                raise RefusalError(
+                    f"{actor.username} ({actor.agency}): only the owning agency "
+                    f"{loaded.owner_agency} closes or reopens case {case_id}",
+                    actor.username,
+                    Action.WRITE.value,
+                    "case",
+                    case_id,
+                    f"set status {status}",
+                )
             if (current, status) in SUPERVISOR_MOVES and actor.role is not Role.SUPERVISOR:
                 raise CaseStateError(f"case {case_id} is {current}: only a supervisor reopens it")
             loaded.row.status = status
