@@ -104,6 +104,17 @@ def test_model_commands(world_ws: tuple[Path, Path]) -> None:
     assert {r["label"] for r in rows} <= {0, 1}
     result = runner.invoke(app, ["model", "train", "--until", "soon", "-w", str(root)])
     assert result.exit_code == 1 and "not an ISO time" in result.stderr
+    result = runner.invoke(
+        app,
+        ["model", "train", "--until", "2024-01-25T00:00", "--causal", "--json", "-w", str(root)],
+    )
+    assert result.exit_code == 0, result.stderr
+    run_id = json.loads(result.stdout)["run_id"]
+    with Warehouse(Workspace(root)) as wh:
+        metrics = json.loads(
+            str(wh.scalar("SELECT metrics FROM model_runs WHERE run_id = ?", [run_id]))
+        )
+    assert metrics["causal"] is True
 
 
 def test_scoring_without_a_model_or_training_without_labels_is_refused(tmp_path: Path) -> None:

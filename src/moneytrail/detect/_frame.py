@@ -1,9 +1,10 @@
 """The feature frame of the supervised scorer: one row per transaction.
 
-Only information known at the transaction's time goes in: its own columns and
-the windowed graph features of moneytrail.graph (windows look back, never
-ahead). Account statistics (account_features) cover the whole period, so they
-would leak the future into a time-split evaluation and are left out.
+Only information known at the transaction's time goes in: its own columns, the
+windowed graph features of moneytrail.graph (windows look back, never ahead) and,
+when asked for, the causal features of moneytrail.detect._causal (relative to each
+account's own earlier dealings). Account statistics (account_features) cover the
+whole period, so they would leak the future into a time-split evaluation and are left out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
+from moneytrail.detect._causal import SCORED, build_causal
 from moneytrail.errors import ScorerError
 from moneytrail.model._graph import TXN_FEATURES
 
@@ -33,8 +35,8 @@ class Frame:
     names: list[str]
 
 
-def feature_names(windows: list[int]) -> list[str]:
-    return BASE + [f"{f}_{w}" for w in windows for f in GRAPH]
+def feature_names(windows: list[int], causal: bool = False) -> list[str]:
+    return BASE + [f"{f}_{w}" for w in windows for f in GRAPH] + (SCORED if causal else [])
 
 
 def mined_windows(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -50,8 +52,13 @@ def load_frame(
     where: str,
     params: list[object],
     truth: Path | None = None,
+    causal: bool = False,
 ) -> Frame:
-    """Rows of transactions matching `where` (on t.ts), with labels from the data or truth."""
+    """Rows of transactions matching `where` (on t.ts), with labels from the data or truth.
+
+    `causal` adds moneytrail.detect._causal's SCORED features (computed over the whole
+    transactions table, so history before `where` counts).
+    """
     if truth is not None:
         path = truth / "transactions.csv"
         if not path.is_file():
@@ -74,6 +81,10 @@ def load_frame(
         for w in windows
         for f in GRAPH
     )
+    relative, join = "", ""
+    if causal:
+        relative = ", " + ", ".join(f"max(c.{f}) AS {f}" for f in SCORED)
+        join = f"LEFT JOIN {build_causal(con)} c USING (txn_id)"
     sql = f"""
         SELECT t.txn_id, epoch(t.ts)::BIGINT AS e, {label} AS y,
                ln(1 + t.amount::DOUBLE)::FLOAT AS log_amount, hour(t.ts)::FLOAT AS hour,
@@ -82,8 +93,9 @@ def load_frame(
                    AS cross_currency,
                (t.amount = round(t.amount))::FLOAT AS whole_amount,
                (t.amount - floor(t.amount))::FLOAT AS cents
-               {", " + pivot if pivot else ""}
+               {", " + pivot if pivot else ""}{relative}
         FROM transactions t LEFT JOIN txn_features f USING (txn_id)
+            {join}
         WHERE {where}
         GROUP BY t.txn_id, t.ts, t.amount, t.channel, t.currency, t.currency_received,
                  t.source_id, t.source_row, t.label_laundering
@@ -92,7 +104,7 @@ def load_frame(
     table = con.sql(sql, params=params).to_arrow_table()
     if table is None:
         raise ScorerError("the feature query returned no result")
-    names = feature_names(windows)
+    names = feature_names(windows, causal)
     x = np.empty((table.num_rows, len(names)), dtype=np.float32)
     for j, name in enumerate(names):
         x[:, j] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float32, copy=False)

@@ -192,8 +192,13 @@ def train(
     valid_share: float = 0.25,
     valid_from: datetime | None = None,
     dispositions: Mapping[str, str] | None = None,
+    causal: bool = False,
 ) -> TrainReport:
     """Fit on transactions before `until`; labels from the data, a truth dir or `dispositions`.
+
+    `causal` adds the account-relative features of moneytrail.detect._causal. Off by
+    default: on the IBM protocol they raised test F1 at 50 k and 200 k transactions but
+    lowered it at 1 M (benchmarks/results/detect.jsonl, kind ibm_causal_features).
 
     `dispositions` (alert_id -> confirmed | false_positive, from the case store)
     labels the transactions in those alerts' evidence and trains on them alone.
@@ -205,9 +210,9 @@ def train(
     if not windows:
         raise ScorerError("no graph features; run `moneytrail graph features` first")
     if dispositions is not None:
-        frame = _disposition_frame(wh, windows, until, dispositions)
+        frame = _disposition_frame(wh, windows, until, dispositions, causal)
     else:
-        frame = load_frame(wh.con, windows, "t.ts < ?", [until], truth)
+        frame = load_frame(wh.con, windows, "t.ts < ?", [until], truth, causal)
     if len(frame.txn_ids) < 100:
         raise ScorerError(
             f"only {len(frame.txn_ids)} transactions before {until}; too few to train"
@@ -222,6 +227,7 @@ def train(
         "platt_b": b,
         "windows": windows,
         "features": frame.names,
+        "causal": causal,
         "rounds": booster.best_iteration or booster.current_iteration(),
         "positives": int(frame.y.sum()),
     }
@@ -262,7 +268,11 @@ MIN_DISPOSED = 20
 
 
 def _disposition_frame(
-    wh: Warehouse, windows: list[int], until: datetime, dispositions: Mapping[str, str]
+    wh: Warehouse,
+    windows: list[int],
+    until: datetime,
+    dispositions: Mapping[str, str],
+    causal: bool = False,
 ) -> Frame:
     """Transactions in the evidence of disposed alerts: confirmed 1, false_positive 0.
 
@@ -284,7 +294,11 @@ def _disposition_frame(
     )
     labels = dict(con.execute("SELECT txn_id, y FROM scorer_labels").fetchall())
     frame = load_frame(
-        con, windows, "t.ts < ? AND t.txn_id IN (SELECT txn_id FROM scorer_labels)", [until]
+        con,
+        windows,
+        "t.ts < ? AND t.txn_id IN (SELECT txn_id FROM scorer_labels)",
+        [until],
+        causal=causal,
     )
     frame.y = np.array([labels[t] for t in frame.txn_ids], dtype=np.int8)
     positives = int(frame.y.sum())
@@ -313,15 +327,30 @@ def load_model(wh: Warehouse) -> tuple[int, lgb.Booster, dict[str, Any], float]:
     return run_id, lgb.Booster(model_file=str(path)), metrics, threshold
 
 
+def model_frame(metrics: dict[str, Any], frame: Frame) -> Frame:
+    """The frame's columns in the order the model was trained on (older models use fewer)."""
+    names = [str(n) for n in metrics.get("features", frame.names)]
+    if names == frame.names:
+        return frame
+    missing = [n for n in names if n not in frame.names]
+    if missing:
+        raise ScorerError(f"the model uses features no longer computed: {missing}; train again")
+    idx = [frame.names.index(n) for n in names]
+    return Frame(frame.txn_ids, frame.ts, frame.x[:, idx], frame.y, names)
+
+
 def predict(booster: lgb.Booster, metrics: dict[str, Any], frame: Frame) -> Floats:
-    raw = np.asarray(booster.predict(frame.x, raw_score=True, num_threads=1), dtype=np.float64)
+    x = model_frame(metrics, frame).x
+    raw = np.asarray(booster.predict(x, raw_score=True, num_threads=1), dtype=np.float64)
     return calibrated(raw, float(metrics["platt_a"]), float(metrics["platt_b"]))
 
 
 def score(wh: Warehouse, start: datetime) -> list[dict[str, Any]]:
     """Score transactions at or after `start` with the latest model; store and return them."""
     run_id, booster, metrics, threshold = load_model(wh)
-    frame = load_frame(wh.con, [int(w) for w in metrics["windows"]], "t.ts >= ?", [start])
+    windows = [int(w) for w in metrics["windows"]]
+    causal = bool(metrics.get("causal", False))
+    frame = model_frame(metrics, load_frame(wh.con, windows, "t.ts >= ?", [start], causal=causal))
     if not frame.txn_ids:
         return []
     p = predict(booster, metrics, frame)

@@ -235,6 +235,15 @@ def model_train(
             "cases: confirmed = positive, false_positive = negative)."
         ),
     ] = "data",
+    causal: Annotated[
+        bool,
+        typer.Option(
+            "--causal",
+            help="Add account-relative features (amount vs the payer's history, first-contact "
+            "counterparties). Measured on the IBM protocol: better at 50 k and 200 k "
+            "transactions, much worse at 1 M (benchmarks/results/detect.jsonl).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -250,7 +259,7 @@ def model_train(
     disposed = _dispositions(ws) if labels == "dispositions" else None
     try:
         with Warehouse(ws) as wh, err.status("training", spinner="dots"):
-            report = train(wh, when, truth, valid_share, dispositions=disposed)
+            report = train(wh, when, truth, valid_share, dispositions=disposed, causal=causal)
     except DetectError as exc:
         raise fail(str(exc)) from None
     if as_json:
