@@ -38,6 +38,8 @@ from typing import Any
 
 import httpx
 
+from moneytrail.api._app import THREADS
+
 HERE = Path(__file__).parent
 PASSWORD = "bench-password-not-secret"
 
@@ -308,6 +310,7 @@ def main() -> None:
         "clients": args.clients,
         "seconds_per_page": args.seconds,
         "server_workers": args.workers,
+        "server_threads_per_worker": THREADS,
         "case_store": "sqlite",
         "load_client": "wrk -t2" if args.load == "wrk" else "asyncio keep-alive (Connection)",
         "load_average_before": load_before,
