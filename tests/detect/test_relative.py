@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from moneytrail.detect import run_detect
+from moneytrail.detect._strangers import strangers_monthly
 from moneytrail.errors import CatalogueError
 from moneytrail.warehouse import Warehouse
 from tests.detect.ledger import Ledger, background
@@ -109,11 +110,97 @@ def test_rapid_pass_through_counts_one_off_counterparties_only(
     }
 
 
+def test_small_one_off_payments_do_not_hide_a_split(tmp_path: Path, warehouse: Warehouse) -> None:
+    ledger = Ledger()
+    _split(ledger, "BUSY", ["3000.00", "2900.00", "2950.00"])
+    ledger.pay(6 * D, "BUSY", "NEWSHOP", "11.69", "card")  # a first visit to a shop, same week
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    (alert,) = run_detect(warehouse, only=["MT-L010"]).alerts
+    assert "paid 3 distinct accounts 8,850.00 within 1 week" in alert.reason
+    assert "NEWSHOP" not in str(alert.evidence)
+    # counted in (min_part 0), the coffee makes the sums dissimilar and the split is lost
+    assert run_detect(warehouse, ["MT-L010.min_part=0"], ["MT-L010"]).per_typology == {"MT-L010": 0}
+
+
+def test_an_account_paid_by_strangers_every_week_is_not_a_layer(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    ledger = Ledger()
+    for acct in ("SHOP", "PERSON"):
+        for month in range(2):  # the person's salary, the shop's rent: regular dealings
+            ledger.pay(month * 30 * D, f"{acct}-REGULAR", acct, "2500.00")
+        # a one-off receipt split at once over two new counterparties
+        ledger.pay(10 * D, f"{acct}-FUNDER", acct, "6000.00", "wire")
+        ledger.pay(10 * D + 3 * H, acct, f"{acct}-PAYEE0", "3000.00", "wire")
+        ledger.pay(10 * D + 5 * H, acct, f"{acct}-PAYEE1", "2950.00", "wire")
+    for i in range(80):  # walk-in customers, each paying the shop once over four months
+        ledger.pay(i * 36 * H, f"WALKIN{i}", "SHOP", "45.00", "card")
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    (alert,) = run_detect(warehouse, only=["MT-L009"]).alerts
+    assert alert.subject == "account:****RSON"  # masked: the last four characters
+    # the limit off (0), the shop's split is flagged as well
+    relaxed = run_detect(warehouse, ["MT-L009.max_strangers_monthly=0"], ["MT-L009"])
+    assert relaxed.per_typology == {"MT-L009": 2}
+
+
+def test_strangers_are_counted_only_over_enough_history(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """Over a few weeks nearly every counterparty is new: a young account is not judged."""
+    ledger = Ledger()
+    ledger.pay(0 * D, "SHOP-FUNDER", "SHOP", "6000.00", "wire")
+    ledger.pay(3 * H, "SHOP", "SHOP-PAYEE0", "3000.00", "wire")
+    ledger.pay(5 * H, "SHOP", "SHOP-PAYEE1", "2950.00", "wire")
+    for i in range(40):  # forty strangers in two months
+        ledger.pay(i * 36 * H, f"WALKIN{i}", "SHOP", "45.00", "card")
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    assert strangers_monthly(warehouse.con, 0.0) == {}
+    assert run_detect(warehouse, only=["MT-L009"]).per_typology == {"MT-L009": 1}
+
+
+def _relayed_gathering(ledger: Ledger, collector: str, funded_every: timedelta) -> None:
+    """Each layer gets a large sum from a stranger and pays part of it on to the collector
+    days later; the layers' payments reach the collector over three weeks."""
+    for i, days in enumerate([2, 9, 19]):
+        layer = f"{collector}-LAYER{i}"
+        ledger.pay(D + i * funded_every, f"{collector}-SRC{i}", layer, "20000.00", "wire")
+        ledger.pay(D + days * D, layer, collector, f"{8000 + 300 * i}.00", "wire")
+
+
+def test_gathering_of_relayed_money_over_weeks(tmp_path: Path, warehouse: Warehouse) -> None:
+    ledger = Ledger()
+    _relayed_gathering(ledger, "COLL", funded_every=2 * H)  # money placed in three accounts at once
+    _relayed_gathering(ledger, "APART", funded_every=4 * D)  # unrelated transfers, days apart
+    # a merchant paid once each by customers who had each just been paid by their employer:
+    # most of what it receives is one-off, so three of them are its ordinary business
+    for i in range(3):
+        ledger.pay(D + i * H, f"EMPLOYER{i}", f"CUST{i}", "9000.00", "wire")
+        ledger.pay(3 * D + i * 6 * D, f"CUST{i}", "MERCHANT", f"{8100 + 100 * i}.00", "wire")
+    for i in range(4):
+        ledger.pay(4 * D + i * 4 * D, f"WALKIN{i}", "MERCHANT", "7000.00", "wire")
+    background(ledger)
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    (alert,) = run_detect(warehouse, only=["MT-L015"]).alerts
+    assert alert.reason.endswith(
+        "received 24,900.00 from 3 accounts new to it, each paying on part of a larger sum it "
+        "had received from a stranger within 1 day of the others, within 28 days."
+    )
+    assert "COLL" in alert.subject and "APART" not in alert.subject
+    assert len(alert.evidence) == 6  # the three payments in and the receipts they relay
+    # the one-week pass-through of MT-L011 sees only the first layer
+    assert run_detect(warehouse, only=["MT-L011"]).per_typology == {"MT-L011": 0}
+    # relative to the account: counting the merchant's one-off customers in, it is flagged
+    relaxed = run_detect(warehouse, ["MT-L015.min_share=0"], ["MT-L015"])
+    assert relaxed.per_typology == {"MT-L015": 2}
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
         ("MT-L010.max_spread=0.5", "max_spread 0.5 must be 0"),
         ("MT-L012.max_repeat=0", "max_repeat 0 must be at least 1"),
+        ("MT-L010.min_part=1", "min_part 1.0 must be in"),
+        ("MT-L015.max_repeat=0", "max_repeat 0 must be at least 1"),
     ],
 )
 def test_bad_relative_parameters_are_refused(

@@ -19,7 +19,13 @@ import re
 import duckdb
 
 from moneytrail.detect._catalogue import Value
-from moneytrail.detect._flows import chain, fan_burst, gather_passed, stranger_hub
+from moneytrail.detect._flows import (
+    chain,
+    fan_burst,
+    gather_passed,
+    gather_relayed,
+    stranger_hub,
+)
 from moneytrail.detect._hits import (
     MAX_EVIDENCE,
     Detector,
@@ -417,6 +423,7 @@ def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
 DETECTORS: dict[str, Detector] = {
     "stranger_hub": stranger_hub,
     "gather_passed": gather_passed,
+    "gather_relayed": gather_relayed,
     "repeated_cash": repeated_cash,
     "asset_purchase": asset_purchase,
     "txn_feature": txn_feature,
@@ -456,10 +463,20 @@ PARAMS: dict[str, frozenset[str]] = {
             "and_minimum",
             "max_payees",
             "max_repeat",
+            "max_strangers_monthly",
         }
     ),
     "fan_burst": frozenset(
-        {"direction", "min_parties", "window", "min_cover", "max_repeat", "max_spread"}
+        {
+            "direction",
+            "min_parties",
+            "window",
+            "min_cover",
+            "max_repeat",
+            "max_spread",
+            "min_part",
+            "max_strangers_monthly",
+        }
     ),
     "chain": frozenset({"max_hours", "ratio_min", "ratio_max", "min_hops", "max_repeat"}),
     "funnel": frozenset({"min_places", "max_payees", "min_deposits", "min_near"}),
@@ -471,9 +488,22 @@ PARAMS: dict[str, frozenset[str]] = {
     "pass_through_account": frozenset({"window", "min_share", "min_txns", "max_activity"}),
     "repeated_cash": frozenset({"min_amount", "min_count"}),
     "gather_passed": frozenset({"window", "min_payers", "max_spread", "max_repeat"}),
-    "stranger_hub": frozenset({"window", "min_parties", "min_cover", "max_repeat", "max_spread"}),
+    "gather_relayed": frozenset(
+        {"window", "relay_span", "min_payers", "max_spread", "max_repeat", "min_share"}
+    ),
+    "stranger_hub": frozenset(
+        {"window", "min_parties", "min_cover", "max_repeat", "max_spread", "min_part"}
+    ),
     "asset_purchase": frozenset(
-        {"min_amount", "days", "min_inflow", "min_sources", "min_cover", "max_repeat"}
+        {
+            "min_amount",
+            "days",
+            "min_inflow",
+            "min_sources",
+            "min_cover",
+            "max_repeat",
+            "max_strangers_monthly",
+        }
     ),
 }
 """The parameters each detector reads; the catalogue lint checks every entry gives exactly these."""

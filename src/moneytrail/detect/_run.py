@@ -16,6 +16,8 @@ from moneytrail.detect._catalogue import Typology, Value, load_catalogue, resolv
 from moneytrail.detect._detectors import DETECTORS, NEEDS, PARAMS
 from moneytrail.detect._group import GROUPING, Alert, Grouping, group_hits, hit_score
 from moneytrail.detect._hits import Hit
+from moneytrail.detect._strangers import PARAM as STRANGERS
+from moneytrail.detect._strangers import strangers_monthly
 from moneytrail.errors import CatalogueError
 from moneytrail.warehouse import Warehouse
 
@@ -69,6 +71,12 @@ def run_detect(
     per_typology: dict[str, int] = {}
     missing = missing_inputs(con, [t for t in typologies if not chosen or t.id in chosen])
     mined: list[int] | None = None
+    limits = [
+        float(params[t.id][STRANGERS])
+        for t in typologies
+        if float(params[t.id].get(STRANGERS) or 0) > 0 and (not chosen or t.id in chosen)
+    ]
+    busy = strangers_monthly(con, min(limits)) if limits else {}
     for t in typologies:
         if chosen and t.id not in chosen:
             continue
@@ -92,6 +100,9 @@ def run_detect(
         if needed == "counterparty_text":
             warnings.append(f"{t.id} ({t.name}) {_text_coverage(con)}")
         found = DETECTORS[t.detector](con, params[t.id])
+        limit = float(params[t.id].get(STRANGERS) or 0)
+        if limit > 0:
+            found = [h for h in found if busy.get(h.account_key or 0, 0.0) <= limit]
         for h in found:
             h.typology = t.id
         per_typology[t.id] = len(found)
