@@ -175,6 +175,7 @@ def pipeline(world: Path, ws_dir: Path, seed: int, n: int) -> dict[str, object]:
             "precision_by_catalogue_typology": {
                 k: v["precision"] for k, v in quality["by_catalogue_typology"].items()
             },
+            "look_alikes": quality["look_alikes"],
         },
     }
 
@@ -293,7 +294,7 @@ def main() -> None:
 def quality_on_seeds(seeds: list[int], n: int) -> dict[str, object]:
     """Recall of planted cases and innocent share of flagged subjects, per seed and pooled."""
     per_seed: dict[int, dict[str, object]] = {}
-    found = cases = flagged = innocent = 0
+    found = cases = flagged = innocent = honest = honest_flagged = 0
     by_typology: dict[str, list[int]] = {}
     for seed in seeds:
         with tempfile.TemporaryDirectory(prefix="mt-detect-quality-") as tmp:
@@ -303,6 +304,8 @@ def quality_on_seeds(seeds: list[int], n: int) -> dict[str, object]:
         found, cases = found + subject["found"], cases + subject["truth"]
         flagged = flagged + subject["flagged"]
         innocent = innocent + subject["flagged"] - subject["true_flagged"]
+        look = ev["look_alikes"]  # type: ignore[index]
+        honest, honest_flagged = honest + look["accounts"], honest_flagged + look["flagged"]
         for typ, (hit, of) in ev["found_by_truth_typology"].items():  # type: ignore[index]
             tally = by_typology.setdefault(typ, [0, 0])
             tally[0], tally[1] = tally[0] + hit, tally[1] + of
@@ -317,6 +320,7 @@ def quality_on_seeds(seeds: list[int], n: int) -> dict[str, object]:
         "recall_of_cases": round(found / cases, 4) if cases else None,
         "innocent_share_of_flagged_subjects": round(innocent / flagged, 4) if flagged else None,
         "found_by_truth_typology": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_typology.items())},
+        "honest_look_alikes_flagged": f"{honest_flagged}/{honest}",
         "per_seed": per_seed,
     }
     print(json.dumps({k: record[k] for k in record if k != "per_seed"}))

@@ -96,6 +96,27 @@ def test_overrides_change_what_is_found(tmp_path: Path, warehouse: Warehouse) ->
         run_detect(warehouse, only=["MT-NOPE"])
 
 
+def test_a_collector_paid_by_many_others_is_not_a_sweep_target(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """The three swept accounts are a fifth of those paying the collector: a processor's
+    clients, a few of whom pass money on soon after receiving it."""
+    ledger = Ledger()
+    for day in range(4):
+        for v in range(3):
+            t = timedelta(days=day, hours=1, minutes=10 * v)
+            ledger.pay(t, f"CUST{day}{v}", f"CLIENT{v}", "400.00")
+            ledger.pay(t + timedelta(hours=2), f"CLIENT{v}", "PROCESSOR", "364.00")
+    for c in range(12):
+        ledger.pay(timedelta(days=c % 4, hours=12), f"OTHERCLIENT{c}", "PROCESSOR", "900.00")
+    ledger.load(warehouse, tmp_path / "tx.csv")
+    assert run_detect(warehouse, only=["MT-T002"]).per_typology == {"MT-T002": 0}
+    relaxed = run_detect(warehouse, ["MT-T002.min_payer_share=0.2"], ["MT-T002"])
+    assert relaxed.per_typology == {"MT-T002": 1}
+    with pytest.raises(CatalogueError, match=r"min_payer_share 1\.5 must be in"):
+        run_detect(warehouse, ["MT-T002.min_payer_share=1.5"], ["MT-T002"])
+
+
 def test_stages_not_run_are_skipped_with_a_warning(tmp_path: Path, warehouse: Warehouse) -> None:
     _world(tmp_path, warehouse)
     report = run_detect(warehouse)

@@ -185,7 +185,8 @@ def test_gathering_of_relayed_money_over_weeks(tmp_path: Path, warehouse: Wareho
         "received 24,900.00 from 3 accounts new to it, each paying on part of a larger sum it "
         "had received from a stranger within 1 day of the others, within 28 days."
     )
-    assert "COLL" in alert.subject and "APART" not in alert.subject
+    # the collector is the subject; its layers are linked (masked: the last four characters)
+    assert [h.subject for h in alert.hits] == ["account:****COLL"]
     assert len(alert.evidence) == 6  # the three payments in and the receipts they relay
     # the one-week pass-through of MT-L011 sees only the first layer
     assert run_detect(warehouse, only=["MT-L011"]).per_typology == {"MT-L011": 0}

@@ -180,9 +180,16 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
         ), per AS (
             SELECT collector, swept, count(DISTINCT out_id) AS n
             FROM pair GROUP BY ALL HAVING count(DISTINCT out_id) >= 2
+        ), payers AS (
+            SELECT to_account AS collector, count(DISTINCT from_account) AS n FROM transactions
+            WHERE to_account IN (SELECT collector FROM per) GROUP BY 1
         ), coll AS (
-            SELECT collector, list(swept) AS swept, sum(n) AS n FROM per GROUP BY ALL
-            HAVING count(*) >= ? AND sum(n) >= ?
+            -- min_payer_share: a trafficker lives on his victims' earnings; a payroll
+            -- processor or a landlord is paid by many clients, a few of whom happen to pass
+            -- money on soon after they receive it
+            SELECT per.collector, list(swept) AS swept, sum(per.n) AS n
+            FROM per JOIN payers USING (collector) GROUP BY per.collector, payers.n
+            HAVING count(*) >= ? AND sum(per.n) >= ? AND count(*) >= ? * payers.n
         )
         SELECT c.collector, a.masked, len(c.swept), c.n, c.swept,
                (SELECT sum(amount) FROM (SELECT DISTINCT out_id, amount FROM pair q
@@ -197,6 +204,9 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
         float_param(p, "max_hours"),
     )
     min_count = int_param(p, "min_count")
+    share = float_param(p, "min_payer_share")
+    if not 0 <= share <= 1:
+        raise CatalogueError("parameters", [f"min_payer_share {share} must be in [0, 1]"])
     return [
         Hit(
             acct,
@@ -208,7 +218,7 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             linked=swept,
         )
         for acct, masked, sources, n, swept, total, ids in query_rows(
-            con, sql, [hours * 3600, lo, hi, int_param(p, "min_sources"), min_count]
+            con, sql, [hours * 3600, lo, hi, int_param(p, "min_sources"), min_count, share]
         )
     ]
 
@@ -480,7 +490,9 @@ PARAMS: dict[str, frozenset[str]] = {
     ),
     "chain": frozenset({"max_hours", "ratio_min", "ratio_max", "min_hops", "max_repeat"}),
     "funnel": frozenset({"min_places", "max_payees", "min_deposits", "min_near"}),
-    "sweep": frozenset({"ratio_min", "ratio_max", "max_hours", "min_count", "min_sources"}),
+    "sweep": frozenset(
+        {"ratio_min", "ratio_max", "max_hours", "min_count", "min_sources", "min_payer_share"}
+    ),
     "night_cash": frozenset({"night_end", "min_count"}),
     "counterparty_keyword": frozenset({"keywords", "min_count"}),
     "employer_check": frozenset({"code"}),

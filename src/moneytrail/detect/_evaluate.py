@@ -9,7 +9,9 @@ level: the alerts' evidence against the planted transactions. Per typology: per
 catalogue entry (precision of its hits) and per planted typology (recall of its
 cases). Cases without planted transactions (procurement, found by
 moneytrail.contracts) are left out and counted in `not_evaluated`; so are the
-alerts made only of procurement findings.
+alerts made only of procurement findings. Where the world lists its honest
+look-alikes (truth/look_alikes.csv: payroll processors, restaurants, hotels,
+landlords, ad buyers), how many of them are in an alert is reported per category.
 """
 
 from __future__ import annotations
@@ -143,4 +145,28 @@ def evaluate(
         "transaction": txn,
         "by_truth_typology": by_truth,
         "by_catalogue_typology": by_catalogue,
+        "look_alikes": _look_alikes(con, truth_dir / "look_alikes.csv", alerts),
+    }
+
+
+def _look_alikes(
+    con: duckdb.DuckDBPyConnection, path: Path, alerts: list[tuple[Any, ...]]
+) -> dict[str, Any] | None:
+    """Honest look-alike accounts and how many are in an alert, per category (None: no list)."""
+    if not path.is_file():
+        return None
+    rows = _read(path)
+    keys = con.execute(
+        "SELECT mt_account_key(mt_account(p[1], p[2])) FROM unnest(?::VARCHAR[][]) AS u(p)",
+        [[[r["bank"], r["account"]] for r in rows]],
+    ).fetchall()
+    in_alerts = {a for _id, accts, _ev in alerts for a in accts or []}
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r, (key,) in zip(rows, keys, strict=True):
+        per[r["category"]][0] += 1
+        per[r["category"]][1] += int(key) in in_alerts
+    return {
+        "accounts": sum(v[0] for v in per.values()),
+        "flagged": sum(v[1] for v in per.values()),
+        "by_category": {k: {"accounts": v[0], "flagged": v[1]} for k, v in sorted(per.items())},
     }

@@ -10,6 +10,7 @@
     truth/tracing.csv       tainted cents of each planted purchase under LIBR/FIFO/LIFO/pro rata
     truth/employers.csv     planted exploitative employers and the codes they should raise
     truth/opening_balances.csv  opening balance of every account the banks hold
+    truth/look_alikes.csv   honest businesses whose money looks like a red flag's
     truth/manifest.json     seed, plan, counts, files and their SHA-256
 
 plus one file per other output format (see WRITERS). The same seed and size
@@ -32,11 +33,17 @@ from moneytrail.synth._dirty import write_dirty_variant
 from moneytrail.synth._generate import World, build_world
 from moneytrail.synth._ids import account_record_id, party_record_id
 from moneytrail.synth._ledger import NORMAL
+from moneytrail.synth._world import FOREIGN
 from moneytrail.synth._write_aml import bank_ids, money, write_aml_csv, write_json, write_rows
 
 Writer = Callable[[World, Path], list[Path]]
 WRITERS: list[Writer] = [_write_ftm.write, _write_camt.write, _write_efw2.write, _write_ocds.write]
 """Writers of the other formats; each returns the files it wrote."""
+
+LOOK_ALIKES = ("payroll_processor", "restaurant_chain", "hotel", "landlord", "online_ads")
+"""Honest businesses whose money looks like a red flag's (many payers, pass-through, ads):
+a detector that flags them buries investigators in noise (truth/look_alikes.csv, with the
+people who send remittances abroad)."""
 
 
 @dataclass(frozen=True)
@@ -191,11 +198,33 @@ def _write_truth(world: World, truth_dir: Path) -> list[Path]:
             for k, a in enumerate(banked.tolist())
         ],
     )
+    out(
+        "look_alikes.csv",
+        ["category", "bank", "account", "account_record_id"],
+        [
+            [cat, banks[accounts.bank[a]], accounts.number[a], account_record_id(a)]
+            for cat, members in _look_alikes(world)
+            for a in members
+        ],
+    )
     return written
+
+
+def _look_alikes(world: World) -> list[tuple[str, list[int]]]:
+    """LOOK_ALIKES' merchant accounts, then people who wire money abroad every month
+    (remittances) and are no part of a planted case."""
+    pop, frame = world.population, world.frame
+    planted_accounts = {a for _c, a, _role in world.truth.accounts}
+    normal = frame["typology"] == frame.typologies.index(NORMAL)
+    abroad = normal & (pop.accounts.kind[frame["dst"]] == FOREIGN)
+    senders = sorted(set(np.unique(frame["src"][abroad]).tolist()) - planted_accounts)
+    return [(cat, pop.merchants[cat].tolist()) for cat in LOOK_ALIKES] + [
+        ("remittance_sender", senders)
+    ]
 
 
 def _dollars(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-__all__ = ["WRITERS", "SynthReport", "World", "generate"]
+__all__ = ["LOOK_ALIKES", "WRITERS", "SynthReport", "World", "generate"]

@@ -242,17 +242,26 @@ def household(
         65,
         0.5,
     )
-    # spend in proportion to income, at restaurants, shops, fuel and pharmacies
+    # spend in proportion to income, at restaurants, shops, fuel and pharmacies, and now
+    # and then on travel (hotels, rentals, flights) and online ads (small sellers boosting
+    # a post): the red-flag merchants of trafficking have honest customers too
     share = income / income.sum()
     s_person = rng.choice(len(people), max(target_total - len(ledger), 0), p=share)
-    categories = np.array(["restaurant_chain", "retail_store", "fuel", "pharmacy"])
-    cat = rng.choice(len(categories), len(s_person), p=[0.45, 0.3, 0.17, 0.08])
+    spend = (
+        ("restaurant_chain", 0.44, 24),
+        ("retail_store", 0.29, 45),
+        ("fuel", 0.165, 48),
+        ("pharmacy", 0.08, 22),
+        ("hotel", 0.01, 140),
+        ("short_term_rental", 0.005, 180),
+        ("airline", 0.005, 260),
+        ("online_ads", 0.005, 40),
+    )
+    cat = rng.choice(len(spend), len(s_person), p=[w for _c, w, _m in spend])
     day = rng.choice(cal.days, len(s_person), p=p_day)
-    for k, category in enumerate(categories):
+    for k, (category, _weight, median) in enumerate(spend):
         sel = cat == k
-        _card(
-            rng, pop, ledger, acct[s_person[sel]], str(category), day[sel], [24, 45, 48, 22][k], 0.8
-        )
+        _card(rng, pop, ledger, acct[s_person[sel]], category, day[sel], median, 0.8)
 
 
 def _card(
