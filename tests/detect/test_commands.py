@@ -65,3 +65,28 @@ def test_eval_refuses_a_directory_without_truth(tmp_path: Path) -> None:
     ws = _workspace(tmp_path)
     code, _, err = _invoke("eval", "--truth", str(tmp_path), "-w", ws)
     assert code == 1 and "missing cases.csv" in err
+
+
+def test_eval_shows_the_honest_look_alikes(tmp_path: Path) -> None:
+    world, ws = tmp_path / "world", str(tmp_path / "ws")
+    for args in (
+        ("synth", str(world), "--seed", "5", "-n", "5000", "--json"),
+        ("ingest", str(world / "transactions.csv"), "--json", "-w", ws),
+        ("graph", "features", "--json", "-w", ws),
+        ("detect", "--json", "-w", ws),
+    ):
+        assert _invoke(*args)[0] == 0, args
+    code, out, _ = _invoke("eval", "--truth", str(world), "-w", ws)
+    assert code == 0
+    assert "Honest look-alikes in an alert" in out and "remittance_sender" in out
+    code, out, _ = _invoke("eval", "--truth", str(world), "--json", "-w", ws)
+    look = json.loads(out)["look_alikes"]
+    assert set(look["by_category"]) == {
+        "payroll_processor",
+        "restaurant_chain",
+        "hotel",
+        "landlord",
+        "online_ads",
+        "remittance_sender",
+    }
+    assert 0 <= look["flagged"] <= look["accounts"]

@@ -39,6 +39,20 @@ def _spread_sql(amount: str, spread: float) -> str:
     return f"AND max({amount}) <= {spread!r} * min({amount})" if spread else ""
 
 
+def _one_off(repeat: int) -> str:
+    """CTEs `pc` (movements per payer and payee) and `one` (the movements of pairs that
+    deal at most `repeat` times: strangers to each other)."""
+    if repeat < 1:
+        raise CatalogueError("parameters", [f"max_repeat {repeat} must be at least 1"])
+    return f"""pc AS (
+            SELECT from_account, to_account, count(*) AS n FROM transactions
+            WHERE from_account <> to_account GROUP BY ALL
+        ), one AS (
+            SELECT t.txn_id, t.from_account, t.to_account, t.ts, t.amount, t.currency
+            FROM transactions t JOIN pc USING (from_account, to_account) WHERE pc.n <= {repeat}
+        )"""
+
+
 def _min_part(p: dict[str, Value]) -> float:
     """Movements smaller than this share of the anchoring one are no part of a burst.
 
@@ -244,19 +258,11 @@ def stranger_hub(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hi
     receipts come before its payments (a trading business's interleave)."""
     window, k = int_param(p, "window"), int_param(p, "min_parties")
     cover, repeat = float_param(p, "min_cover"), int_param(p, "max_repeat")
-    if repeat < 1:
-        raise CatalogueError("parameters", [f"max_repeat {repeat} must be at least 1"])
     spread_in = _spread_sql("i.amount", float_param(p, "max_spread"))
     spread_out = _spread_sql("o.amount", float_param(p, "max_spread"))
     part = _min_part(p)
     sql = f"""
-        WITH pc AS (
-            SELECT from_account, to_account, count(*) AS n FROM transactions
-            WHERE from_account <> to_account GROUP BY ALL
-        ), one AS (
-            SELECT t.txn_id, t.from_account, t.to_account, t.ts, t.amount, t.currency
-            FROM transactions t JOIN pc USING (from_account, to_account) WHERE pc.n <= {repeat}
-        ), cand AS (
+        WITH {_one_off(repeat)}, cand AS (
             SELECT acct FROM (SELECT to_account AS acct FROM one GROUP BY 1 HAVING count(*) >= ?)
             JOIN (SELECT from_account AS acct FROM one GROUP BY 1 HAVING count(*) >= ?) USING (acct)
         ), x AS (
@@ -321,17 +327,9 @@ def gather_relayed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
     if not 0 <= share <= 1:
         raise CatalogueError("parameters", [f"min_share {share} must be in [0, 1]"])
     k, repeat = int_param(p, "min_payers"), int_param(p, "max_repeat")
-    if repeat < 1:
-        raise CatalogueError("parameters", [f"max_repeat {repeat} must be at least 1"])
     spread_sql = _spread_sql("y.amount", float_param(p, "max_spread"))
     sql = f"""
-        WITH pc AS (
-            SELECT from_account, to_account, count(*) AS n FROM transactions
-            WHERE from_account <> to_account GROUP BY ALL
-        ), one AS (
-            SELECT t.txn_id, t.from_account, t.to_account, t.ts, t.amount, t.currency
-            FROM transactions t JOIN pc USING (from_account, to_account) WHERE pc.n <= {repeat}
-        ), cand AS (
+        WITH {_one_off(repeat)}, cand AS (
             SELECT to_account AS acct FROM one GROUP BY 1 HAVING count(DISTINCT from_account) >= ?
         ), relayed AS (
             -- a one-off payment into a candidate whose payer had, in the window before it,

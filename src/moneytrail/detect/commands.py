@@ -148,6 +148,14 @@ def eval_command(
     for name, m in doc["by_truth_typology"].items():
         per.add_row(name, str(m["cases"]), str(m["found"]), f"{m['txn_recall']:.3f}")
     out.print(per)
+    look = doc["look_alikes"]
+    if look is not None:
+        honest = Table(title="Honest look-alikes in an alert")
+        for col in ("category", "accounts", "flagged"):
+            honest.add_column(col)
+        for name, m in look["by_category"].items():
+            honest.add_row(name, str(m["accounts"]), str(m["flagged"]))
+        out.print(honest)
 
 
 def typologies(
