@@ -202,6 +202,8 @@ def test_gathering_of_relayed_money_over_weeks(tmp_path: Path, warehouse: Wareho
         ("MT-L012.max_repeat=0", "max_repeat 0 must be at least 1"),
         ("MT-L010.min_part=1", "min_part 1.0 must be in"),
         ("MT-L015.max_repeat=0", "max_repeat 0 must be at least 1"),
+        ("MT-L015.relay_span=0", "relay_span 0 must be more than 0"),
+        ("MT-L009.max_strangers_monthly=-1", "max_strangers_monthly -1.0 must be 0"),
     ],
 )
 def test_bad_relative_parameters_are_refused(

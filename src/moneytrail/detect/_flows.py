@@ -323,6 +323,10 @@ def gather_relayed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
     one-off payments it received in the window (a tradesman's customers are mostly
     one-off, a person's receipts are not)."""
     window, span = int_param(p, "window"), int_param(p, "relay_span")
+    if not 0 < span <= window:
+        raise CatalogueError(
+            "parameters", [f"relay_span {span} must be more than 0 and at most the window"]
+        )
     share = float_param(p, "min_share")
     if not 0 <= share <= 1:
         raise CatalogueError("parameters", [f"min_share {share} must be in [0, 1]"])

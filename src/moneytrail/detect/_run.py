@@ -71,6 +71,13 @@ def run_detect(
     per_typology: dict[str, int] = {}
     missing = missing_inputs(con, [t for t in typologies if not chosen or t.id in chosen])
     mined: list[int] | None = None
+    negative = [
+        f"{t.id}.{STRANGERS} {params[t.id][STRANGERS]} must be 0 (off) or more"
+        for t in typologies
+        if float(params[t.id].get(STRANGERS) or 0) < 0
+    ]
+    if negative:
+        raise CatalogueError("parameters", negative)
     limits = [
         float(params[t.id][STRANGERS])
         for t in typologies
