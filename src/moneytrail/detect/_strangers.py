@@ -8,10 +8,12 @@ account from payers that pay it exactly once, per 30 days of its activity (from
 its first to its last transaction). Only an account with `MIN_HISTORY` of
 activity is judged: over a shorter ledger nearly every counterparty is seen once
 (a one-month world made a tainted account's four deposits "four strangers a
-month"), and a mule opened for a few weeks must not escape by its youth. On the synthetic worlds the
-accounts that planted layering runs through take at most about two such payments
-a month (they live on a few regular sources); the merchants the pass-through
-detectors flagged in error take 3.5 to 12 (5 M transactions, seed 7).
+month"), and a mule opened for a few weeks must not escape by its youth.
+
+On the synthetic worlds the accounts that planted layering runs through take at
+most about two such payments a month (they live on a few regular sources); the
+merchants the pass-through detectors flagged in error take 3.5 to 12 (5 M
+transactions, seed 7).
 
 A typology opts in with the parameter `max_strangers_monthly` (0 = off); the
 runner drops its hits on accounts above that rate.
