@@ -30,6 +30,17 @@ if [[ "${1:-}" == "--dev" ]] && ! compgen -G "/usr/lib/postgresql/*/bin/postgres
   fi
 fi
 
+# The report tests render the case report's PDF to PNG and read its text (poppler).
+if [[ "${1:-}" == "--dev" ]] && ! command -v pdftoppm >/dev/null; then
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "setup: installing poppler-utils (Debian packages) for the report tests" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+  else
+    echo "setup: the report tests need pdftoppm and pdftotext: install poppler-utils, then rerun" >&2
+    exit 1
+  fi
+fi
+
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$lock"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .

@@ -29,6 +29,7 @@ from moneytrail.errors import MoneytrailError
 from moneytrail.graph import commands as graph_commands
 from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
 from moneytrail.ingest._detect import SNIFF_BYTES
+from moneytrail.report import commands as report_commands
 from moneytrail.resolve import commands as resolve_commands
 from moneytrail.synth import generate
 from moneytrail.trace import commands as trace_commands
@@ -295,6 +296,7 @@ COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline or
     trace_commands.register,
     contracts_commands.register,
     cases_commands.register,
+    report_commands.register,
     api_commands.register,
     access_commands.register,
 )

@@ -25,6 +25,8 @@
     │   ├── CaseStateError          a status change or action the case workflow does not allow
     │   └── CaseInputError          a request's fields are invalid (all problems listed)
     ├── AuditError              the audit log cannot be written or read
+    ├── ExportError             a filing, export or report cannot be made as asked
+    │   └── FilingRuleError         a filing breaks its schema or a business rule (rule named)
     └── IngestError             a file cannot be loaded (nothing of it is kept)
         ├── UnknownFormatError  no reader recognises the file
         └── FileFormatError     the file is not a valid file of its format
@@ -205,3 +207,20 @@ class CaseInputError(CaseError):
 
 class AuditError(MoneytrailError):
     """The audit log cannot be written or read."""
+
+
+class ExportError(MoneytrailError):
+    """A filing, export or report of a case cannot be made as asked (nothing is written)."""
+
+
+class FilingRuleError(ExportError):
+    """A filing breaks its schema or a business rule the schema cannot check.
+
+    `problems` lists each broken rule as "rule-id: what is wrong", all of them.
+    """
+
+    def __init__(self, fmt: str, problems: list[str]) -> None:
+        self.format, self.problems = fmt, list(problems)
+        shown = "; ".join(problems[:10])
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        super().__init__(f"{fmt} filing refused: {shown}{more}")

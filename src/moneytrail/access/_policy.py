@@ -16,7 +16,7 @@ label set means the case's metadata (title, status, owner agency, dates).
     supervisor  as analyst, and
                            share(M)    share(M)      share(M,O)        share(M,N,C)
                            refer(M)    refer(M)      refer(M,O)        refer(M,N,C)
-                           export(M)   export(M)     export(M,O)       export(M,N)
+                           export(M)   export(M)     export(M,O)       export(M,N,X)
 
     M  the user is a member of the case (another agency's user becomes a member
        only by a SHARE, which only this policy allows)
@@ -26,6 +26,8 @@ label set means the case's metadata (title, status, owner agency, dates).
        expired (e.g. an IRC 6103(i) order), and the user's agency is the owner or
        one of the agencies that basis covers
     C  the agency the data goes to is one that same legal basis covers
+    X  an export for another agency than the user's own (a filing for an FIU, a
+       report for a prosecutor's office) is C for that agency
 
 Metadata is shared, referred and exported like open data (with the case it
 describes). Admins manage agencies and users and never touch case content; auditors read
@@ -232,9 +234,12 @@ def _fti_rule(
             f"FTI on case {case.case_id}: the legal basis {_name(ended)} expired on "
             f"{ended.expires.isoformat()}; record a renewed order",
         )
-    if action in (Action.SHARE, Action.REFER) and not any(
-        target_agency in b.agencies for b in current
-    ):
+    # An export names the agency it is for: FTI leaves for another agency only where a
+    # current basis covers it (the exporter's own agency is reachable already).
+    leaves = action in (Action.SHARE, Action.REFER) or (
+        action is Action.EXPORT and target_agency not in (None, principal.agency)
+    )
+    if leaves and not any(target_agency in b.agencies for b in current):
         names = "; ".join(
             f"{_name(b)} covers {', '.join(sorted(b.agencies)) or 'no agency'}" for b in current
         )

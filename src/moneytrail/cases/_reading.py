@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from moneytrail.access import AuditReport, decide, may_see_identities
-from moneytrail.access._types import Action, Decision, Label, Principal, Role
+from moneytrail.access._types import Action, CaseContext, Decision, Label, Principal, Role
 from moneytrail.cases import _deconfliction, _render
 from moneytrail.cases._base import RefusalError, StoreBase
 from moneytrail.cases._context import LoadedCase, verify_actor
@@ -210,6 +210,58 @@ class CaseReader(StoreBase):
                 {"labels": sorted(wanted), "rows": len(object_ids), "reason": decision.reason},
             )
         return decision
+
+    def export_context(self, actor: Principal, case_id: int) -> CaseContext:
+        """The policy context of a case the actor may see (NotFoundError otherwise), for exports."""
+        with self._read() as session:
+            return self._case_for(session, actor, case_id).context
+
+    def case_audit(self, actor: Principal, case_id: int, limit: int = 500) -> list[dict[str, Any]]:
+        """The audit entries about one case, oldest first, for its members' exports.
+
+        A member may take the case's own history (who read, changed, shared and
+        exported it) into a report; the whole log stays with auditors.
+        """
+        # Loaded on first use, as the audit chain loads it (see _audit_tables' docstring).
+        from moneytrail.access._audit_tables import AuditEntry as entry  # noqa: PLC0415, N813
+
+        with self._read() as session:
+            self._case_for(session, actor, case_id)
+            rows = session.scalars(
+                select(entry)
+                .where(
+                    ((entry.object_type == "case") & (entry.object_id == str(case_id)))
+                    | (entry.purpose == f"case {case_id}")
+                )
+                .order_by(entry.seq)
+                .limit(limit)
+            ).all()
+            return [
+                {
+                    "seq": r.seq,
+                    "at": r.at,
+                    "actor": r.actor,
+                    "action": r.action,
+                    "object_type": r.object_type,
+                    "object_id": r.object_id,
+                    "outcome": r.outcome,
+                }
+                for r in rows
+            ]
+
+    def record_export(
+        self,
+        actor: Principal,
+        case_id: int,
+        what: str,
+        outcome: str,
+        detail: Mapping[str, Any],
+    ) -> int:
+        """Append an export of the case (or its refusal) to the audit chain; its seq."""
+        with self._write() as session:
+            return self._audit.append(
+                session, actor.username, "export", "case", case_id, what, outcome, detail
+            )
 
     def disposition_labels(self, requester: str = "moneytrail model train") -> dict[str, str]:
         """alert_id -> confirmed | false_positive over every case, for training the scorer.
