@@ -25,6 +25,8 @@ from moneytrail.errors import (
     AuthenticationError,
     CaseInputError,
     CaseStateError,
+    ExportError,
+    FilingRuleError,
     MoneytrailError,
     NotFoundError,
     TraceError,
@@ -55,6 +57,7 @@ _STATUS_OF: tuple[tuple[type[MoneytrailError], int], ...] = (
     (CaseStateError, 409),
     (CaseInputError, 422),
     (TraceError, 422),
+    (ExportError, 422),
     (WorkspaceError, 503),
 )
 
@@ -113,7 +116,7 @@ async def _moneytrail_error(_request: Request, exc: Exception) -> JSONResponse:
         # Workspace errors can name server paths: log them, tell the client less.
         log.warning("workspace unavailable: %s", exc)
         return error_response(status, "the warehouse is not available on this server")
-    detail = exc.problems if isinstance(exc, CaseInputError) else None
+    detail = exc.problems if isinstance(exc, CaseInputError | FilingRuleError) else None
     return error_response(status, str(exc), detail)
 
 
