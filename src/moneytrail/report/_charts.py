@@ -32,7 +32,9 @@ def link_chart_png(d: CaseDossier) -> bytes:
     if g.number_of_nodes() == 0:
         ax.text(0.5, 0.5, "no accounts in the case", ha="center", va="center")
     else:
-        pos = nx.spring_layout(g, seed=7, k=1.4 / max(1, g.number_of_nodes()) ** 0.5)
+        # Kamada-Kawai spreads a small network evenly (scipy, already a dependency);
+        # spring layouts piled the busy accounts of a case on top of each other.
+        pos = nx.kamada_kawai_layout(g.to_undirected())
         colours = [
             _PARTY if a["kind"] != "account" else (_CASE if a["in_case"] else _OTHER)
             for _, a in g.nodes(data=True)
