@@ -56,8 +56,10 @@ def _goaml(d: CaseDossier, ctx: BuildContext) -> bytes:
 
     assert ctx.profile is not None
     root = build_goaml(d, ctx.profile, ctx.today)
+    # The FIU's own rules first: they name what to change, where the schema only says where.
+    body = goaml_bytes(root, ctx.profile)
     validate(FORMAT, root, schema_path(ctx.workspace, ctx.profile))
-    return goaml_bytes(root, ctx.profile)
+    return body
 
 
 def _sar(d: CaseDossier, ctx: BuildContext) -> bytes:
@@ -66,8 +68,9 @@ def _sar(d: CaseDossier, ctx: BuildContext) -> bytes:
 
     assert ctx.profile is not None
     root = build_sar(d, ctx.profile, ctx.today)
+    body = sar_bytes(root)
     validate(FORMAT, root, schema_path(ctx.workspace, ctx.profile))
-    return sar_bytes(root)
+    return body
 
 
 def _narrative(d: CaseDossier, ctx: BuildContext) -> bytes:

@@ -126,6 +126,14 @@ def build_sar(d: CaseDossier, profile: Profile, today: datetime) -> etree._Eleme
     text = draft_narrative(d, with_sources=True)
     if len(text) > NARRATIVE_PART * NARRATIVE_PARTS:
         text = draft_narrative(d, with_sources=False)
+    if len(text) > NARRATIVE_PART * NARRATIVE_PARTS:
+        raise FilingRuleError(
+            FORMAT,
+            [
+                f"sar.narrative: the narrative is {len(text):,} characters; a SAR takes at most "
+                f"{NARRATIVE_PARTS} parts of {NARRATIVE_PART:,}: split the case or shorten it"
+            ],
+        )
     for i, part in enumerate(_parts(text), 1):
         n = _el(act, "ActivityNarrativeInformation", seq=seq)
         _el(n, "ActivityNarrativeSequenceNumber", i)

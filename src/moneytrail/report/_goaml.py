@@ -32,6 +32,7 @@ from moneytrail.report._xmlutil import clip, split_address, split_name, sub
 
 FORMAT = "goaml"
 DEFAULT_REQUIRED = ("report/reason",)
+REASON_LIMIT = 8000  # comments_type in the schema
 
 
 def _when(ts: datetime) -> str:
@@ -62,7 +63,11 @@ def build_goaml(d: CaseDossier, profile: Profile, today: datetime) -> etree._Ele
         str(loc["country_code"]),
         loc.get("state"),
     )
-    sub(root, "reason", draft_narrative(d, with_sources=True))
+    reason = draft_narrative(d, with_sources=True)
+    limit = min(REASON_LIMIT, profile.max_lengths.get("report/reason", REASON_LIMIT))
+    if len(reason) > limit:  # the list of sources goes first; the facts stay
+        reason = draft_narrative(d, with_sources=False)
+    sub(root, "reason", reason)
     if v.get("action"):
         sub(root, "action", v["action"])
     for m in d.movements:
@@ -191,7 +196,9 @@ def check_goaml(root: etree._Element, profile: Profile) -> list[str]:
             problems.append(
                 f"goaml.required: {path} is required by {profile.recipient} and is missing or empty"
             )
-    for path, limit in profile.max_lengths.items():
+    limits = dict(profile.max_lengths)
+    limits["report/reason"] = min(limits.get("report/reason", REASON_LIMIT), REASON_LIMIT)
+    for path, limit in limits.items():
         rel = path.removeprefix("report/")
         for el in root.findall(rel):
             size = len("".join(str(x) for x in el.itertext()))
