@@ -102,7 +102,11 @@ class ReportWorld:
     multi_case: int
     fti_case: int
     trace_run: int
-    trace_accounts: tuple[int, ...]
+    trace_accounts: tuple[int, ...]  # the last one is the victim's
+
+    @property
+    def victim_account(self) -> int:
+        return self.trace_accounts[-1]
 
 
 @pytest.fixture(scope="session")
@@ -136,22 +140,33 @@ def report_world(tmp_path_factory: pytest.TempPathFactory) -> ReportWorld:
             "ON h.party_id = m.member_id WHERE m.kind = 'person' AND h.account_key = ?",
             [traced.accounts[0].account_key],
         ).fetchone()
+        keys = [a.account_key for a in traced.accounts]
+        held = {
+            int(k)
+            for (k,) in wh.con.execute(
+                "SELECT DISTINCT account_key FROM account_holders "
+                "WHERE account_key IN (SELECT unnest(?))",
+                [keys],
+            ).fetchall()
+        }
+        victim = next(k for k in keys[3:] if k in held)
         employer = wh.con.execute(
             "SELECT employer_key FROM employer_flags WHERE fti ORDER BY employer LIMIT 1"
         ).fetchone()
     (ws.root / "filing-profiles").mkdir()
     (ws.root / "filing-profiles" / "fiu-demo.toml").write_text(GOAML_PROFILE)
     (ws.root / "filing-profiles" / "fincen.toml").write_text(SAR_PROFILE)
-    accounts = tuple(a.account_key for a in traced.accounts[:4])
+    accounts = (*keys[:3], victim)
     store = CaseStore.open(ws)
     try:
         who = store.principal(demo.username)
         multi = int(store.create_case(who, "Commingled proceeds", "Tainted deposits traced.")["id"])
-        for key in accounts:
+        for key in accounts[:-1]:
             store.add_subject(who, multi, "account", str(key))
         if entity is not None:
             store.add_subject(who, multi, "entity", str(entity[0]))
-        store.add_subject(who, multi, "entity", "person-hidden", party="victim")
+        # A victim's account: its number, bank and holder stay out of every export.
+        store.add_subject(who, multi, "account", str(accounts[-1]), party="victim")
         for (alert_id,) in alerts:
             store.attach_alert(who, multi, alert_id)
             store.add_subject(who, multi, "network", alert_id)

@@ -11,6 +11,7 @@ import pytest
 from moneytrail.report import collect_case
 from moneytrail.report._export import export_case
 from moneytrail.report._narrative import money, totals_by_currency
+from moneytrail.warehouse import Warehouse
 from tests.report.conftest import ReportWorld
 
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext")
@@ -44,6 +45,22 @@ def test_case_report_renders_and_names_subjects_amounts_and_trace(
     for heading in ("Link chart", "Timeline", "Tracing schedule", "Audit extract of the case",
                     "How to read this report"):  # fmt: skip
         assert heading in flat
-    # The victim subject stays masked: the case grants no identities.
-    assert "person-hidden" not in flat
+    # The victim's account stays a stand-in: no number, bank or holder, since the case
+    # grants no identities; the money through it still shows.
     assert "protected person(s)" in flat
+    assert "protected account 1" in flat
+    with Warehouse(rw.ws, read_only=True) as wh:
+        victims = {
+            name
+            for (name,) in wh.con.execute(
+                "SELECT p.name FROM account_holders h JOIN parties p USING (party_id) "
+                "WHERE h.account_key = ?",
+                [rw.victim_account],
+            ).fetchall()
+        }
+    assert victims
+    shown = {p.name for p in dossier.parties}
+    for name in victims - shown:
+        assert name not in flat
+    assert not victims & shown
+    assert all(a.account_key != rw.victim_account for a in dossier.accounts)

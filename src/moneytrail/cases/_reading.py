@@ -249,6 +249,24 @@ class CaseReader(StoreBase):
                 for r in rows
             ]
 
+    def protected_refs(self, actor: Principal, case_id: int) -> frozenset[tuple[str, str]]:
+        """(kind, ref) of the worker and victim subjects the actor may not see unmasked.
+
+        For exports only, so that what they collect from the warehouse leaves these
+        people out; the refs themselves never reach the actor (nor the audit log).
+        """
+        with self._read() as session:
+            loaded = self._case_for(session, actor, case_id)
+            if may_see_identities(actor, loaded.context):
+                return frozenset()
+            rows = session.execute(
+                select(Subject.kind, Subject.ref).where(
+                    Subject.case_id == case_id,
+                    Subject.party.in_(sorted(_render.PROTECTED_PARTIES)),
+                )
+            ).all()
+            return frozenset((str(k), str(r)) for k, r in rows)
+
     def record_export(
         self,
         actor: Principal,

@@ -43,6 +43,7 @@ from moneytrail.report._dossier import (
     TraceLine,
     Withheld,
 )
+from moneytrail.report._protect import masked_of, protected_accounts, shield
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -114,6 +115,12 @@ class _Collector:
         if others:
             counterparties, _ = self._accounts_and_parties(sorted(others), holders=False)
             accounts += [replace(a, in_case=False) for a in counterparties]
+        protected = self.store.protected_refs(self.principal, self.case_id)
+        if protected:
+            keys, people = protected_accounts(self.con, protected)
+            accounts, parties, movements, traces, alerts = shield(
+                masked_of(self.con, keys), people, accounts, parties, movements, traces, alerts
+            )
         findings = self._employer_findings(subjects, evidence, alerts)
         schedules = self._income(parties) if income else []
         audit = [AuditLine(**row) for row in self.store.case_audit(self.principal, self.case_id)]

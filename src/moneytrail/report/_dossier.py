@@ -52,6 +52,7 @@ class Account:
     holders: tuple[str, ...] = ()  # Party.entity_id of each holder
     sources: tuple[Source, ...] = ()
     in_case: bool = True  # False: only a counterparty of a movement behind the case
+    protected: bool = False  # a worker's or victim's account: no number, bank or holder
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,8 @@ class CaseDossier:
         acct = self.account(key)
         if acct is None:
             return "an account outside the case"
+        if acct.protected:
+            return "a protected person, not named"
         names = list(
             dict.fromkeys(p.name for h in acct.holders if (p := self.party(h)) is not None)
         )
