@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from moneytrail._demo import DemoCase, open_demo_case, run_pipeline
-from moneytrail.access import Label, LegalBasis, Principal
+from moneytrail._demo import DEMO_ADMIN, DEMO_AGENCY, DemoCase, open_demo_case, run_pipeline
+from moneytrail.access import Label, LegalBasis, Principal, Role
 from moneytrail.cases import CaseStore
 from moneytrail.errors import UnknownFormatError
 from moneytrail.ingest import ingest_file
@@ -187,6 +187,10 @@ def report_world(tmp_path_factory: pytest.TempPathFactory) -> ReportWorld:
             ),
         )
         store.add_subject(who, fti, "business", str(employer[0]))
+        # An analyst on the case whom the order does not name: no FTI for them.
+        admin = store.principal(DEMO_ADMIN)
+        store.add_user(admin, "ana", DEMO_AGENCY, Role.ANALYST, "a long passphrase for ana")
+        store.add_member(who, fti, "ana")
     finally:
         store.close()
     return ReportWorld(ws, root / "world", demo, who, multi, fti, run_id, accounts)

@@ -157,3 +157,28 @@ def test_fti_goes_only_where_the_legal_basis_covers_the_recipient(
     # The FIU is not covered either: the filing of FTI is refused the same way.
     with pytest.raises(AccessDeniedError, match="FIU Demo"):
         export_case(rw.ws, rw.who, rw.fti_case, "goaml", tmp_path / "x.xml")
+
+
+def test_employer_findings_are_left_out_for_a_member_the_basis_does_not_name(
+    report_world: ReportWorld, tmp_path: Path
+) -> None:
+    rw = report_world
+    store = CaseStore.open(rw.ws)
+    try:
+        ana = store.principal("ana")
+    finally:
+        store.close()
+    dossier = collect_case(rw.ws, ana, rw.fti_case)
+    assert dossier.employer_findings == ()
+    (withheld,) = [w for w in dossier.withheld if "employer findings" in w.part]
+    assert "ana is not named in its legal basis" in withheld.reason
+    assert "fti" not in dossier.labels
+    result = export_case(rw.ws, ana, rw.fti_case, "pdf", tmp_path / "r.pdf")
+    assert result.counts["employer_findings"] == 0
+    assert [w["part"] for w in result.withheld] == [withheld.part]
+    store = CaseStore.open(rw.ws)
+    try:
+        reads = [e for e in store.case_audit(rw.who, rw.fti_case) if e["actor"] == "ana"]
+    finally:
+        store.close()
+    assert any(e["outcome"] == "denied" and e["object_type"] == "employer_flag" for e in reads)
