@@ -70,6 +70,11 @@ def who(d: CaseDossier) -> str:
     unheld = [a.masked for a in case_accounts if not a.holders]
     if unheld:
         text += f" No holder is recorded for account(s) {', '.join(unheld)}."
+    employers = dict.fromkeys(
+        f"{f.employer_name or 'name not filed'} (EIN {f.employer})" for f in d.employer_findings
+    )
+    if employers:
+        text += f" Employer(s) on the case: {'; '.join(employers)}."
     if masked:
         text += (
             f" {masked} protected person(s) (workers or victims) are on the case and are not "

@@ -128,17 +128,7 @@ def _story(d: CaseDossier) -> list[Flowable]:
     s += _summary(d)
     s += _subjects(d)
     s += _alerts(d)
-    s += [
-        PageBreak(),
-        Paragraph("4. Link chart", H2),
-        _p(
-            "Accounts are shown by their masked number and bank; an arrow is money paid, its "
-            "width the amount; a dashed line joins a holder to an account."
-        ),
-        _image(link_chart_png(d), 180),
-        Paragraph("5. Timeline", H2),
-        _image(timeline_png(d), 180),
-    ]
+    s += _pictures(d)
     s += _movements(d)
     s += _tracing(d)
     s += _income(d)
@@ -146,7 +136,32 @@ def _story(d: CaseDossier) -> list[Flowable]:
     s += _withheld(d)
     s += _audit(d)
     s += _glossary()
+    # Sections are numbered as they come: a case without a part leaves no gap.
+    n = 0
+    for i, f in enumerate(s):
+        if isinstance(f, Paragraph) and f.style is H2:
+            n += 1
+            s[i] = Paragraph(f"{n}. {f.text}", H2)
     return s
+
+
+def _pictures(d: CaseDossier) -> list[Flowable]:
+    if not d.accounts and not d.movements:
+        return [
+            Paragraph("Link chart and timeline", H2),
+            _p("None: the case holds no account or movement to draw."),
+        ]
+    return [
+        PageBreak(),
+        Paragraph("Link chart", H2),
+        _p(
+            "Accounts are shown by their masked number and bank; an arrow is money paid, its "
+            "width the amount; a dashed line joins a holder to an account."
+        ),
+        _image(link_chart_png(d), 180),
+        Paragraph("Timeline", H2),
+        _image(timeline_png(d), 180),
+    ]
 
 
 def _summary(d: CaseDossier) -> list[Flowable]:
@@ -161,7 +176,7 @@ def _summary(d: CaseDossier) -> list[Flowable]:
         ["Period", f"{span[0]} to {span[1]}" if span else "none"],
         ["Saved traces", str(len(d.traces))],
     ]
-    out: list[Flowable] = [Paragraph("1. Summary", H2)]
+    out: list[Flowable] = [Paragraph("Summary", H2)]
     if d.summary:
         out.append(_p(d.summary))
     out += [
@@ -190,7 +205,7 @@ def _subjects(d: CaseDossier) -> list[Flowable]:
                 "; ".join(str(x) for x in p.sources[:3]),
             ]
         )
-    out: list[Flowable] = [Paragraph("2. Subjects", H2), _p(who(d))]
+    out: list[Flowable] = [Paragraph("Subjects", H2), _p(who(d))]
     if rows:
         out.append(
             _table(
@@ -210,7 +225,7 @@ def _subjects(d: CaseDossier) -> list[Flowable]:
 
 
 def _alerts(d: CaseDossier) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("3. Alerts and why they were raised", H2)]
+    out: list[Flowable] = [Paragraph("Alerts and why they were raised", H2)]
     if not d.alerts:
         out.append(_p("No detection alert is attached to the case."))
     for a in d.alerts:
@@ -246,6 +261,8 @@ def _alerts(d: CaseDossier) -> list[Flowable]:
 
 
 def _movements(d: CaseDossier) -> list[Flowable]:
+    if not d.movements:
+        return [Paragraph("Movements behind the case", H2), _p("No movement is attached.")]
     rows = [
         [
             m.txn_id,
@@ -259,7 +276,7 @@ def _movements(d: CaseDossier) -> list[Flowable]:
         for m in d.movements
     ]
     return [
-        Paragraph("6. Movements behind the case", H2),
+        Paragraph("Movements behind the case", H2),
         _p("Each movement as the bank recorded it, with the file and row it was loaded from."),
         _table(
             ["Txn", "When", "From", "To", "Amount", "Channel", "Source"],
@@ -278,7 +295,7 @@ def _acct(d: CaseDossier, key: int | None) -> str:
 
 
 def _tracing(d: CaseDossier) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("7. Tracing schedule", H2)]
+    out: list[Flowable] = [Paragraph("Tracing schedule", H2)]
     if not d.traces:
         out.append(
             _p(
@@ -335,7 +352,7 @@ def _dec(v: Decimal | None) -> str:
 
 
 def _income(d: CaseDossier) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("8. Bank deposits and net worth", H2)]
+    out: list[Flowable] = [Paragraph("Bank deposits and net worth", H2)]
     if not d.income:
         out.append(_p("No income schedule: no holder of the case's accounts is recorded."))
         return out
@@ -368,7 +385,7 @@ def _income(d: CaseDossier) -> list[Flowable]:
 
 
 def _employers(d: CaseDossier) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("9. Employer findings", H2)]
+    out: list[Flowable] = [Paragraph("Employer findings", H2)]
     withheld = [w for w in d.withheld if "employer" in w.part]
     if d.employer_findings:
         rows = [
@@ -401,7 +418,7 @@ def _withheld(d: CaseDossier) -> list[Flowable]:
     if not d.withheld:
         return []
     return [
-        Paragraph("10. Left out of this report", H2),
+        Paragraph("Left out of this report", H2),
         _table(["Part", "Why"], [[w.part, w.reason] for w in d.withheld], [50, 130]),
     ]
 
@@ -419,7 +436,7 @@ def _audit(d: CaseDossier) -> list[Flowable]:
         for a in d.audit
     ]
     return [
-        Paragraph("11. Audit extract of the case", H2),
+        Paragraph("Audit extract of the case", H2),
         _p(
             "Every change to the case and every read of its restricted data is recorded in "
             "a hash-chained audit log; these are its entries about this case, oldest first."
@@ -470,6 +487,6 @@ def _glossary() -> list[Flowable]:
         ),
     ]
     return [
-        Paragraph("12. How to read this report", H2),
+        Paragraph("How to read this report", H2),
         _table(["Term", "Meaning"], [list(t) for t in terms], [40, 140]),
     ]
