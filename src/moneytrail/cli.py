@@ -272,6 +272,11 @@ def demo(
             f"[bold]{demo_case.username}[/] with password [bold]{demo_case.password}[/]",
             highlight=False,
         )
+        out.print(
+            f"Its case report: moneytrail --workspace {ws.root} export pdf --case "
+            f"{demo_case.case_id} --as {demo_case.username} --out case-{demo_case.case_id}.pdf",
+            highlight=False,
+        )
     if serve:
         api_commands.run_server(ws, "127.0.0.1", 8000)
 
