@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import warnings
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def test_unknown_kind_and_wrong_suffix_are_refused(
 
 
 @pytest.fixture
-def client(report_world: ReportWorld) -> TestClient:
+def client(report_world: ReportWorld) -> Iterator[TestClient]:
     store = CaseStore.open(report_world.ws)
     with TestClient(create_app(report_world.ws, store), raise_server_exceptions=False) as c:
         yield c
