@@ -182,3 +182,8 @@ def test_employer_findings_are_left_out_for_a_member_the_basis_does_not_name(
     finally:
         store.close()
     assert any(e["outcome"] == "denied" and e["object_type"] == "employer_flag" for e in reads)
+    store = CaseStore.open(rw.ws)
+    try:
+        assert store.verify_audit().ok  # every export and refusal kept the chain whole
+    finally:
+        store.close()
