@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 from fastapi import FastAPI
 
-from moneytrail.api import _alerts, _auth, _cases, _employers, _entities, _flows, _oversight
+from moneytrail.api import (
+    _alerts,
+    _auth,
+    _cases,
+    _employers,
+    _entities,
+    _flows,
+    _oversight,
+    _workbench,
+)
 from moneytrail.api._auth import TokenService
 from moneytrail.api._errors import install_error_handlers
 from moneytrail.api._state import WarehouseReader
@@ -76,4 +85,8 @@ def create_app(workspace: Workspace, store: CaseStore | None = None) -> FastAPI:
 
     for module in (_auth, _cases, _oversight, _alerts, _entities, _flows, _employers):
         app.include_router(module.router)
+    app.include_router(_workbench.router)
+    from moneytrail import web  # noqa: PLC0415 - the pages; loaded with the application only
+
+    app.include_router(web.router)
     return app
