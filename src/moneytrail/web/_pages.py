@@ -98,7 +98,7 @@ def queue() -> HTMLResponse:
 <p class="keys">Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>Enter</kbd> open chart,
 <kbd>a</kbd> attach to the working case, <kbd>d</kbd> dispose, <kbd>t</kbd> assign (task).</p>
 <div class="split">
-<div class="table-wrap"><table data-testid="alert-queue" id="queue" class="grid">
+<div class="table-wrap" tabindex="0"><table data-testid="alert-queue" id="queue" class="grid">
 <caption id="queue-count">Alerts</caption>
 <thead><tr><th scope="col">Score</th><th scope="col">Subject</th><th scope="col">Typology</th>
 <th scope="col">Accounts</th><th scope="col">Txns</th><th scope="col">From</th><th scope="col">To</th>
@@ -152,9 +152,9 @@ def trace() -> HTMLResponse:
 """
         + _CHART_BODY.replace('id="chart"', 'id="chart" data-trace="1"')
         + """
-<section aria-label="Schedule"><h2>Schedule per account</h2><div class="table-wrap"><table class="grid" id="schedule"></table></div>
-<h2>Transfers</h2><div class="table-wrap"><table class="grid" id="transfers"></table></div>
-<h2>Assets reached</h2><div class="table-wrap"><table class="grid" id="assets"></table></div></section>"""
+<section aria-label="Schedule"><h2>Schedule per account</h2><div class="table-wrap" tabindex="0"><table class="grid" id="schedule"></table></div>
+<h2>Transfers</h2><div class="table-wrap" tabindex="0"><table class="grid" id="transfers"></table></div>
+<h2>Assets reached</h2><div class="table-wrap" tabindex="0"><table class="grid" id="assets"></table></div></section>"""
     )
     return _shell("Trace", "tracepage", body, _VENDOR["chart"])
 
@@ -167,8 +167,8 @@ def timeline() -> HTMLResponse:
 <section data-testid="timeline" id="timeline" class="plot" aria-label="Money in and out over time"></section>
 <h2>Sources and uses</h2>
 <section id="sankey" class="plot tall" aria-label="Sources and uses of funds"></section>
-<div class="split"><div class="table-wrap"><table class="grid" id="sources"></table></div>
-<div class="table-wrap"><table class="grid" id="uses"></table></div></div>"""
+<div class="split"><div class="table-wrap" tabindex="0"><table class="grid" id="sources"></table></div>
+<div class="table-wrap" tabindex="0"><table class="grid" id="uses"></table></div></div>"""
     return _shell("Timeline and sources and uses", "timelinepage", body, _VENDOR["echarts"])
 
 
@@ -176,12 +176,12 @@ def timeline() -> HTMLResponse:
 def entity() -> HTMLResponse:
     body = """
 <section class="card" id="head" aria-label="Entity"></section>
-<div class="split"><section aria-label="Accounts held"><h2>Accounts held</h2><div class="table-wrap"><table class="grid" id="accounts"></table></div></section>
-<section aria-label="Ties"><h2>Ownership, directorships, employment</h2><div class="table-wrap"><table class="grid" id="ties"></table></div></section></div>
-<h2>Source records</h2><div class="table-wrap"><table class="grid" id="records"></table></div>
+<div class="split"><section aria-label="Accounts held"><h2>Accounts held</h2><div class="table-wrap" tabindex="0"><table class="grid" id="accounts"></table></div></section>
+<section aria-label="Ties"><h2>Ownership, directorships, employment</h2><div class="table-wrap" tabindex="0"><table class="grid" id="ties"></table></div></section></div>
+<h2>Source records</h2><div class="table-wrap" tabindex="0"><table class="grid" id="records"></table></div>
 <h2>Why these records are one entity (match weights per field)</h2>
 <section id="weights" class="plot" aria-label="Match weights of each link"></section>
-<div class="table-wrap"><table class="grid" id="links"></table></div>"""
+<div class="table-wrap" tabindex="0"><table class="grid" id="links"></table></div>"""
     return _shell("Entity", "entitypage", body, _VENDOR["echarts"])
 
 
@@ -190,7 +190,7 @@ def cases() -> HTMLResponse:
     body = """
 <form id="new-case" class="filters" aria-label="Open a case"><label>Title <input id="new-title" required maxlength="200"></label>
 <label>Summary <input id="new-summary" maxlength="2000" size="50"></label><button type="submit">Open case</button></form>
-<div class="table-wrap"><table class="grid" id="case-list"><caption>Cases you may see</caption></table></div>"""
+<div class="table-wrap" tabindex="0"><table class="grid" id="case-list"><caption>Cases you may see</caption></table></div>"""
     return _shell("Cases", "casespage", body)
 
 
@@ -209,7 +209,7 @@ def employers() -> HTMLResponse:
 <label>Working case <select id="f-case"><option value="">none</option></select></label></div>
 <p class="keys">Workers appear only masked; flags read from W-2 or 941 filings are federal tax
 information, shown only under a working case whose legal basis covers FTI and names you.</p>
-<div class="table-wrap"><table class="grid" id="flags"></table></div>"""
+<div class="table-wrap" tabindex="0"><table class="grid" id="flags"></table></div>"""
     return _shell("Employer flags", "employerspage", body)
 
 

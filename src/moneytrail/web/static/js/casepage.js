@@ -12,7 +12,7 @@ function section(title, { wide = false, testid } = {}, ...children) {
 function grid(head, rows, caption) {
   const t = el("table", { class: "grid" });
   table(t, head, rows, caption);
-  return el("div", { class: "table-wrap" }, t);
+  return el("div", { class: "table-wrap", tabindex: "0" }, t);
 }
 
 // A small form: fields are [name, label, {type, options, required}]; onSubmit(values).
@@ -80,7 +80,7 @@ async function load() {
           el("a", { href: `/w/timeline?alert=${encodeURIComponent(a.alert_id)}` }, "timeline"), " ",
           el("a", { href: `/w/trace?alert=${encodeURIComponent(a.alert_id)}` }, "trace")),
         el("td", { class: a.disposition ? `disp ${a.disposition}` : "" }, a.disposition || "not disposed"), a.disposed_by || "", when(a.disposed_at), a.note || "", el("td", {}, labels(a.labels)),
-        el("td", {}, form(`Dispose ${a.alert_id}`, [["disposition", "", { options: ["confirmed", "false_positive", "inconclusive"] }], ["note", "Note", { required: false }]], "Dispose",
+        el("td", {}, form(`Dispose ${a.alert_id}`, [["disposition", "Disposition", { options: ["confirmed", "false_positive", "inconclusive"] }], ["note", "Note", { required: false }]], "Dispose",
           (v) => post(`/alerts/${encodeURIComponent(a.alert_id)}/disposition`, v)))])),
       form("Attach alert", [["alert_id", "Alert id"]], "Attach", (v) => post("/alerts", { alert_id: v.alert_id, labels: [] }))),
     section("Evidence", {},
@@ -107,7 +107,7 @@ async function load() {
     section("Members", { wide: true },
       grid(["User", "Role", "Agency", "Identities", "Added"], (c.members || []).map((m) => [m.username, m.role, m.agency, m.identities ? "granted" : "masked", day(m.added_at)])),
       form("Add member", [["username", "User"]], "Add", (v) => post("/members", v)),
-      form("Grant identities", [["username", "User"], ["grant", "", { options: ["grant", "revoke"] }]], "Set", (v) => post("/identity-grants", { username: v.username, grant: v.grant === "grant" }))),
+      form("Grant identities", [["username", "User"], ["grant", "Action", { options: ["grant", "revoke"] }]], "Set", (v) => post("/identity-grants", { username: v.username, grant: v.grant === "grant" }))),
   );
 }
 

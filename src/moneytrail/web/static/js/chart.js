@@ -103,6 +103,7 @@ export class LinkChart {
 
   clear() {
     this.cy.elements().remove();
+    this.stash = null;
   }
 
   colourOf(n) {
@@ -192,17 +193,24 @@ export class LinkChart {
     return this.cy.nodes(":selected").filter((n) => !n.isParent());
   }
 
+  // Hidden elements leave the chart (layouts, paths and counts ignore them) and wait
+  // in a stash until "show hidden" puts them back.
   hide() {
     const sel = this.cy.$(":selected");
-    sel.addClass("hidden");
-    sel.connectedEdges().addClass("hidden");
     sel.unselect();
+    const gone = sel.union(sel.connectedEdges()).remove();
+    this.stash = (this.stash || this.cy.collection()).union(gone);
     this.count();
     return sel.length;
   }
 
   showAll() {
-    this.cy.elements().removeClass("hidden");
+    if (this.stash) {
+      this.stash.filter((x) => x.isNode()).restore();
+      this.stash.filter((x) => x.isEdge() && this.cy.getElementById(x.source().id()).nonempty()
+        && this.cy.getElementById(x.target().id()).nonempty()).restore();
+      this.stash = null;
+    }
     this.count();
   }
 

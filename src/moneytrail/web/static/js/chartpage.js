@@ -25,8 +25,9 @@ if (guard()) {
   const alert = param("alert");
   const account = param("account");
   const entity = param("entity");
-  const source = alert ? { kind: "alert", id: alert, params: { case_id: workingCase() } }
-    : account ? { kind: "account", id: account } : { kind: "entity", id: entity };
+  const size = { hops: param("hops"), max_nodes: param("max_nodes") };
+  const source = alert ? { kind: "alert", id: alert, params: { ...size, case_id: workingCase() } }
+    : account ? { kind: "account", id: account, params: size } : { kind: "entity", id: entity, params: size };
   document.querySelector("h1").textContent = `Link chart of ${source.kind} ${source.id}`;
   const chart = new LinkChart(document.getElementById("chart"), document.getElementById("inspector"), document.getElementById("legend"));
   window.moneytrailChart = chart; // for the browser tests and the benchmark

@@ -3,6 +3,12 @@
 import { api, el, failed, guard, money, notice, num, param, query, table, when, withheld, workingCase } from "./api.js";
 import { LinkChart, download } from "./chart.js";
 
+// The trace names accounts as "****1234 (account_key)": the key joins them to the chart.
+function keyOf(text) {
+  const m = /\((-?\d+)\)$/.exec(text || "");
+  return m ? m[1] : null;
+}
+
 function traceGraph(trace) {
   const nodes = Object.entries(trace.accounts).map(([key, a]) => ({
     id: `a:${key}`, kind: "account", label: a.masked, account_key: key, hop: a.hop, focus: a.hop === 1, typologies: [],
@@ -10,9 +16,11 @@ function traceGraph(trace) {
   const edges = [];
   const pairs = new Map();
   for (const t of trace.transfers) {
-    if (!t.from_account || !t.to_account) continue;
-    const id = `f:${t.from_account}:${t.to_account}`;
-    const e = pairs.get(id) || { id, source: `a:${t.from_account}`, target: `a:${t.to_account}`, kind: "flow", amount: 0, tainted: 0, count: 0, txns: [], first: t.ts, last: t.ts };
+    const from = keyOf(t.from_account);
+    const to = keyOf(t.to_account);
+    if (!from || !to) continue;
+    const id = `f:${from}:${to}`;
+    const e = pairs.get(id) || { id, source: `a:${from}`, target: `a:${to}`, kind: "flow", amount: 0, tainted: 0, count: 0, txns: [], first: t.ts, last: t.ts };
     e.amount += Number(t.amount);
     e.tainted += Number(t.tainted_amount);
     e.count += 1;
@@ -22,14 +30,18 @@ function traceGraph(trace) {
   }
   for (const e of pairs.values()) {
     for (const end of [e.source, e.target]) {
-      if (!nodes.some((n) => n.id === end)) nodes.push({ id: end, kind: "account", label: `#${end.slice(2, 8)}`, account_key: end.slice(2), typologies: [] });
+      if (!nodes.some((n) => n.id === end)) {
+        const text = trace.transfers.find((t) => keyOf(t.from_account) === end.slice(2))?.from_account
+          || trace.transfers.find((t) => keyOf(t.to_account) === end.slice(2))?.to_account || end;
+        nodes.push({ id: end, kind: "account", label: text.split(" ")[0], account_key: end.slice(2), typologies: [] });
+      }
     }
     edges.push({ ...e, amount: String(e.tainted) });
   }
   for (const x of trace.assets) {
     nodes.push({ id: `x:${x.asset_id}`, kind: "asset", label: x.description || x.asset_id, asset_kind: x.kind, value: x.value });
     const from = trace.transfers.find((t) => t.txn_id === x.txn_id);
-    if (from && from.from_account) edges.push({ id: `p:${x.asset_id}`, source: `a:${from.from_account}`, target: `x:${x.asset_id}`, kind: "owns" });
+    if (from && keyOf(from.from_account)) edges.push({ id: `p:${x.asset_id}`, source: `a:${keyOf(from.from_account)}`, target: `x:${x.asset_id}`, kind: "owns" });
   }
   return { nodes, edges };
 }
@@ -70,7 +82,7 @@ async function run(chart, alert) {
 }
 
 function label(t, key) {
-  return key && t.accounts[key] ? t.accounts[key].masked : key || "";
+  return key ? key.split(" ")[0] : "";
 }
 
 if (guard()) {
