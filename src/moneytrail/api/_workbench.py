@@ -54,6 +54,7 @@ MinAmount = Annotated[
 ]
 MaxNodes = Annotated[int, Query(ge=1, le=MAX_NODES, description="At most this many accounts.")]
 Hops = Annotated[int, Query(ge=0, le=3, description="Counterparty hops from the focus.")]
+Banks = Annotated[bool, Query(description="Add each account's bank as a node.")]
 Typology = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
@@ -136,6 +137,7 @@ def alert_chart(
     until: Until = None,
     min_amount: MinAmount = None,
     max_nodes: MaxNodes = 300,
+    banks: Banks = False,
     case_id: CaseParam = None,
 ) -> dict[str, Any]:
     """The link chart of an alert: its accounts, their counterparties `hops` out, holders,
@@ -153,7 +155,13 @@ def alert_chart(
             return {**shown, "nodes": [], "edges": [], "truncated": False}
         keys, evidence = got
         body = reads.chart(
-            cur, keys, hops=hops, flt=flt, max_nodes=max(max_nodes, len(keys)), evidence=evidence
+            cur,
+            keys,
+            hops=hops,
+            flt=flt,
+            max_nodes=max(max_nodes, len(keys)),
+            evidence=evidence,
+            banks=banks,
         )
     return {**doc, **body}
 
@@ -168,6 +176,7 @@ def account_chart(
     until: Until = None,
     min_amount: MinAmount = None,
     max_nodes: MaxNodes = 300,
+    banks: Banks = False,
 ) -> dict[str, Any]:
     """The link chart around one account (hops=1 is what 'expand' adds to a chart)."""
     require_investigator(actor)
@@ -175,7 +184,7 @@ def account_chart(
     with reader_of(request).cursor() as cur:
         if not reads.account_exists(cur, account_key):
             raise NotFoundError(f"no account with account_key {account_key}")
-        body = reads.chart(cur, [account_key], hops=hops, flt=flt, max_nodes=max_nodes)
+        body = reads.chart(cur, [account_key], hops=hops, flt=flt, max_nodes=max_nodes, banks=banks)
     return {"focus": f"account:{account_key}", "labels": [], **body}
 
 
@@ -189,6 +198,7 @@ def entity_chart(
     until: Until = None,
     min_amount: MinAmount = None,
     max_nodes: MaxNodes = 300,
+    banks: Banks = False,
 ) -> dict[str, Any]:
     """The link chart of the accounts an entity holds (a bank: the accounts it keeps)."""
     require_investigator(actor)
@@ -198,7 +208,9 @@ def entity_chart(
         if got is None:
             raise NotFoundError(f"no entity {entity_id!r}; entity ids come from GET /entities")
         _, keys = got
-        body = reads.chart(cur, keys[:max_nodes], hops=hops, flt=flt, max_nodes=max_nodes)
+        body = reads.chart(
+            cur, keys[:max_nodes], hops=hops, flt=flt, max_nodes=max_nodes, banks=banks
+        )
     return {"focus": f"entity:{entity_id}", "labels": [], **body}
 
 

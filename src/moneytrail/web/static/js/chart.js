@@ -13,6 +13,7 @@ const PALETTE = [
   "#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
   "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
 ];
+const LARGE = 1000;
 const KIND_COLOUR = { person: "#6b7d99", company: "#4a6b5a", bank: "#b8a16a", asset: "#7a4f8a" };
 
 const STYLE = [
@@ -47,7 +48,7 @@ const STYLE = [
   { selector: "edge.evidence", style: { "line-color": "#c0392b", "target-arrow-color": "#c0392b" } },
   { selector: ".path", style: { "line-color": "#e67e00", "target-arrow-color": "#e67e00", "border-color": "#e67e00", "border-width": 4, "z-index": 20 } },
   { selector: ".tainted", style: { "line-color": "#b00020", "target-arrow-color": "#b00020", "z-index": 15, opacity: 1 } },
-  { selector: ".hidden, .filtered, .nobank", style: { display: "none" } },
+  { selector: ".hidden, .filtered", style: { display: "none" } },
 ];
 
 export class LinkChart {
@@ -60,7 +61,7 @@ export class LinkChart {
     this.mode = "typology";
     this.typology = "";
     this.groups = 0;
-    this.banks = false; // bank nodes join every account of a bank: off until asked for
+    this.large = false;
     this.cy = cytoscape({
       container, style: STYLE, minZoom: 0.05, maxZoom: 4,
       textureOnViewport: false, hideEdgesOnViewport: false, boxSelectionEnabled: true,
@@ -68,7 +69,6 @@ export class LinkChart {
     });
     this.cy.on("tap", "node", (e) => this.inspectNode(e.target));
     this.cy.on("tap", "edge", (e) => this.inspectEdge(e.target));
-    this.cy.on("add remove", () => this.count());
     inspector.replaceChildren(el("h2", {}, "Inspector"), el("p", { class: "hint" },
       "Click a node or a flow to see it here. Shift-click or drag a box to select several; " +
       "Expand adds their counterparties, Paths needs exactly two."));
@@ -77,33 +77,37 @@ export class LinkChart {
   // Merge a chart document from the API; returns the ids added.
   add(doc) {
     const els = [];
-    const have = (id) => this.cy.getElementById(id).nonempty();
+    const ids = new Set(this.cy.elements().map((x) => x.id()));
     for (const n of doc.nodes) {
-      if (have(n.id)) continue;
-      const classes = [n.focus ? "focus" : "", n.kind === "bank" && !this.banks ? "nobank" : ""].join(" ");
-      els.push({ group: "nodes", data: { ...n, colour: this.colourOf(n) }, classes });
+      if (ids.has(n.id)) continue;
+      ids.add(n.id);
+      els.push({ group: "nodes", data: { ...n, colour: this.colourOf(n) }, classes: n.focus ? "focus" : "" });
     }
-    const amounts = doc.edges.filter((e) => e.kind === "flow").map((e) => Number(e.amount));
-    const max = Math.max(1, ...amounts, ...this.cy.edges("[kind = 'flow']").map((e) => Number(e.data("amount"))));
+    let max = 1;
+    for (const e of doc.edges) if (e.kind === "flow") max = Math.max(max, Number(e.amount));
+    this.cy.edges("[kind = 'flow']").forEach((e) => { max = Math.max(max, Number(e.data("amount"))); });
     for (const e of doc.edges) {
-      if (have(e.id) || !(have(e.source) || els.some((x) => x.data.id === e.source))) continue;
-      if (!(have(e.target) || els.some((x) => x.data.id === e.target))) continue;
+      if (ids.has(e.id) || !ids.has(e.source) || !ids.has(e.target)) continue;
+      ids.add(e.id);
       const data = { ...e };
       if (e.kind === "flow") {
         data.w = 1 + 7 * Math.sqrt(Number(e.amount) / max);
         data.label = `${short(e.amount)} x${e.count}`;
       }
-      const classes = [e.evidence ? "evidence" : "", e.kind === "bank" && !this.banks ? "nobank" : ""].join(" ");
-      els.push({ group: "edges", data, classes });
+      els.push({ group: "edges", data, classes: e.evidence ? "evidence" : "" });
     }
+    this.scale(this.cy.nodes().length + els.filter((x) => x.group === "nodes").length);
     this.cy.batch(() => this.cy.add(els));
     this.recolour();
+    this.count();
     return els.map((x) => x.data.id);
   }
 
   clear() {
     this.cy.elements().remove();
+    this.scale(0);
     this.stash = null;
+    this.count();
   }
 
   colourOf(n) {
@@ -163,10 +167,22 @@ export class LinkChart {
     this.count();
   }
 
-  showBanks(on) {
-    this.banks = on;
-    this.cy.elements("[kind = 'bank']").toggleClass("nobank", !on);
-    this.count();
+  // Past LARGE nodes, edges are drawn straight without arrows or labels and node
+  // labels only when zoomed in: Cytoscape's cheapest drawing, so that a chart of
+  // thousands of accounts still draws in a couple of seconds.
+  scale(nodes) {
+    const large = nodes > LARGE;
+    if (large === this.large) return;
+    this.large = large;
+    const style = this.cy.style();
+    if (large) {
+      style.selector("edge").style({ "curve-style": "haystack", "haystack-radius": 0, label: "", "target-arrow-shape": "none" })
+        .selector("node").style({ "min-zoomed-font-size": 12 });
+    } else {
+      style.resetToDefault();
+      style.fromJson(STYLE);
+    }
+    style.update();
   }
 
   count() {
@@ -180,11 +196,11 @@ export class LinkChart {
     const opts = name === "dagre"
       ? { name: "dagre", rankDir: "LR", nodeSep: 8, rankSep: 60, edgeSep: 4, animate: false, fit }
       : {
-        name: "fcose", quality: n > 800 ? "draft" : "default", animate: false, randomize: true, fit,
-        nodeRepulsion: 9000, idealEdgeLength: 70, nodeSeparation: 40, packComponents: true,
-        numIter: n > 800 ? 600 : 2500,
+        name: "fcose", quality: n > LARGE ? "draft" : "default", animate: false, randomize: true, fit,
+        nodeRepulsion: 9000, idealEdgeLength: 70, nodeSeparation: 40, packComponents: n <= LARGE,
+        uniformNodeDimensions: n > LARGE, numIter: 2500,
       };
-    const run = this.cy.elements().not(".hidden, .filtered, .nobank").layout(opts);
+    const run = this.cy.elements().not(".hidden, .filtered").layout(opts);
     run.run();
     this.count();
   }
@@ -340,6 +356,7 @@ export function wireToolbar(chart, source, options = {}) {
     since: $("since").value ? `${$("since").value}T00:00:00` : "",
     until: $("until").value ? `${$("until").value}T23:59:59` : "",
     min_amount: Number($("min-amount").value) > 0 ? $("min-amount").value : "",
+    banks: $("banks").checked ? "true" : "",
   });
   const url = (kind, id, extra = {}) => `/charts/${kind}/${encodeURIComponent(id)}${query({ ...filter(), ...extra })}`;
 
@@ -347,6 +364,7 @@ export function wireToolbar(chart, source, options = {}) {
     const t0 = performance.now();
     try {
       const first = await api(url(source.kind, source.id, source.params || {}));
+      chart.container.dataset.fetchMs = String(Math.round(performance.now() - t0));
       if (first.withheld) {
         notice(`Withheld: ${first.withheld}`, "error");
         return first;
@@ -356,7 +374,11 @@ export function wireToolbar(chart, source, options = {}) {
       for (const x of expansions) chart.add(await api(url(x.kind, x.id, { hops: 1 })));
       fillTypologies(chart);
       chart.filterTypology($("typology").value);
+      chart.container.dataset.addedMs = String(Math.round(performance.now() - t0));
       chart.layout($("layout").value, fit);
+      chart.container.dataset.laidOutMs = String(Math.round(performance.now() - t0));
+      // Cytoscape paints on the next animation frame: wait for it to be on screen.
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
       chart.container.dataset.drawMs = String(Math.round(performance.now() - t0));
       notice(`${chart.container.dataset.nodeCount} nodes, ${chart.container.dataset.edgeCount} links${first.truncated ? " (capped: expand nodes to see more)" : ""}`);
       return first;
@@ -376,7 +398,7 @@ export function wireToolbar(chart, source, options = {}) {
 
   $("apply").addEventListener("click", () => load());
   $("layout").addEventListener("change", () => chart.layout($("layout").value));
-  $("banks").addEventListener("change", () => { chart.showBanks($("banks").checked); chart.layout($("layout").value); });
+  $("banks").addEventListener("change", () => load());
   $("colour").addEventListener("change", () => chart.setMode($("colour").value));
   $("typology").addEventListener("change", () => { chart.filterTypology($("typology").value); });
   $("expand").addEventListener("click", async () => {
