@@ -112,7 +112,7 @@ def queue() -> HTMLResponse:
 
 _CHART_BODY = """
 <div class="toolbar" role="toolbar" aria-label="Chart tools">
-<label>Layout <select id="layout"><option value="cose">force</option><option value="dagre">hierarchical (flows)</option></select></label>
+<label>Layout <select id="layout"><option value="cose">force</option><option value="dagre">hierarchical (flows)</option><option value="rings">rings by hop</option></select></label>
 <label>Colour <select id="colour"><option value="typology">typology</option><option value="subject">case subject</option></select></label>
 <label>From <input id="since" type="date"></label><label>To <input id="until" type="date"></label>
 <label>Min amount <input id="min-amount" type="number" min="0" step="100" value="0"></label>

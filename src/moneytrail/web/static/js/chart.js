@@ -191,17 +191,27 @@ export class LinkChart {
     this.container.dataset.edgeCount = String(visible.edges().length);
   }
 
+  // force: fcose; dagre: a hierarchy of flows, left to right; rings: the focus in
+  // the centre and each hop a ring further out (Cytoscape's concentric layout).
+  // Past LARGE nodes force gives way to rings: fcose needs over ten seconds there,
+  // and its quick spectral draft piles a hub's counterparties onto one point.
   layout(name, fit = true) {
     const n = this.cy.nodes().length;
-    const opts = name === "dagre"
+    const chosen = name !== "dagre" && name !== "rings" && n > LARGE ? "rings" : name;
+    const opts = chosen === "dagre"
       ? { name: "dagre", rankDir: "LR", nodeSep: 8, rankSep: 60, edgeSep: 4, animate: false, fit }
-      : {
-        name: "fcose", quality: n > LARGE ? "draft" : "default", animate: false, randomize: true, fit,
-        nodeRepulsion: 9000, idealEdgeLength: 70, nodeSeparation: 40, packComponents: n <= LARGE,
-        uniformNodeDimensions: n > LARGE, numIter: 2500,
-      };
-    const run = this.cy.elements().not(".hidden, .filtered").layout(opts);
-    run.run();
+      : chosen === "rings"
+        ? {
+          name: "concentric", animate: false, fit, minNodeSpacing: 6, startAngle: 0,
+          concentric: (x) => (x.data("kind") === "account" ? 10 - Math.min(x.data("hop") ?? 3, 9) : 0),
+          levelWidth: () => 1,
+        }
+        : {
+          name: "fcose", quality: "default", animate: false, randomize: true, fit,
+          nodeRepulsion: 9000, idealEdgeLength: 70, nodeSeparation: 40, packComponents: true, numIter: 2500,
+        };
+    this.cy.elements().not(".hidden, .filtered").layout(opts).run();
+    this.laidOut = chosen;
     this.count();
   }
 
@@ -376,6 +386,7 @@ export function wireToolbar(chart, source, options = {}) {
       chart.filterTypology($("typology").value);
       chart.container.dataset.addedMs = String(Math.round(performance.now() - t0));
       chart.layout($("layout").value, fit);
+      if (chart.laidOut !== $("layout").value) $("layout").value = chart.laidOut;
       chart.container.dataset.laidOutMs = String(Math.round(performance.now() - t0));
       // Cytoscape paints on the next animation frame: wait for it to be on screen.
       await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
