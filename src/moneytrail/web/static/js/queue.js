@@ -80,7 +80,7 @@ function render() {
         onclick: () => select(i),
         ondblclick: () => open(i),
       },
-      el("td", { class: "num" }, el("span", { class: "score", style: `--s:${(a.score || 0) * 100}%` }, (a.score ?? 0).toFixed(3))),
+      el("td", { class: "num" }, a.withheld ? "" : el("span", { class: "score", style: `--s:${(a.score || 0) * 100}%` }, (a.score ?? 0).toFixed(3))),
       el("td", {}, a.withheld ? el("em", {}, "withheld (FTI)") : a.subject),
       el("td", { title: state.names[a.typology] || "" }, a.typology || ""),
       el("td", { class: "num" }, a.accounts ?? ""),
