@@ -185,10 +185,14 @@ export class LinkChart {
     style.update();
   }
 
+  // Counted by class, not by `visible()`, which would compute every element's
+  // style at once (half a second for a 2,000-account chart).
   count() {
-    const visible = this.cy.elements().filter((x) => x.visible());
-    this.container.dataset.nodeCount = String(visible.nodes().filter((n) => !n.isParent()).length);
-    this.container.dataset.edgeCount = String(visible.edges().length);
+    const off = ".hidden, .filtered";
+    const nodes = this.cy.nodes().not(off).filter((n) => !n.isParent());
+    const edges = this.cy.edges().not(off).filter((e) => !e.source().is(off) && !e.target().is(off));
+    this.container.dataset.nodeCount = String(nodes.length);
+    this.container.dataset.edgeCount = String(edges.length);
   }
 
   // force: fcose; dagre: a hierarchy of flows, left to right; rings: the focus in
