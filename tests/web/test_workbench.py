@@ -102,6 +102,11 @@ def test_attach_and_dispose_from_the_queue(page: Any, site: Site) -> None:
         ".textContent === 'false_positive'"
     )
     _shot(page, site, "02-queue-disposed")
+    page.keyboard.press("t")
+    assert page.evaluate("document.activeElement.id") == "assignee"
+    page.select_option("#assignee", "alice")
+    page.click("text=Assign (t)")
+    page.wait_for_selector("#notice:has-text('assigned to alice')")
     page.keyboard.press("k")
 
 
@@ -146,6 +151,8 @@ def test_open_the_top_alert_expand_a_node_and_filter_by_time(page: Any, site: Si
 
 def test_chart_tools_and_export(page: Any, site: Site) -> None:
     cy = "window.moneytrailChart.cy"
+    page.goto(f"{site.url}/w/chart?alert={site.alert_id}")  # afresh, without the expansion
+    _chart_drawn(page)
     # Two accounts joined by a flow: the path between them is found and drawn.
     page.evaluate(
         f"""() => {{ const e = {cy}.edges("[kind = 'flow']")[0]; {cy}.elements().unselect();
@@ -213,6 +220,7 @@ def test_case_page_shows_everything_and_disposes(page: Any, site: Site) -> None:
     page.goto(f"{site.url}/w/case?id={site.case_id}")
     case = page.get_by_test_id("case-page")
     case.locator("text=Funnel account pays out").wait_for()
+    case.locator("text=Review alert").wait_for()  # the task assigned from the queue
     alerts = page.get_by_test_id("case-alerts")
     row = alerts.locator("tbody tr", has_text=site.alert_id)
     row.locator("select").select_option("confirmed")
