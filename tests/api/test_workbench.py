@@ -100,3 +100,16 @@ def test_timeline_and_sources_and_uses_balance(
         ).fetchone()
     profile = client.get(f"/entities/{entity_id}/profile", headers=alice).json()
     assert profile["links"] and all(f["weight"] is not None for f in profile["links"][0]["fields"])
+
+
+def test_transactions_by_id_name_accounts_only_masked(
+    client: TestClient, login: Callable[[str], dict[str, str]], world_workspace: Workspace
+) -> None:
+    alice = login("alice")
+    with duckdb.connect(str(world_workspace.warehouse_path), read_only=True) as con:
+        ids = [t for (t,) in con.execute("SELECT txn_id FROM transactions LIMIT 3").fetchall()]
+    query = "&".join(f"txn_id={t}" for t in ids)
+    items = client.get(f"/transactions?{query}", headers=alice).json()["items"]
+    assert sorted(i["txn_id"] for i in items) == sorted(ids)
+    assert all(i["from_masked"].startswith("****") for i in items if i["from_masked"])
+    assert_error(client.get("/transactions", headers=alice), 422)

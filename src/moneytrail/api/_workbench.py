@@ -281,6 +281,23 @@ def flow_sources_uses(
     return {**doc, **body}
 
 
+TxnIds = Annotated[
+    list[str],
+    Query(min_length=1, max_length=200, description="transactions.txn_id, repeated."),
+]
+
+
+@router.get("/transactions", tags=["workbench"])
+def get_transactions(request: Request, actor: Actor, txn_id: TxnIds) -> dict[str, Any]:
+    """Movements by id (at most 200): time, accounts (keys and masked numbers), amount."""
+    require_investigator(actor)
+    if any(not t or len(t) > 200 or "\x00" in t for t in txn_id):
+        raise CaseInputError(["txn_id: each id is 1 to 200 characters, without NUL"])
+    with reader_of(request).cursor() as cur:
+        items = reads.transactions(cur, txn_id)
+    return {"items": items}
+
+
 @router.get("/entities/{entity_id}/profile", tags=["entities"])
 def entity_profile(
     request: Request, actor: Actor, entity_id: EntityId, case_id: CaseParam = None

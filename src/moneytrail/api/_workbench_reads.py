@@ -357,6 +357,37 @@ def chart(
     return {"nodes": list(unique.values()), "edges": edges, "truncated": truncated}
 
 
+def transactions(cur: Cursor, txn_ids: list[str]) -> list[dict[str, Any]]:
+    """Movements by id: when, between which accounts (keys and masked numbers), how much."""
+    rows = cur.execute(
+        """
+        SELECT t.txn_id, t.ts, t.from_account, fa.masked, t.to_account, ta.masked,
+               t.amount, t.currency, t.channel
+        FROM transactions t
+        LEFT JOIN (SELECT account_key, any_value(masked) AS masked FROM accounts GROUP BY 1) fa
+          ON fa.account_key = t.from_account
+        LEFT JOIN (SELECT account_key, any_value(masked) AS masked FROM accounts GROUP BY 1) ta
+          ON ta.account_key = t.to_account
+        WHERE t.txn_id IN (SELECT unnest($t)) ORDER BY t.ts, t.txn_id
+        """,
+        {"t": txn_ids},
+    ).fetchall()
+    return [
+        {
+            "txn_id": txn,
+            "ts": ts.isoformat(),
+            "from_account": None if src is None else str(src),
+            "from_masked": src_m,
+            "to_account": None if dst is None else str(dst),
+            "to_masked": dst_m,
+            "amount": str(amount),
+            "currency": currency,
+            "channel": channel,
+        }
+        for txn, ts, src, src_m, dst, dst_m, amount, currency, channel in rows
+    ]
+
+
 # -- timelines and sources and uses --------------------------------------------------------
 
 BUCKETS = {"day": "day", "week": "week", "month": "month"}

@@ -9,7 +9,9 @@ function keyOf(text) {
   return m ? m[1] : null;
 }
 
-function traceGraph(trace) {
+// `purchases`: the movements that bought each asset (GET /transactions), whose payer
+// the trace's asset lines do not name.
+function traceGraph(trace, purchases) {
   const nodes = Object.entries(trace.accounts).map(([key, a]) => ({
     id: `a:${key}`, kind: "account", label: a.masked, account_key: key, hop: a.hop, focus: a.hop === 1, typologies: [],
   }));
@@ -40,8 +42,12 @@ function traceGraph(trace) {
   }
   for (const x of trace.assets) {
     nodes.push({ id: `x:${x.asset_id}`, kind: "asset", label: x.description || x.asset_id, asset_kind: x.kind, value: x.value });
-    const from = trace.transfers.find((t) => t.txn_id === x.txn_id);
-    if (from && keyOf(from.from_account)) edges.push({ id: `p:${x.asset_id}`, source: `a:${keyOf(from.from_account)}`, target: `x:${x.asset_id}`, kind: "owns" });
+    const buy = purchases.find((t) => t.txn_id === x.txn_id);
+    if (buy && buy.from_account) {
+      const payer = `a:${buy.from_account}`;
+      if (!nodes.some((n) => n.id === payer)) nodes.push({ id: payer, kind: "account", label: buy.from_masked, account_key: buy.from_account, typologies: [] });
+      edges.push({ id: `p:${x.asset_id}`, source: payer, target: `x:${x.asset_id}`, kind: "flow", amount: buy.amount, count: 1, txns: [buy.txn_id], first: buy.ts, last: buy.ts });
+    }
   }
   return { nodes, edges };
 }
@@ -71,9 +77,11 @@ async function run(chart, alert) {
       t.transfers.map((x) => [x.txn_id, when(x.ts), label(t, x.from_account), label(t, x.to_account), num(money(x.amount)), num(money(x.tainted_amount)), x.left_trace ? "yes" : ""]));
     table(document.getElementById("assets"), ["Asset", "Kind", "Value", "Purchase txn", "How"],
       t.assets.map((x) => [x.description || x.asset_id, x.kind, num(money(x.value)), x.txn_id, x.how || ""]));
+    const bought = t.assets.map((x) => x.txn_id).filter(Boolean);
+    const purchases = bought.length ? (await api(`/transactions?${bought.map((x) => `txn_id=${encodeURIComponent(x)}`).join("&")}`)).items : [];
     chart.clear();
-    chart.add(traceGraph(t));
-    chart.markTainted(t.transfers.map((x) => x.txn_id));
+    chart.add(traceGraph(t, purchases));
+    chart.markTainted([...t.transfers.map((x) => x.txn_id), ...bought]);
     chart.layout(document.getElementById("layout").value);
     notice(`${Object.keys(t.accounts).length} accounts reached, ${t.transfers.length} transfers, ${t.assets.length} assets`);
   } catch (err) {
