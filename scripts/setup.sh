@@ -41,6 +41,18 @@ if [[ "${1:-}" == "--dev" ]] && ! command -v pdftoppm >/dev/null; then
   fi
 fi
 
+# The browser tests drive Debian's headless Chromium through Playwright (whose own
+# browser download cannot work offline).
+if [[ "${1:-}" == "--dev" ]] && [[ ! -x /usr/bin/chromium ]]; then
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "setup: installing Chromium (Debian package) for the browser tests" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: the browser tests need Chromium: install chromium, then rerun" >&2
+    exit 1
+  fi
+fi
+
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$lock"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .

@@ -277,6 +277,12 @@ def demo(
             f"{demo_case.case_id} --as {demo_case.username} --out case-{demo_case.case_id}.pdf",
             highlight=False,
         )
+        if serve:
+            out.print(
+                "Workbench: open http://127.0.0.1:8000/w/case?id="
+                f"{demo_case.case_id} in a browser and sign in as above",
+                highlight=False,
+            )
     if serve:
         api_commands.run_server(ws, "127.0.0.1", 8000)
 

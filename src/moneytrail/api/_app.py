@@ -18,6 +18,7 @@ from moneytrail.api import (
     _exports,
     _flows,
     _oversight,
+    _workbench,
 )
 from moneytrail.api._auth import TokenService
 from moneytrail.api._errors import install_error_handlers
@@ -85,4 +86,8 @@ def create_app(workspace: Workspace, store: CaseStore | None = None) -> FastAPI:
 
     for module in (_auth, _cases, _oversight, _alerts, _entities, _flows, _employers, _exports):
         app.include_router(module.router)
+    app.include_router(_workbench.router)
+    from moneytrail import web  # noqa: PLC0415 - the pages; loaded with the application only
+
+    app.include_router(web.router)
     return app

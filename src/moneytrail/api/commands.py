@@ -38,7 +38,9 @@ def run_server(ws: Workspace, host: str, port: int) -> None:
     from moneytrail.api._app import create_app  # noqa: PLC0415 - loads FastAPI only to serve
 
     app = create_app(ws.ensure())
-    out.print(f"moneytrail API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    out.print(
+        f"moneytrail workbench on http://{host}:{port}/ (API docs: http://{host}:{port}/docs)"
+    )
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(
             "[yellow]warning:[/] listening beyond loopback; put TLS in front of this server",
