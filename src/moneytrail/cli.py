@@ -18,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
-from moneytrail._demo import open_demo_case, run_pipeline
+from moneytrail._demo import DEMO_AGENCY, DemoCase, open_demo_case, run_pipeline
 from moneytrail.access import commands as access_commands
 from moneytrail.api import commands as api_commands
 from moneytrail.cases import commands as cases_commands
@@ -30,6 +30,7 @@ from moneytrail.graph import commands as graph_commands
 from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
 from moneytrail.ingest._detect import SNIFF_BYTES
 from moneytrail.resolve import commands as resolve_commands
+from moneytrail.reveal import commands as reveal_commands
 from moneytrail.synth import generate
 from moneytrail.trace import commands as trace_commands
 from moneytrail.warehouse import Warehouse
@@ -179,7 +180,9 @@ def status(
 
 
 def workspace_status(ws: Workspace) -> dict[str, Any]:
-    with Warehouse(ws) as wh:
+    # Read-only once there is a warehouse, so that it works while the API serves.
+    opened = Warehouse.for_reading(ws) if ws.warehouse_path.exists() else Warehouse(ws)
+    with opened as wh:
         return {
             "workspace": str(ws.root),
             "tables": wh.table_counts(),
@@ -266,13 +269,34 @@ def demo(
     out.print(table)
     out.print(f"Workspace: {ws.root} (use --workspace {ws.root} with any command)")
     if demo_case is not None:
-        out.print(
-            f"Case {demo_case.case_id} opened on alert {demo_case.alert_id}; sign in as "
-            f"[bold]{demo_case.username}[/] with password [bold]{demo_case.password}[/]",
-            highlight=False,
-        )
+        _print_demo_case(ws, demo_case)
     if serve:
         api_commands.run_server(ws, "127.0.0.1", 8000)
+
+
+def _print_demo_case(ws: Workspace, case: DemoCase) -> None:
+    where = f"--workspace {ws.root}"
+    out.print(
+        f"Case {case.case_id} opened on alert {case.alert_id}; sign in as "
+        f"[bold]{case.username}[/] with password [bold]{case.password}[/] "
+        f"(API: POST /auth/token; CLI: --as {case.username}, password from $MONEYTRAIL_PASSWORD "
+        "or a prompt)",
+        highlight=False,
+    )
+    out.print(
+        f"Admin (adds agencies and users): [bold]{case.admin}[/] with password "
+        f"[bold]{case.admin_password}[/], e.g. moneytrail user add NAME --agency "
+        f"'{DEMO_AGENCY}' --role analyst --as {case.admin} {where}",
+        highlight=False,
+    )
+    if case.reveal_ref is not None:
+        out.print(
+            f"The case records a demo seizure warrant naming {case.username}; reveal an account "
+            f"of the alert (audited): moneytrail reveal --case {case.case_id} --account "
+            f"{case.reveal_ref} --purpose 'seizure warrant DEMO-SW-{case.case_id}' "
+            f"--as {case.username} {where}",
+            highlight=False,
+        )
 
 
 def _readable(path: Path) -> bool:
@@ -297,6 +321,7 @@ COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline or
     cases_commands.register,
     api_commands.register,
     access_commands.register,
+    reveal_commands.register,
 )
 for _register in COMMAND_MODULES:
     _register(app)

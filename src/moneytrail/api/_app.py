@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 import anyio.to_thread
 from fastapi import FastAPI
 
-from moneytrail.api import _alerts, _auth, _cases, _employers, _entities, _flows, _oversight
+from moneytrail.api import (
+    _alerts,
+    _auth,
+    _cases,
+    _employers,
+    _entities,
+    _flows,
+    _oversight,
+    _reveal,
+)
 from moneytrail.api._auth import TokenService
 from moneytrail.api._errors import install_error_handlers
 from moneytrail.api._state import WarehouseReader
@@ -74,6 +83,6 @@ def create_app(workspace: Workspace, store: CaseStore | None = None) -> FastAPI:
         """Liveness: answers without a token and touches no database."""
         return {"status": "ok"}
 
-    for module in (_auth, _cases, _oversight, _alerts, _entities, _flows, _employers):
+    for module in (_auth, _cases, _oversight, _alerts, _entities, _flows, _employers, _reveal):
         app.include_router(module.router)
     return app
