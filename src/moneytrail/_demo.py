@@ -7,9 +7,10 @@ features, employer checks, procurement findings, the typology catalogue
 figures a person would check against the world's truth/ folder.
 
 `open_demo_case(workspace)` then does what a task force would do first: it
-adds a demo agency and a supervisor (with a generated password, never a fixed
-one) to the case store, and opens a case on the strongest alert with its
-subject, the alert and the movements behind it attached as evidence.
+adds a demo agency, an admin and a supervisor (with generated passwords, never
+fixed ones) to the case store, and opens a case on the strongest alert with its
+subject, the alert and the movements behind it attached as evidence, and a
+(demo) seizure warrant that lets the supervisor reveal the alert's accounts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import csv
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from moneytrail.contracts import find
@@ -147,11 +149,14 @@ class DemoCase:
     case_id: int
     alert_id: str
     title: str
+    admin: str = ""  # an admin who can add users (`moneytrail user add ... --as ADMIN`)
+    admin_password: str = ""
+    reveal_ref: str | None = None  # an account the case's warrant lets the supervisor reveal
 
 
 def open_demo_case(ws: Workspace, wh: Warehouse) -> DemoCase | None:
     """A supervisor and a case on the strongest alert; None when there is no alert."""
-    from moneytrail.access import Role  # noqa: PLC0415 - the case store loads SQLAlchemy
+    from moneytrail.access import LegalBasis, Role  # noqa: PLC0415 - the store loads SQLAlchemy
     from moneytrail.cases import CaseStore  # noqa: PLC0415
 
     # FTI-derived alerts need a legal basis on the case first: the demo takes the
@@ -169,11 +174,13 @@ def open_demo_case(ws: Workspace, wh: Warehouse) -> DemoCase | None:
         if not store.has_admin():
             store.add_agency(None, DEMO_AGENCY, "duty@demo-task-force.example")
             store.add_user(None, DEMO_ADMIN, DEMO_AGENCY, Role.ADMIN, secrets.token_urlsafe(18))
-        admin = store.principal(DEMO_ADMIN)
-        # A fresh supervisor on every run: the password is shown once and never stored raw.
+        root = store.principal(DEMO_ADMIN)
+        # A fresh admin and supervisor on every run: passwords are shown once, never stored raw.
+        admin, admin_password = f"admin_{secrets.token_hex(2)}", secrets.token_urlsafe(12)
+        store.add_user(root, admin, DEMO_AGENCY, Role.ADMIN, admin_password)
         username = f"supervisor_{secrets.token_hex(2)}"
         password = secrets.token_urlsafe(12)
-        store.add_user(admin, username, DEMO_AGENCY, Role.SUPERVISOR, password)
+        store.add_user(root, username, DEMO_AGENCY, Role.SUPERVISOR, password)
         who = store.principal(username)
         title = f"{typology}: {subject}"
         case = store.create_case(who, title[:200], reason)
@@ -187,6 +194,23 @@ def open_demo_case(ws: Workspace, wh: Warehouse) -> DemoCase | None:
             store.add_evidence(
                 who, case_id, "transactions", str(txn), f"a movement behind alert {alert_id}"
             )
+        # A (demo) seizure warrant naming the supervisor, so that the case's accounts
+        # can be revealed: `moneytrail reveal --case N --account KEY ...`.
+        store.record_legal_basis(
+            who,
+            case_id,
+            LegalBasis(
+                kind="seizure warrant (demo)",
+                reference=f"DEMO-SW-{case_id}",
+                scope="the accounts of the subjects of this case, for their seizure",
+                labels=frozenset(),
+                persons=frozenset({username}),
+                agencies=frozenset(),
+                expires=date.today() + timedelta(days=90),
+                reveals=True,
+            ),
+        )
     finally:
         store.close()
-    return DemoCase(username, password, case_id, alert_id, title)
+    reveal_ref = str(accounts[0]) if accounts else None
+    return DemoCase(username, password, case_id, alert_id, title, admin, admin_password, reveal_ref)

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
-from moneytrail._demo import open_demo_case, run_pipeline
+from moneytrail._demo import DEMO_AGENCY, DemoCase, open_demo_case, run_pipeline
 from moneytrail.access import commands as access_commands
 from moneytrail.api import commands as api_commands
 from moneytrail.cases import commands as cases_commands
@@ -31,6 +31,7 @@ from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
 from moneytrail.ingest._detect import SNIFF_BYTES
 from moneytrail.report import commands as report_commands
 from moneytrail.resolve import commands as resolve_commands
+from moneytrail.reveal import commands as reveal_commands
 from moneytrail.synth import generate
 from moneytrail.trace import commands as trace_commands
 from moneytrail.warehouse import Warehouse
@@ -180,7 +181,9 @@ def status(
 
 
 def workspace_status(ws: Workspace) -> dict[str, Any]:
-    with Warehouse(ws) as wh:
+    # Read-only once there is a warehouse, so that it works while the API serves.
+    opened = Warehouse.for_reading(ws) if ws.warehouse_path.exists() else Warehouse(ws)
+    with opened as wh:
         return {
             "workspace": str(ws.root),
             "tables": wh.table_counts(),
@@ -267,24 +270,45 @@ def demo(
     out.print(table)
     out.print(f"Workspace: {ws.root} (use --workspace {ws.root} with any command)")
     if demo_case is not None:
-        out.print(
-            f"Case {demo_case.case_id} opened on alert {demo_case.alert_id}; sign in as "
-            f"[bold]{demo_case.username}[/] with password [bold]{demo_case.password}[/]",
-            highlight=False,
-        )
-        out.print(
-            f"Its case report: moneytrail --workspace {ws.root} export pdf --case "
-            f"{demo_case.case_id} --as {demo_case.username} --out case-{demo_case.case_id}.pdf",
-            highlight=False,
-        )
-        if serve:
-            out.print(
-                "Workbench: open http://127.0.0.1:8000/w/case?id="
-                f"{demo_case.case_id} in a browser and sign in as above",
-                highlight=False,
-            )
+        _print_demo_case(ws, demo_case, serve=serve)
     if serve:
         api_commands.run_server(ws, "127.0.0.1", 8000)
+
+
+def _print_demo_case(ws: Workspace, case: DemoCase, *, serve: bool) -> None:
+    where = f"--workspace {ws.root}"
+    out.print(
+        f"Case {case.case_id} opened on alert {case.alert_id}; sign in as "
+        f"[bold]{case.username}[/] with password [bold]{case.password}[/] "
+        f"(API: POST /auth/token; CLI: --as {case.username}, password from $MONEYTRAIL_PASSWORD "
+        "or a prompt)",
+        highlight=False,
+    )
+    out.print(
+        f"Admin (adds agencies and users): [bold]{case.admin}[/] with password "
+        f"[bold]{case.admin_password}[/], e.g. moneytrail user add NAME --agency "
+        f"'{DEMO_AGENCY}' --role analyst --as {case.admin} {where}",
+        highlight=False,
+    )
+    if case.reveal_ref is not None:
+        out.print(
+            f"The case records a demo seizure warrant naming {case.username}; reveal an account "
+            f"of the alert (audited): moneytrail reveal --case {case.case_id} --account "
+            f"{case.reveal_ref} --purpose 'seizure warrant DEMO-SW-{case.case_id}' "
+            f"--as {case.username} {where}",
+            highlight=False,
+        )
+    out.print(
+        f"Its case report: moneytrail {where} export pdf --case {case.case_id} "
+        f"--as {case.username} --out case-{case.case_id}.pdf",
+        highlight=False,
+    )
+    if serve:
+        out.print(
+            f"Workbench: open http://127.0.0.1:8000/w/case?id={case.case_id} in a browser "
+            "and sign in as above",
+            highlight=False,
+        )
 
 
 def _readable(path: Path) -> bool:
@@ -310,6 +334,7 @@ COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline or
     report_commands.register,
     api_commands.register,
     access_commands.register,
+    reveal_commands.register,
 )
 for _register in COMMAND_MODULES:
     _register(app)

@@ -2,6 +2,7 @@
 
     MoneytrailError
     ├── WorkspaceError          the workspace directory, its config or its keys
+    │   └── WarehouseBusyError      another process (e.g. the API) holds the warehouse
     ├── MigrationError          the warehouse schema cannot be brought up to date
     ├── VaultError              a raw identifier cannot be stored or revealed
     ├── EmployerCheckError      employer checks cannot run as asked (unknown check or parameter)
@@ -20,8 +21,10 @@
     │   └── ScorerError             the supervised scorer cannot train or score
     ├── CaseError               the case store refuses a request
     │   ├── AuthenticationError     unknown user, wrong password, bad or expired token
+    │   │   └── SignInLockedError       too many failed sign-ins: locked for a while
     │   ├── AccessDeniedError       the access policy denies the action (its reason is the message)
     │   ├── NotFoundError           no such case, user, alert or object (or not one you may see)
+    │   │   └── UnknownReferenceError   a reference (account, SSN, EIN) names nothing in the warehouse
     │   ├── CaseStateError          a status change or action the case workflow does not allow
     │   └── CaseInputError          a request's fields are invalid (all problems listed)
     ├── AuditError              the audit log cannot be written or read
@@ -48,6 +51,19 @@ class MoneytrailError(Exception):
 
 class WorkspaceError(MoneytrailError):
     """The workspace directory, its configuration or its keys are unusable."""
+
+
+class WarehouseBusyError(WorkspaceError):
+    """Another process holds the warehouse in a way that excludes this one.
+
+    DuckDB lets many read-only processes share the file, or one writer have it
+    alone. The message says who holds it (the API, when `moneytrail serve` does)
+    and how to proceed; `holder_pid` is that process when DuckDB names it.
+    """
+
+    def __init__(self, message: str, holder_pid: int | None = None) -> None:
+        super().__init__(message)
+        self.holder_pid = holder_pid
 
 
 class MigrationError(MoneytrailError):
@@ -185,12 +201,25 @@ class AuthenticationError(CaseError):
     """Unknown user, wrong password, or a bad or expired access token."""
 
 
+class SignInLockedError(AuthenticationError):
+    """Too many failed sign-ins for this user or from this address: refused until `retry_after`."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds until the lock ends
+
+
 class AccessDeniedError(CaseError):
     """The access policy denies the action; the message is the policy's reason."""
 
 
 class NotFoundError(CaseError):
     """No such case, user, alert or object, or none that the asker may see."""
+
+
+class UnknownReferenceError(NotFoundError):
+    """A reference (an account's key, display, token or entity id; an SSN or EIN token)
+    names nothing in the warehouse, or more than one thing."""
 
 
 class CaseStateError(CaseError):

@@ -150,9 +150,10 @@ def test_fti_is_not_shared_or_referred_to_an_uncovered_agency_and_nothing_change
     assert store.list_cases(people.tax_sup)[0][0]["status"] == "active"
     assert _count(store, "referrals") == 0
     report = store.verify_audit()
-    assert report.ok and report.entries == before + 2  # each refusal audited once
-    entries, _ = store.audit_entries(people.auditor, limit=3)
-    assert [e["outcome"] for e in entries[1:]] == ["denied", "denied"]
+    # each refusal audited once, and the "not found" answer to another agency too
+    assert report.ok and report.entries == before + 3
+    entries, _ = store.audit_entries(people.auditor, limit=4)
+    assert [e["outcome"] for e in entries[1:]] == ["not_found", "denied", "denied"]
 
 
 def test_bsa_added_after_an_analyst_shared_the_case_does_not_reach_the_partner(

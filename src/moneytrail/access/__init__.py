@@ -13,6 +13,7 @@ from moneytrail.access._audit import AuditLog, AuditReport
 from moneytrail.access._passwords import hash_password, needs_rehash, verify_password
 from moneytrail.access._policy import (
     decide,
+    decide_reveal,
     decide_view,
     derive,
     mask_identity,
@@ -39,6 +40,7 @@ __all__ = [
     "Principal",
     "Role",
     "decide",
+    "decide_reveal",
     "decide_view",
     "derive",
     "hash_password",

@@ -38,6 +38,13 @@ Outside any case, the warehouse's triage views (alerts, entities, flows,
 employers) are for analysts and supervisors only (`decide_view`); labelled
 rows in them are decided with a case, as above.
 
+A raw identifier (account number, IBAN, SSN, EIN) of a case's subject leaves
+the vault only by `decide_reveal`: the asker is an analyst or supervisor who is
+a member of the case and is named in an unexpired legal basis on it that covers
+reveal (e.g. a seizure warrant) and reaches the asker's agency (the owner's,
+or one the basis covers); an SSN or EIN that came from tax data is FTI, so the
+FTI rule (N) must hold as well.
+
 Labels of derived data are the union of the labels of its inputs (`derive`), so
 a note written from FTI is FTI. Worker and victim identifiers are masked unless
 the case grants identities to the asker (`mask_identity`).
@@ -136,6 +143,81 @@ def decide_view(principal: Principal) -> Decision:
         False,
         f"{principal.username} ({role}): {role} users may not read warehouse views; only "
         "analysts and supervisors triage alerts, entities and flows",
+    )
+
+
+def decide_reveal(
+    principal: Principal, case: CaseContext, *, fti: bool = False, today: date | None = None
+) -> Decision:
+    """May `principal` see a raw identifier of a subject of `case`?
+
+    `fti`: the identifier came from tax data (W-2, 941), so it is FTI as well.
+    Whether the identifier is one of the case's subjects' is the caller's check.
+    """
+    try:
+        principal = replace(principal, role=Role(principal.role))
+    except ValueError as exc:
+        return Decision(False, f"case {case.case_id}: {exc}; only known roles are allowed")
+    when = today or date.today()
+    who = f"{principal.username} ({principal.role}, {principal.agency})"
+    if principal.role not in _CASE_ROLES:
+        return Decision(
+            False, f"{who}: only analysts and supervisors on a case may reveal identifiers"
+        )
+    if principal.username not in case.members:
+        return Decision(
+            False,
+            f"{who} is not a member of case {case.case_id}; ask a supervisor of "
+            f"{case.owner_agency} (the owning agency) to add you",
+        )
+    basis = _reveal_basis(principal, case, when)
+    if isinstance(basis, Decision):
+        return basis
+    if fti:
+        denial = _fti_rule(principal, Action.READ, case, who, None, when)
+        if denial is not None:
+            return Decision(False, f"the identifier came from tax data: {denial.reason}")
+    return Decision(
+        True, f"{who} may reveal identifiers of case {case.case_id} under {_name(basis)}"
+    )
+
+
+def _reveal_basis(principal: Principal, case: CaseContext, when: date) -> LegalBasis | Decision:
+    """The legal basis that lets `principal` reveal on `case`, or the denial saying why none does."""
+    bases = [b for b in case.legal_bases if b.reveals]
+    if not bases:
+        return Decision(
+            False,
+            f"case {case.case_id} records no legal basis that covers revealing identifiers; "
+            "a supervisor of the owning agency records one (e.g. a seizure warrant) with "
+            "--reveal, naming you",
+        )
+    naming = [b for b in bases if principal.username in b.persons]
+    if not naming:
+        names = "; ".join(_name(b) for b in bases)
+        return Decision(
+            False,
+            f"case {case.case_id}: {principal.username} is not named in the legal basis that "
+            f"covers revealing identifiers ({names})",
+        )
+    reachable = [
+        b for b in naming if principal.agency == case.owner_agency or principal.agency in b.agencies
+    ]
+    if not reachable:
+        names = "; ".join(_name(b) for b in naming)
+        return Decision(
+            False,
+            f"case {case.case_id}: the legal basis ({names}) names {principal.username} but "
+            f"does not cover {principal.agency}",
+        )
+    current = [b for b in reachable if b.expires >= when]
+    if current:
+        return current[0]
+    ended = max(reachable, key=lambda b: b.expires)
+    return Decision(
+        False,
+        f"case {case.case_id}: the legal basis {_name(ended)} that covers revealing "
+        f"identifiers expired on {ended.expires.isoformat()}; record a renewed one",
     )
 
 

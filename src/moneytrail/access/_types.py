@@ -61,6 +61,9 @@ class LegalBasis:
     persons: frozenset[str]  # usernames the basis names
     agencies: frozenset[str]  # agencies the data may be disclosed to
     expires: date
+    # Whether it also lets the persons it names see raw identifiers of the case's
+    # subjects (account numbers, IBANs, SSNs, EINs): e.g. a seizure warrant.
+    reveals: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from moneytrail.api import (
     _exports,
     _flows,
     _oversight,
+    _reveal,
     _workbench,
 )
 from moneytrail.api._auth import TokenService
@@ -84,7 +85,17 @@ def create_app(workspace: Workspace, store: CaseStore | None = None) -> FastAPI:
         """Liveness: answers without a token and touches no database."""
         return {"status": "ok"}
 
-    for module in (_auth, _cases, _oversight, _alerts, _entities, _flows, _employers, _exports):
+    for module in (
+        _auth,
+        _cases,
+        _oversight,
+        _alerts,
+        _entities,
+        _flows,
+        _employers,
+        _exports,
+        _reveal,
+    ):
         app.include_router(module.router)
     app.include_router(_workbench.router)
     from moneytrail import web  # noqa: PLC0415 - the pages; loaded with the application only

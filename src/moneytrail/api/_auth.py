@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from moneytrail.access import Principal
-from moneytrail.api._errors import ERROR_RESPONSES
+from moneytrail.api._errors import ERROR_RESPONSES, ErrorResponse
 from moneytrail.api._state import store_of
 from moneytrail.errors import AuthenticationError
 
@@ -95,14 +95,26 @@ router = APIRouter(tags=["auth"])
 _NO_NUL = r"^[^\x00]*$"  # PostgreSQL refuses NUL in text: refuse it here, as a 422
 
 
-@router.post("/auth/token", responses={401: ERROR_RESPONSES[401], 422: ERROR_RESPONSES[422]})
+@router.post(
+    "/auth/token",
+    responses={
+        401: ERROR_RESPONSES[401],
+        422: ERROR_RESPONSES[422],
+        429: {"model": ErrorResponse, "description": "too many failed sign-ins (Retry-After)"},
+    },
+)
 def issue_token(
     request: Request,
     username: Annotated[str, Form(min_length=1, max_length=200, pattern=_NO_NUL)],
     password: Annotated[str, Form(min_length=1, max_length=1024, pattern=_NO_NUL)],
 ) -> Token:
-    """Exchange a username and password (an OAuth2 password form) for a 15-minute token."""
-    principal = store_of(request).authenticate(username, password)
+    """Exchange a username and password (an OAuth2 password form) for a 15-minute token.
+
+    Failed attempts are slowed, then locked for a while, per user and per client
+    address (429 with Retry-After); each failure is an audit entry.
+    """
+    client = request.client.host if request.client is not None else "unknown"
+    principal = store_of(request).authenticate(username, password, client)
     tokens: TokenService = request.app.state.tokens
     return Token(
         access_token=tokens.issue(principal), expires_in=int(tokens.lifetime.total_seconds())

@@ -39,10 +39,15 @@ class LegalBasisIn(BaseModel):
     kind: Name = Field(examples=["IRC 6103(i)(1) ex parte order"])
     reference: Name
     scope: Text
-    labels: list[Label] = Field(min_length=1, max_length=4)
+    labels: list[Label] = Field(default_factory=list, max_length=4)
     persons: list[Name] = Field(default_factory=list, max_length=100)
     agencies: list[Name] = Field(default_factory=list, max_length=100)
     expires: date
+    reveals: bool = Field(
+        default=False,
+        description="The basis (e.g. a seizure warrant) lets the persons it names reveal raw "
+        "identifiers of the case's subjects (POST /cases/{id}/reveal).",
+    )
 
     def basis(self) -> LegalBasis:
         return LegalBasis(
@@ -53,6 +58,7 @@ class LegalBasisIn(BaseModel):
             persons=frozenset(self.persons),
             agencies=frozenset(self.agencies),
             expires=self.expires,
+            reveals=self.reveals,
         )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -29,7 +30,9 @@ from moneytrail.errors import (
     FilingRuleError,
     MoneytrailError,
     NotFoundError,
+    SignInLockedError,
     TraceError,
+    WarehouseBusyError,
     WorkspaceError,
 )
 
@@ -45,12 +48,15 @@ CODES: dict[int, str] = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
+    429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
 }
 
 # Most specific first: the first class an error is an instance of decides its status.
 _STATUS_OF: tuple[tuple[type[MoneytrailError], int], ...] = (
+    (SignInLockedError, 429),
+    (WarehouseBusyError, 503),
     (AuthenticationError, 401),
     (AccessDeniedError, 403),
     (NotFoundError, 404),
@@ -108,10 +114,27 @@ def status_of(exc: MoneytrailError) -> int:
     return 400
 
 
-async def _moneytrail_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _moneytrail_error(request: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, MoneytrailError):  # registered for this class only
         raise exc
     status = status_of(exc)
+    denied = getattr(exc, "audit_principal", None)
+    if denied is not None:
+        # A denial decided outside the case store (a view read without a case): audit it here.
+        store = request.app.state.store
+        await anyio.to_thread.run_sync(
+            lambda: store.record_denial(denied, "read", "view", request.url.path, str(exc))
+        )
+    if isinstance(exc, SignInLockedError):
+        return error_response(status, str(exc), headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, WarehouseBusyError):
+        # Said in words, without the server's paths or process ids; try again later.
+        return error_response(
+            status,
+            "the warehouse is being written by another process (a pipeline stage such as "
+            "ingest, resolve or detect); try again when it has finished",
+            headers={"Retry-After": "30"},
+        )
     if status == 503:
         # Workspace errors can name server paths: log them, tell the client less.
         log.warning("workspace unavailable: %s", exc)

@@ -13,6 +13,7 @@ from moneytrail.api._fields import AlertId
 from moneytrail.api._guard import CaseParam, fti_derived, require_investigator, withhold_fti
 from moneytrail.api._state import reader_of
 from moneytrail.errors import NotFoundError
+from moneytrail.privacy import accounts_by_key
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -88,16 +89,15 @@ def neighbourhood(
             frontier = nxt
             if truncated or not frontier:
                 break
-        nodes = cur.execute(
-            "SELECT account_key, any_value(masked), any_value(bank_id) FROM accounts "
-            "WHERE account_key IN (SELECT unnest(?)) GROUP BY account_key ORDER BY account_key",
-            [sorted(seen)],
-        ).fetchall()
+        nodes = accounts_by_key(cur, sorted(seen))
     return {
         "account_key": account_key,
         "hops": hops,
         "direction": str(direction),
-        "nodes": [{"account_key": k, "masked": m, "bank_id": b} for k, m, b in nodes],
+        "nodes": [
+            {"account_key": k, "masked": a.masked, "bank_id": a.bank, "display": a.display}
+            for k, a in sorted(nodes.items())
+        ],
         "edges": list(edges.values()),
         "truncated": truncated,
     }

@@ -35,7 +35,9 @@ CaseParam = Annotated[
 def require_investigator(actor: Principal) -> None:
     decision = decide_view(actor)
     if not decision.allowed:
-        raise AccessDeniedError(decision.reason)
+        denial = AccessDeniedError(decision.reason)
+        denial.audit_principal = actor  # type: ignore[attr-defined]  # the error handler audits it
+        raise denial
 
 
 def fti_derived(filings: Iterable[str]) -> bool:

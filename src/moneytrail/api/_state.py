@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 from fastapi import Request
 
+from moneytrail.privacy import Vault
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -75,6 +76,10 @@ class WarehouseReader:
             if len(self._pages) > self.CACHE_SIZE:
                 self._pages.popitem(last=False)
         return page
+
+    def vault(self) -> Vault:
+        """The workspace's vault (its key is read from the workspace when asked)."""
+        return self._warehouse().vault
 
     def tracer(self) -> Tracer:
         """The tracer over the warehouse's ledger, loaded once (call under trace_lock)."""

@@ -8,6 +8,7 @@ import typer
 
 from moneytrail._cli import WorkspaceOption, err, fail, out, workspace_of
 from moneytrail.errors import MoneytrailError
+from moneytrail.warehouse._busy import mark_serving, unmark_serving
 from moneytrail.workspace import Workspace
 
 
@@ -38,6 +39,7 @@ def run_server(ws: Workspace, host: str, port: int) -> None:
     from moneytrail.api._app import create_app  # noqa: PLC0415 - loads FastAPI only to serve
 
     app = create_app(ws.ensure())
+    mark_serving(ws, host, port)
     out.print(
         f"moneytrail workbench on http://{host}:{port}/ (API docs: http://{host}:{port}/docs)"
     )
@@ -46,4 +48,7 @@ def run_server(ws: Workspace, host: str, port: int) -> None:
             "[yellow]warning:[/] listening beyond loopback; put TLS in front of this server",
             highlight=False,
         )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        unmark_serving(ws)

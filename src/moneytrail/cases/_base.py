@@ -43,6 +43,14 @@ class RefusalError(AccessDeniedError):
         self.object_type, self.object_id = object_type, object_id
 
 
+class HiddenCaseError(NotFoundError):
+    """A "no case N" answer to someone who may not know the case exists, audited like a refusal."""
+
+    def __init__(self, case_id: int, actor: str, reason: str) -> None:
+        super().__init__(f"no case {case_id}")
+        self.case_id, self.actor, self.reason = case_id, actor, reason
+
+
 def _refused_value(exc: DataError | UnicodeEncodeError) -> CaseInputError:
     # A safety net behind the per-field checks: a value the database cannot hold is
     # bad input (the transaction has rolled back), never a server error.
@@ -70,7 +78,7 @@ class StoreBase:
                 if self._sqlite:
                     session.connection().exec_driver_sql("BEGIN IMMEDIATE")
                 yield session
-        except RefusalError as exc:
+        except (RefusalError, HiddenCaseError) as exc:
             self._audit_refusal(exc)
             raise
         except (DataError, UnicodeEncodeError) as exc:
@@ -81,17 +89,30 @@ class StoreBase:
         try:
             with self._sessions() as session:
                 yield session
-        except RefusalError as exc:
+        except (RefusalError, HiddenCaseError) as exc:
             self._audit_refusal(exc)
             raise
         except (DataError, UnicodeEncodeError) as exc:
             raise _refused_value(exc) from exc
 
-    def _audit_refusal(self, exc: RefusalError) -> None:
+    def _audit_refusal(self, exc: RefusalError | HiddenCaseError) -> None:
         # After the refused transaction has rolled back: the refusal is kept, the change is not.
         with self._sessions.begin() as session:
             if self._sqlite:
                 session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            if isinstance(exc, HiddenCaseError):
+                # Whether the case exists stays out of the entry's outcome, as out of the answer.
+                self._audit.append(
+                    session,
+                    exc.actor,
+                    "read",
+                    "case",
+                    exc.case_id,
+                    "case work",
+                    "not_found",
+                    {"reason": exc.reason},
+                )
+                return
             self._audit.append(
                 session,
                 exc.actor,
@@ -101,6 +122,22 @@ class StoreBase:
                 exc.purpose,
                 "denied",
                 {"reason": str(exc)},
+            )
+
+    def record_denial(
+        self, actor: Principal, action: str, object_type: str, object_id: str, reason: str
+    ) -> None:
+        """Audit a denial decided outside the store (e.g. a warehouse view read without a case)."""
+        with self._write() as session:
+            self._audit.append(
+                session,
+                actor.username,
+                action,
+                object_type,
+                object_id[:200],
+                "warehouse view",
+                "denied",
+                {"reason": reason},
             )
 
     def _check(
@@ -124,9 +161,13 @@ class StoreBase:
         """The case, when the actor may at least see that it exists; NotFoundError otherwise."""
         # Checked before the case is looked up, so the answer does not depend on its existence.
         verify_actor(session, actor)
-        loaded = load_case(session, case_id)
-        if not decide(actor, Action.READ, NO_LABELS, loaded.context).allowed:
-            raise NotFoundError(f"no case {case_id}")
+        try:
+            loaded = load_case(session, case_id)
+        except NotFoundError:
+            raise HiddenCaseError(case_id, actor.username, "no such case") from None
+        decision = decide(actor, Action.READ, NO_LABELS, loaded.context)
+        if not decision.allowed:
+            raise HiddenCaseError(case_id, actor.username, decision.reason)
         return loaded
 
     def _changed(

@@ -71,6 +71,7 @@ def basis_of(row: LegalBasisRow) -> LegalBasis:
         persons=frozenset(str(p) for p in row.persons),
         agencies=frozenset(str(a) for a in row.agencies),
         expires=row.expires,
+        reveals=bool(row.reveals),
     )
 
 

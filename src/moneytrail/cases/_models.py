@@ -1,4 +1,4 @@
-"""Tables of the case store (migration 0001): agencies, users, cases and all of a case.
+"""Tables of the case store (migrations 0001 and 0003): agencies, users, cases and all of a case.
 
 Evidence is a pointer (warehouse table + row key), never a copy that can drift
 from its source. Subjects keep keyed-HMAC tokens of their identifiers, never the
@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from moneytrail.cases._db import Base
 
@@ -91,6 +92,8 @@ class LegalBasisRow(Base):
     expires: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Migration 0003: the basis lets the persons it names reveal raw identifiers.
+    reveals: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Subject(Base):
@@ -180,3 +183,19 @@ class Referral(Base):
     status: Mapped[str] = mapped_column(String(20))
     referred_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """Failed sign-ins of one user or from one client address, and the lock they caused
+    (migration 0003). Shared by every API worker and the CLI through the case store."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (UniqueConstraint("scope", "subject", name="uq_signin_failures_scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # "user" or "address"
+    subject: Mapped[str] = mapped_column(String(200))  # the username or the address
+    failures: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

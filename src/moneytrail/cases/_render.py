@@ -58,6 +58,7 @@ def legal_basis(row: LegalBasisRow) -> dict[str, Any]:
         "persons": sorted(row.persons),
         "agencies": sorted(row.agencies),
         "expires": iso(row.expires),
+        "reveals": bool(row.reveals),
         "recorded_by": row.recorded_by,
         "recorded_at": iso(row.recorded_at),
     }

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from moneytrail.access import AuditLog, decide
 from moneytrail.access._types import Action, CaseContext, Label, LegalBasis, Principal, Role
-from moneytrail.cases import _deconfliction, _directory, _render
+from moneytrail.cases import _deconfliction, _directory, _render, _signin
 from moneytrail.cases._base import NO_LABELS, RefusalError
 from moneytrail.cases._content import MAX_TEXT, CaseContent
 from moneytrail.cases._context import (
@@ -40,16 +40,18 @@ from moneytrail.cases._db import make_engine, migrate
 from moneytrail.cases._models import Agency, Case, CaseMember, LegalBasisRow, User
 from moneytrail.cases._reading import CaseReader
 from moneytrail.cases._referrals import CaseReferrals
+from moneytrail.cases._reveals import CaseReveals
 from moneytrail.cases._vocab import STATUSES, SUPERVISOR_MOVES, TRANSITIONS
 from moneytrail.errors import (
     AuthenticationError,
     CaseInputError,
     CaseStateError,
+    SignInLockedError,
 )
 from moneytrail.workspace import Workspace
 
 
-class CaseStore(CaseContent, CaseReferrals, CaseReader):
+class CaseStore(CaseContent, CaseReferrals, CaseReader, CaseReveals):
     """Cases, their members, subjects, alerts, evidence, notes, tasks and referrals.
 
     Reading (get_case, hits, audit) lives in `_reading`, a case's content
@@ -63,6 +65,9 @@ class CaseStore(CaseContent, CaseReferrals, CaseReader):
         engine = make_engine(url or workspace.cases_url)
         migrate(engine)
         return cls(engine, AuditLog(workspace.audit_key()), workspace.token_key())
+
+    # How failed sign-ins are slowed and locked; a deployment (or a test) may set its own.
+    signin_limits = _signin.SignInLimits()
 
     def close(self) -> None:
         """Dispose of the engine's connections."""
@@ -123,14 +128,43 @@ class CaseStore(CaseContent, CaseReferrals, CaseReader):
         with self._read() as session:
             return list(session.scalars(select(Agency.name).order_by(Agency.name)))
 
-    def authenticate(self, username: str, password: str) -> Principal:
-        """The principal for a correct password; AuthenticationError otherwise (same message)."""
-        # The slow hash check runs outside the write lock; only a renewal writes.
+    def authenticate(self, username: str, password: str, client: str = "local") -> Principal:
+        """The principal for a correct password; AuthenticationError otherwise (same message).
+
+        `client` is where the attempt comes from (the API: the client's address;
+        the CLI: "local"). Failed attempts are slowed and then locked per user and
+        per client (`_signin`), and audited.
+        """
         with self._read() as session:
-            principal, renew = _directory.authenticate(session, username, password)
-        if renew:
+            counted = _signin.check(session, self.signin_limits, username, client)
+        # The slow hash check runs outside the write lock; only a renewal writes.
+        try:
+            with self._read() as session:
+                principal, renew = _directory.authenticate(session, username, password)
+        except AuthenticationError as exc:
             with self._write() as session:
-                _directory.rehash(session, username, password)
+                failures, locked = _signin.record_failure(
+                    session, self.signin_limits, username, client
+                )
+                detail = {"client": client, "failures": failures}
+                if locked is not None:
+                    detail["locked_until"] = locked.isoformat()
+                self._audit.append(
+                    session, username, "signin", "user", username, "sign-in", "failed", detail
+                )
+            if locked is not None:
+                wait = self.signin_limits.lock
+                raise SignInLockedError(
+                    f"{exc}; after {failures} failed attempts sign-in is locked for "
+                    f"{int(wait.total_seconds() // 60)} minutes",
+                    int(wait.total_seconds()),
+                ) from None
+            raise
+        if counted or renew:
+            with self._write() as session:
+                _signin.clear_user(session, username)
+                if renew:
+                    _directory.rehash(session, username, password)
         return principal
 
     def principal(self, username: str) -> Principal:
@@ -407,8 +441,11 @@ class CaseStore(CaseContent, CaseReferrals, CaseReader):
         persons = sorted(p for p in basis.persons if check_storable(p, "persons", problems))
         agencies = sorted(a for a in basis.agencies if check_storable(a, "agencies", problems))
         labels = parse_labels(basis.labels, "labels", problems)
-        if not labels:
-            problems.append("labels: name the labels the basis covers (e.g. fti)")
+        if not labels and not basis.reveals:
+            problems.append(
+                "labels: name the labels the basis covers (e.g. fti), or let it cover "
+                "revealing identifiers"
+            )
         if not basis.persons:
             problems.append("persons: name at least one user the basis covers")
         if basis.expires <= date.today():
@@ -457,6 +494,7 @@ class CaseStore(CaseContent, CaseReferrals, CaseReader):
                 persons=sorted(basis.persons),
                 agencies=sorted(basis.agencies),
                 expires=basis.expires,
+                reveals=basis.reveals,
                 recorded_by=actor.username,
                 recorded_at=now(),
             )
@@ -474,6 +512,7 @@ class CaseStore(CaseContent, CaseReferrals, CaseReader):
                     "labels": labels,
                     "persons": row.persons,
                     "expires": basis.expires.isoformat(),
+                    "reveals": basis.reveals,
                 },
             )
             return _render.legal_basis(row)

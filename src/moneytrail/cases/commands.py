@@ -313,6 +313,15 @@ def case_basis(
     agency: Annotated[
         list[str] | None, typer.Option(help="Agency the data may go to (repeatable).")
     ] = None,
+    reveal: Annotated[
+        bool,
+        typer.Option(
+            "--reveal",
+            help="The basis (e.g. a seizure warrant) lets the persons it names reveal raw "
+            "identifiers of the case's subjects (`moneytrail reveal`). Without --label it "
+            "covers no labelled data.",
+        ),
+    ] = False,
     as_user: AsOption = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
@@ -326,10 +335,11 @@ def case_basis(
         kind=kind,
         reference=reference,
         scope=scope,
-        labels=frozenset(_labels(label) or [Label.FTI]),
+        labels=frozenset(_labels(label) or ([] if reveal else [Label.FTI])),
         persons=frozenset(person),
         agencies=frozenset(agency or []),
         expires=until,
+        reveals=reveal,
     )
     with _session(ctx, workspace, as_user) as (store, actor):
         doc = store.record_legal_basis(_actor(actor), case_id, basis)

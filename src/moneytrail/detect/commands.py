@@ -88,7 +88,7 @@ def alerts(
     ws = workspace_of(ctx, workspace)
     if not ws.warehouse_path.exists():
         raise fail(f"no warehouse at {ws.warehouse_path}; ingest files and run `moneytrail detect`")
-    with Warehouse(ws) as wh:
+    with Warehouse.for_reading(ws) as wh:  # read-only: works while the API serves
         rows = [a for a in stored_alerts(wh.con) if a["score"] >= min_score]
     if limit:
         rows = rows[:limit]
@@ -172,7 +172,7 @@ def typologies(
         values = resolve_params([*entries, GROUPING], ws.root / USER_FILE, param or ())
         missing: dict[str, str] = {}
         if ws.warehouse_path.is_file():
-            with Warehouse(ws) as wh:
+            with Warehouse.for_reading(ws) as wh:
                 missing = missing_inputs(wh.con, entries)
     except DetectError as exc:
         raise fail(str(exc)) from None

@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, fail, out, workspace_of
+from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.employers._defs import CHECKS, check_codes, resolve_parameters
 from moneytrail.employers._run import EmployerReport, run_checks, store_flags
-from moneytrail.errors import EmployerCheckError, MoneytrailError
+from moneytrail.errors import EmployerCheckError, MoneytrailError, WarehouseBusyError
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -71,9 +71,19 @@ def employers(
 
 def _run(ws: Workspace, check: list[str] | None, overrides: dict[str, str]) -> list[EmployerReport]:
     try:
-        with Warehouse(ws) as wh:
-            reports = run_checks(wh.con, codes=check or None, overrides=overrides)
-            store_flags(wh.con, reports)
+        try:
+            with Warehouse(ws) as wh:
+                reports = run_checks(wh.con, codes=check or None, overrides=overrides)
+                store_flags(wh.con, reports)
+        except WarehouseBusyError:
+            # The API holds the warehouse read-only: check, but leave the stored flags as they are.
+            with Warehouse.for_reading(ws) as wh:
+                reports = run_checks(wh.con, codes=check or None, overrides=overrides)
+            err.print(
+                "[yellow]note:[/] the warehouse is held by another process (the API?): "
+                "flags computed, not stored",
+                highlight=False,
+            )
     except MoneytrailError as exc:
         raise fail(str(exc)) from exc
     return reports

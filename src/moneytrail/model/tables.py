@@ -298,7 +298,8 @@ VAULT = Table(
 
 VAULT_READS = Table(
     "vault_reads",
-    "Every reveal of a raw identifier: who, when, why.",
+    "No longer written: reveals are entries of the case store's audit chain (`moneytrail reveal`). "
+    "Kept so that older workspaces keep what they recorded.",
     (
         Column("token", "VARCHAR", "Token revealed.", not_null=True),
         Column("actor", "VARCHAR", "Who asked.", not_null=True),

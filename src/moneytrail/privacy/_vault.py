@@ -1,5 +1,7 @@
 """The vault: raw identifier values, encrypted at rest, revealed only on record.
 
+The record is the audit chain of the case store, written by `moneytrail.reveal`.
+
 Values are encrypted with AES-GCM under a per-workspace key; the token is bound
 as associated data, so a ciphertext copied onto another token does not decrypt.
 """
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -69,20 +70,17 @@ class Vault:
             con.unregister("_vault_batch")
         return _count(con) - before
 
-    def reveal(
-        self, con: duckdb.DuckDBPyConnection, token: str, *, actor: str, purpose: str
-    ) -> str:
-        """The raw value behind a token. Every call is recorded in vault_reads."""
-        if not actor.strip() or not purpose.strip():
-            raise VaultError("revealing an identifier needs an actor and a purpose")
-        row = first_row(con, "SELECT ciphertext FROM vault WHERE token = ?", [token])
+    def read(self, con: duckdb.DuckDBPyConnection, token: str) -> tuple[str, str]:
+        """(scheme, raw value) behind a token.
+
+        Not a reveal by itself: the one caller outside tests is the audited reveal
+        (`moneytrail.reveal`), which decides on a case's legal basis and writes the
+        audit chain before it hands a value to anyone.
+        """
+        row = first_row(con, "SELECT scheme, ciphertext FROM vault WHERE token = ?", [token])
         if row is None:
             raise VaultError(f"no vault entry for token {token}")
-        con.execute(
-            "INSERT INTO vault_reads VALUES (?, ?, ?, ?)",
-            [token, actor, purpose, datetime.now(UTC)],
-        )
-        return self.decrypt(token, bytes(row[0]))
+        return str(row[0]), self.decrypt(token, bytes(row[1]))
 
 
 def _count(con: duckdb.DuckDBPyConnection) -> int:

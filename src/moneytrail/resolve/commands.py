@@ -100,7 +100,7 @@ def entities_command(
     if not ws.warehouse_path.exists():
         rows: list[dict[str, Any]] = []
     else:
-        with Warehouse(ws) as wh:
+        with Warehouse.for_reading(ws) as wh:  # read-only: works while the API serves
             rows = entities(wh, kind)
     if as_json:
         emit_json(rows)

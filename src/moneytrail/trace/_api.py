@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from moneytrail.errors import TraceError
+from moneytrail.privacy import displays
 from moneytrail.trace._assets import asset_purchases
 from moneytrail.trace._engine import run_trace
 from moneytrail.trace._ledger import account_aliases, indices_of, load_ledger, txn_ids_of
@@ -51,14 +52,8 @@ class Tracer:
             for side in (self.ledger.src[k], self.ledger.dst[k]):
                 if side >= 0:
                     keys.add(int(self.ledger.account_keys[side]))
-        masked = dict(
-            self.wh.con.execute(
-                "SELECT account_key, any_value(masked) FROM accounts "
-                "WHERE account_key IN (SELECT unnest(?)) GROUP BY account_key",
-                [sorted(keys)],
-            ).fetchall()
-        )
-        return build_report(trace, self.ledger, ids, masked, self._purchase_index, steps=steps)
+        shown = displays(self.wh.con, sorted(keys))
+        return build_report(trace, self.ledger, ids, shown, self._purchase_index, steps=steps)
 
 
 def trace_funds(

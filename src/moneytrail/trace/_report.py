@@ -1,8 +1,10 @@
 """A finished trace as a tracing schedule: rounded figures, account labels, chains.
 
 Every figure is computed exactly and rounded half-up (away from zero) to the
-cent only here. Accounts appear by their masked number and numeric key, never
-in clear.
+cent only here. Accounts appear by their display (bank, masked number and tag,
+`moneytrail.privacy.account_display`) and numeric key, never in clear; a court
+schedule made under a case's reveal (`_schedule.write_schedule(revealed=...)`)
+adds the real numbers, and is never stored.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Step:
 @dataclass(frozen=True)
 class AccountLine:
     account_key: int
-    masked: str
+    display: str  # BANK ****1234 #tag: tells apart accounts with the same last digits
     opening_known: bool
     hop: int
     balance_at_entry: Decimal  # when the taint first arrived
@@ -56,7 +58,7 @@ class AccountLine:
 
     def as_json(self, *, steps: bool) -> dict[str, object]:
         doc: dict[str, object] = {
-            "masked": self.masked,
+            "display": self.display,
             "opening_known": self.opening_known,
             "hop": self.hop,
             "balance_at_entry": str(self.balance_at_entry),
@@ -82,12 +84,14 @@ class AccountLine:
 class TransferLine:
     txn_id: str
     ts: datetime
-    from_account: str | None
+    from_account: str | None  # "display (key)"
     to_account: str | None
     amount: Decimal
     tainted_amount: Decimal  # what the payment took from the payer (the named amount if named)
     named: bool
     left_trace: bool
+    from_key: int | None = None
+    to_key: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,13 +197,13 @@ def build_report(
     trace: Trace,
     ledger: Ledger,
     ids: dict[int, str],
-    masked: dict[int, str],
+    displays: dict[int, str],
     purchases: list[tuple[Purchase, int]],
     *,
     steps: bool = True,
 ) -> TraceReport:
     """The schedule of a trace. `ids` must name every movement `touched` lists,
-    `masked` every account key; purchases pair an asset with its payment's ledger
+    `displays` every account key; purchases pair an asset with its payment's ledger
     index. Without `steps`, accounts carry no movement-by-movement history."""
     when = _times(ledger, sorted(ids))
 
@@ -207,7 +211,10 @@ def build_report(
         if index < 0:
             return None
         key = int(ledger.account_keys[index])
-        return f"{masked.get(key, '****')} ({key})"
+        return f"{displays.get(key, '****')} ({key})"
+
+    def key_of(index: int) -> int | None:
+        return None if index < 0 else int(ledger.account_keys[index])
 
     accounts = []
     for a in sorted(trace.accounts.values(), key=lambda x: (x.hop, x.timeline[0][0])):
@@ -228,7 +235,7 @@ def build_report(
         accounts.append(
             AccountLine(
                 key,
-                masked.get(key, "****"),
+                displays.get(key, "****"),
                 bool(ledger.opening_known[a.index]),
                 a.hop,
                 cents(a.start_balance),
@@ -248,6 +255,8 @@ def build_report(
             cents(int(ledger.out_units[k]) if t.named else t.tainted_out),
             t.named,
             t.left,
+            key_of(int(ledger.src[k])),
+            key_of(int(ledger.dst[k])),
         )
         for k, t in sorted(trace.transfers.items())
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -106,10 +106,33 @@ def trace(
     save: Annotated[
         bool, typer.Option(help="Also store the run and its schedule in the warehouse.")
     ] = False,
+    case: Annotated[
+        int | None,
+        typer.Option(
+            "--case",
+            help="With --schedule and --as: a case whose legal basis grants the reveal; the "
+            "schedule then names its subjects' accounts by bank and real number (audited).",
+        ),
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="The user revealing under --case (password from $MONEYTRAIL_PASSWORD or a prompt).",
+            show_default=False,
+        ),
+    ] = None,
+    purpose: Annotated[
+        str | None, typer.Option(help="Why the numbers are revealed (with --case).")
+    ] = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Trace tainted funds through commingled accounts into payments and assets."""
+    if case is not None and (schedule is None or as_user is None):
+        raise fail(
+            "--case reveals account numbers in a court schedule: give --schedule F and --as USER"
+        )
     if rule not in RULES:
         raise fail(f"unknown rule {rule!r}; choose one of {', '.join(RULES)}")
     names = _split(tainted or []) + (_read_ids(tainted_file) if tainted_file else [])
@@ -124,8 +147,13 @@ def trace(
                 names, rule, max_hops=max_hops, steps=schedule is not None or save
             )
             run_id = save_report(wh, report, names) if save else None
+            revealed, under = None, None
+            if case is not None and schedule is not None:
+                why = purpose or f"court schedule {schedule.name} ({rule} trace)"
+                revealed = _reveal_accounts(ctx, workspace, as_user, wh, report, case, why)
+                under = f"case {case}: {len(revealed)} accounts revealed to {as_user} for {why}"
         if schedule is not None:
-            write_schedule(report, schedule)
+            write_schedule(report, schedule, revealed, under)
     except MoneytrailError as exc:
         raise fail(str(exc)) from exc
     if as_json:
@@ -136,6 +164,34 @@ def trace(
         err.print(f"saved as trace run {run_id}")
     if schedule is not None:
         err.print(f"schedule written to {schedule}")
+
+
+def _reveal_accounts(
+    ctx: typer.Context,
+    workspace: Path | None,
+    as_user: str | None,
+    wh: Warehouse,
+    report: TraceReport,
+    case_id: int,
+    purpose: str,
+) -> dict[int, dict[str, Any]]:
+    """The accounts of the report that the case lets the user reveal (each audited)."""
+    from moneytrail.cases.commands import _actor, _session  # noqa: PLC0415 - SQLAlchemy
+    from moneytrail.reveal import reveal_accounts  # noqa: PLC0415
+
+    keys = {a.account_key for a in report.accounts}
+    keys |= {k for t in report.transfers for k in (t.from_key, t.to_key) if k is not None}
+    with _session(ctx, workspace, as_user) as (store, actor):
+        found = reveal_accounts(
+            store, wh.con, wh.vault, _actor(actor), case_id, sorted(keys), purpose
+        )
+    if not found:
+        err.print(
+            f"[yellow]warning:[/] none of the {len(keys)} accounts of this trace is a subject of "
+            f"case {case_id} (or of an alert attached to it): the schedule keeps them masked",
+            highlight=False,
+        )
+    return found
 
 
 def _print(report: TraceReport) -> None:
@@ -150,7 +206,7 @@ def _print(report: TraceReport) -> None:
         accounts.add_column(col, justify="left" if col == "account" else "right")
     for a in report.accounts:
         accounts.add_row(
-            a.masked,
+            a.display,
             str(a.hop),
             str(a.balance),
             str(a.tainted_balance),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -10,10 +11,11 @@ from typing import Any
 import duckdb
 
 from moneytrail._sql import scalar
-from moneytrail.errors import WorkspaceError
+from moneytrail.errors import WarehouseBusyError, WorkspaceError
 from moneytrail.model.tables import FACT_TABLES
 from moneytrail.privacy import Tokeniser, Vault
-from moneytrail.warehouse._migrations import migrate
+from moneytrail.warehouse._busy import busy_error, is_lock_conflict
+from moneytrail.warehouse._migrations import SCHEMA_VERSION, migrate
 from moneytrail.workspace import Workspace
 
 
@@ -32,7 +34,10 @@ class Warehouse:
         try:
             self.con = duckdb.connect(str(workspace.warehouse_path), read_only=read_only)
         except duckdb.Error as exc:
+            if is_lock_conflict(str(exc)):
+                raise busy_error(workspace, str(exc), read_only=read_only) from None
             raise WorkspaceError(f"cannot open {workspace.warehouse_path}: {exc}") from exc
+        self.read_only = read_only
         # Row order inside a table carries no meaning (source_row does); keeping
         # it would serialise bulk inserts. Queries that need an order say so.
         self.con.execute("SET preserve_insertion_order = false")
@@ -43,6 +48,22 @@ class Warehouse:
         self.tokeniser = Tokeniser(workspace.token_key())
         self.tokeniser.install_sql(self.con)
         self._vault_key = workspace.vault_key() if not read_only else None
+
+    @classmethod
+    def for_reading(cls, workspace: Workspace) -> Warehouse:
+        """The warehouse opened read-only, so that it can be read while the API serves.
+
+        A warehouse whose schema is older than this moneytrail is migrated first
+        when nothing else holds it; while the API holds it, it is read as it is.
+        """
+        wh = cls(workspace, read_only=True)
+        if _version(wh.con) >= SCHEMA_VERSION:
+            return wh
+        wh.close()
+        # Busy: read what is there (the holder, the API, only reads it too).
+        with contextlib.suppress(WarehouseBusyError):
+            cls(workspace).close()
+        return cls(workspace, read_only=True)
 
     @property
     def vault(self) -> Vault:
@@ -82,3 +103,12 @@ class Warehouse:
         for name in FACT_TABLES:
             counts[name] = int(self.scalar(f"SELECT count(*) FROM {name}"))
         return counts
+
+
+def _version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of a warehouse opened read-only (0 when none is recorded)."""
+    try:
+        version = scalar(con, "SELECT max(version) FROM schema_migrations")
+    except duckdb.CatalogException:
+        return 0
+    return int(version) if version is not None else 0
