@@ -95,16 +95,19 @@ def test_same_worker_name_and_address_give_the_same_tokens(warehouse: Warehouse)
 
 
 @pytest.mark.parametrize("name", ["valid_2024_lf.efw2", "valid_2024_unbroken.efw2"])
-def test_lf_and_unbroken_files_read_the_same(warehouse: Warehouse, name: str) -> None:
+def test_lf_and_unbroken_files_read_the_same(
+    warehouse: Warehouse, workspace_factory: Callable[[], Warehouse], name: str
+) -> None:
     ingest_file(warehouse, VALID)
-    report = ingest_file(warehouse, DATA / name)
-    assert (report.rows_read, report.rows_quarantined) == (6, 0)
-    by_source = rows(
-        warehouse,
-        "SELECT source_id, list((source_row, tin_token, wages) ORDER BY source_row) "
-        "FROM w2_wages GROUP BY 1 ORDER BY 1",
-    )
-    assert by_source[0][1] == by_source[1][1]
+    # The LF copy of the CRLF file is the same content: recognised as already loaded.
+    # (Another workspace has another token key, so only positions and wages compare.)
+    again = ingest_file(warehouse, DATA / name)
+    assert again.already_loaded == (name == "valid_2024_lf.efw2")
+    with workspace_factory() as other:
+        report = ingest_file(other, DATA / name)
+        assert (report.rows_read, report.rows_quarantined) == (6, 0)
+        sql = "SELECT list((source_row, wages) ORDER BY source_row) FROM w2_wages"
+        assert rows(warehouse, sql + " WHERE source_id = 1") == rows(other, sql)
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ from moneytrail.errors import FileFormatError
 from moneytrail.ingest import _efw2_layout as layout
 from moneytrail.ingest._context import HashingReader, LoadContext
 from moneytrail.ingest._efw2_tin import classify
+from moneytrail.ingest._registry import Format
 from moneytrail.privacy import mask
 
 FORMAT = "efw2"
@@ -443,3 +444,12 @@ _EMPLOYER_SCHEMA = pa.schema(
 
 def _dollars(cents: int) -> str:
     return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+READER = Format(
+    FORMAT,
+    read,
+    looks_like,
+    "SSA EFW2 wage reports (W-2 RA/RE/RW/RT/RF records); tax data (FTI)",
+    "moneytrail ingest W2REPORT.txt",
+)
