@@ -50,7 +50,6 @@ _MODULES = (
     "ofx",
     "mt940",
     "bai2",
-    "pdf",
     "ftm",
     "ocds",
     "aml_csv",
@@ -62,10 +61,7 @@ _MODULES = (
 def _load() -> dict[str, Format]:
     formats: dict[str, Format] = {}
     for module in _MODULES:
-        found = getattr(importlib.import_module(f"moneytrail.ingest.{module}"), "READER", None)
-        if found is None:
-            continue
-        spec: Format = found
+        spec: Format = importlib.import_module(f"moneytrail.ingest.{module}").READER
         formats[spec.name] = spec
     return formats
 
