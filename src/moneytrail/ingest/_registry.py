@@ -50,6 +50,7 @@ _MODULES = (
     "ofx",
     "mt940",
     "bai2",
+    "pdf",
     "ftm",
     "ocds",
     "aml_csv",
