@@ -54,7 +54,9 @@ def test_every_file_reads_as_expected(warehouse: Warehouse, name: str) -> None:
         # Each statement's account is recorded once, under the statement's record id.
         found = warehouse.scalar("SELECT count(*) FROM identifiers WHERE record_id LIKE '%:stmt%'")
         assert found == want["statements"]
-    mismatches = warehouse.scalar("SELECT count(*) FROM source_issues WHERE kind = 'balance_mismatch'")
+    mismatches = warehouse.scalar(
+        "SELECT count(*) FROM source_issues WHERE kind = 'balance_mismatch'"
+    )
     assert mismatches == MISMATCHED.get(name, 0)
 
 
@@ -88,8 +90,20 @@ def test_fail_nice_quarantines_what_cannot_be_read(warehouse: Warehouse) -> None
         "SELECT file, source_row, field, reason, original FROM quarantine ORDER BY source_id, source_row"
     ).fetchall()
     assert found == [
-        ("date_missing.ofx", 33, "STMTTRN/DTPOSTED", "posting date is missing (neither DTPOSTED nor DTUSER)", None),
-        ("date_missing.ofx", 40, "STMTTRN/DTPOSTED", "posting date is missing (neither DTPOSTED nor DTUSER)", None),
+        (
+            "date_missing.ofx",
+            33,
+            "STMTTRN/DTPOSTED",
+            "posting date is missing (neither DTPOSTED nor DTUSER)",
+            None,
+        ),
+        (
+            "date_missing.ofx",
+            40,
+            "STMTTRN/DTPOSTED",
+            "posting date is missing (neither DTPOSTED nor DTUSER)",
+            None,
+        ),
         (
             "date_missing.ofx",
             48,
@@ -111,7 +125,10 @@ def test_several_accounts_in_one_ofx_file(warehouse: Warehouse) -> None:
         "SELECT a.masked, b.amount, b.balance_date FROM balances b JOIN accounts a USING (account_key) "
         "ORDER BY a.masked"
     ).fetchall()
-    assert [(m, str(a)) for m, a, _ in found] == [("****9100", "111.00000000"), ("****9200", "222.00000000")]
+    assert [(m, str(a)) for m, a, _ in found] == [
+        ("****9100", "111.00000000"),
+        ("****9200", "222.00000000"),
+    ]
 
 
 def test_mt940_structured_details_and_counterparty(warehouse: Warehouse) -> None:

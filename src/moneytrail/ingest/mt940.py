@@ -33,6 +33,7 @@ from moneytrail.ingest._registry import Format
 
 FORMAT = "mt940"
 MESSAGE_LIMIT = 16 << 20
+DETAILS_LIMIT = 4000
 _TAG = re.compile(r"^:(\d{2}[A-Z]?):")
 _SEPA = re.compile(
     r"/(EREF|MARF|CSID|CNTP|BENM|ORDP|NAME|REMI|IBAN|BIC|ADDR|ISDT|RTRN|PURP|TRCD|ULTD|ULTC|"
@@ -137,6 +138,12 @@ def _message(ctx: LoadContext, writer: StatementWriter, lines: list[tuple[int, s
                     (number, f"not a valid :61: statement line ({_why(exc)})", _loose_amount(value))
                 )
                 continue
+        elif tag == "86" and len(value) > DETAILS_LIMIT and kept and kept[-1][1] == "61":
+            # The parser would cut it short silently; the movement is set aside whole.
+            line, _, owner = kept.pop()
+            reason = f":86: is {len(value)} characters long; the limit is {DETAILS_LIMIT}"
+            bad.append((line, reason, _loose_amount(owner)))
+            continue
         kept.append((number, tag, value))
     parsed = mt940.models.Transactions(
         processors={
@@ -190,7 +197,8 @@ def _message(ctx: LoadContext, writer: StatementWriter, lines: list[tuple[int, s
         if txn is None:
             if amount is not None:
                 writer.seen(amount, currency)
-            writer.refuse(row, ":61:", why, _line(fields, row))
+            field = ":86:" if why.startswith(":86:") else ":61:"
+            writer.refuse(row, field, why, _line(fields, row))
             continue
         _movement(writer, row, txn.data, currency)
     writer.end()
