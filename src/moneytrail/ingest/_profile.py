@@ -548,20 +548,16 @@ def _decimal_comma(values: list[str], delimiter: str) -> bool:
 
 
 def _date_format(values: list[str], day_first: bool) -> tuple[str | None, bool]:
-    """The first format that reads every sample date, and whether another reads them all too."""
+    """The format that reads the most sample dates (at least 4 in 5; a bad row or two is
+    quarantined later, not a reason to miss the column), and whether another reads as many."""
     sample = values[:50]
     if not sample:
         return None, False
-    fits = []
-    for fmt in DATE_FORMATS:
-        try:
-            for v in sample:
-                datetime.strptime(v, fmt)
-        except ValueError:
-            continue
-        fits.append(fmt)
-    if not fits:
+    counts = {fmt: sum(_parses(v, fmt) for v in sample) for fmt in DATE_FORMATS}
+    best = max(counts.values())
+    if best * 5 < len(sample) * 4:
         return None, False
+    fits = [fmt for fmt in DATE_FORMATS if counts[fmt] == best]
     if len(fits) > 1 and not day_first:
         us = [f for f in fits if f in _US_FIRST]
         if us:
@@ -569,14 +565,22 @@ def _date_format(values: list[str], day_first: bool) -> tuple[str | None, bool]:
     return fits[0], len(fits) > 1
 
 
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return True
+
+
 def _direction_values(values: list[str]) -> tuple[list[str], list[str]] | None:
-    seen = {v.strip() for v in values if v.strip()}
-    if not seen or len(seen) > 2:
-        return None
+    """The debit and credit marks of an indicator column, if 4 in 5 of its values are marks."""
+    marks = [v.strip() for v in values if v.strip()]
     for debits, credits in _DIRECTION_VALUES:
-        d = sorted(v for v in seen if v.lower() in debits)
-        c = sorted(v for v in seen if v.lower() in credits)
-        if (d and len(d) + len(c) == len(seen)) or (c and len(d) + len(c) == len(seen)):
+        d = sorted({v for v in marks if v.lower() in debits})
+        c = sorted({v for v in marks if v.lower() in credits})
+        known = sum(v.lower() in debits or v.lower() in credits for v in marks)
+        if marks and (d or c) and known * 5 >= len(marks) * 4 and len(d) <= 2 and len(c) <= 2:
             return d or [_opposite(c[0], debits)], c or [_opposite(d[0], credits)]
     return None
 

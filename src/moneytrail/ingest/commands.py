@@ -152,11 +152,9 @@ def suggest_command(
     except OSError as exc:
         raise fail(f"{file}: cannot read: {exc.strerror}") from exc
     text = found.profile.to_yaml()
-    targets = [
-        p
-        for p in (out_path, profile_path(workspace_of(ctx, workspace), save) if save else None)
-        if p
-    ]
+    targets = [out_path] if out_path else []
+    if save:
+        targets.append(profile_path(workspace_of(ctx, workspace).ensure(), save))
     for target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
