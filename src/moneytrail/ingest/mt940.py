@@ -122,43 +122,20 @@ def _fields(lines: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
 
 
 def _message(ctx: LoadContext, writer: StatementWriter, lines: list[tuple[int, str]]) -> None:
-    import mt940  # noqa: PLC0415 - loaded on use, keeping the CLI quick to start
-
     fields = _fields(lines)
-    checker = mt940.models.Transactions()
-    statement_tag = mt940.tags.Statement()
-    kept: list[tuple[int, str, str]] = []
-    bad: list[tuple[int, str, Decimal | None]] = []
-    for number, tag, value in fields:
-        if tag == "61":
-            try:
-                statement_tag.parse(checker, value)
-            except (RuntimeError, ValueError, ArithmeticError) as exc:
-                bad.append(
-                    (number, f"not a valid :61: statement line ({_why(exc)})", _loose_amount(value))
-                )
-                continue
-        elif tag == "86" and len(value) > DETAILS_LIMIT and kept and kept[-1][1] == "61":
-            # The parser would cut it short silently; the movement is set aside whole.
-            line, _, owner = kept.pop()
-            reason = f":86: is {len(value)} characters long; the limit is {DETAILS_LIMIT}"
-            bad.append((line, reason, _loose_amount(owner)))
-            continue
-        kept.append((number, tag, value))
-    parsed = mt940.models.Transactions(
-        processors={
-            "post_transaction_details": [mt940.processors.transaction_details_post_processor]
-        },
-        options=mt940.options.Options(applicant_iban=True),
-    )
-    text = "\n".join(f":{tag}:{value}" for _, tag, value in kept)
+    kept, bad = _set_aside_long(fields)
     try:
-        parsed.parse(text)
-    except (RuntimeError, ValueError, ArithmeticError, KeyError) as exc:
-        first = lines[0][0]
-        raise FileFormatError(
-            ctx.path, f"the message does not parse as MT940: {_why(exc)}", row=first
-        ) from exc
+        parsed = _parse(kept)
+    except (RuntimeError, ValueError, ArithmeticError, KeyError):
+        # Some :61: line breaks the message: find each one, set it aside, read the rest.
+        kept, more = _set_aside_broken(kept)
+        bad += more
+        try:
+            parsed = _parse(kept)
+        except (RuntimeError, ValueError, ArithmeticError, KeyError) as exc:
+            raise FileFormatError(
+                ctx.path, f"the message does not parse as MT940: {_why(exc)}", row=lines[0][0]
+            ) from exc
     data = parsed.data
     # A statement sent in parts (:28C: n/1, n/2) opens and closes each part with
     # intermediate balances (:60M:, :62M:); the check holds per part.
@@ -202,6 +179,56 @@ def _message(ctx: LoadContext, writer: StatementWriter, lines: list[tuple[int, s
             continue
         _movement(writer, row, txn.data, currency)
     writer.end()
+
+
+Field = tuple[int, str, str]
+Refused = tuple[int, str, Decimal | None]
+
+
+def _parse(kept: list[Field]) -> Any:
+    import mt940  # noqa: PLC0415
+
+    parsed = mt940.models.Transactions(
+        processors={
+            "post_transaction_details": [mt940.processors.transaction_details_post_processor]
+        },
+        options=mt940.options.Options(applicant_iban=True),
+    )
+    parsed.parse("\n".join(f":{tag}:{value}" for _, tag, value in kept))
+    return parsed
+
+
+def _set_aside_long(fields: list[Field]) -> tuple[list[Field], list[Refused]]:
+    """Movements whose :86: the parser would cut short silently are set aside whole."""
+    kept: list[Field] = []
+    bad: list[Refused] = []
+    for number, tag, value in fields:
+        if tag == "86" and len(value) > DETAILS_LIMIT and kept and kept[-1][1] == "61":
+            line, _, owner = kept.pop()
+            reason = f":86: is {len(value)} characters long; the limit is {DETAILS_LIMIT}"
+            bad.append((line, reason, _loose_amount(owner)))
+            continue
+        kept.append((number, tag, value))
+    return kept, bad
+
+
+def _set_aside_broken(fields: list[Field]) -> tuple[list[Field], list[Refused]]:
+    """Each :61: checked alone with the package's tag parser; those that fail set aside."""
+    import mt940  # noqa: PLC0415
+
+    checker, tag_parser = mt940.models.Transactions(), mt940.tags.Statement()
+    kept: list[Field] = []
+    bad: list[Refused] = []
+    for number, tag, value in fields:
+        if tag == "61":
+            try:
+                tag_parser.parse(checker, value)
+            except (RuntimeError, ValueError, ArithmeticError) as exc:
+                reason = f"not a valid :61: statement line ({_why(exc)})"
+                bad.append((number, reason, _loose_amount(value)))
+                continue
+        kept.append((number, tag, value))
+    return kept, bad
 
 
 def _line(fields: list[tuple[int, str, str]], row: int) -> str | None:

@@ -24,11 +24,13 @@ the library's. Each `STMTTRN` is a row, numbered by the line of its opening tag.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from moneytrail.errors import FileFormatError, HostileInputError
 from moneytrail.ingest._bank import Movement, Statement, StatementWriter
@@ -243,13 +245,20 @@ def _entity(m: re.Match[str]) -> str:
     return _PREDEFINED[name]
 
 
-def _decimal(text: str | None) -> Decimal | None:
-    from ofxtools.Types import Decimal as OfxDecimal  # noqa: PLC0415 - loaded on use
+@functools.cache
+def _converters() -> tuple[Any, Any]:
+    """ofxtools' Decimal and DateTime types (loaded on first use: ofxtools starts slowly)."""
+    from ofxtools.Types import DateTime  # noqa: PLC0415
+    from ofxtools.Types import Decimal as OfxDecimal  # noqa: PLC0415
 
+    return OfxDecimal(), DateTime()
+
+
+def _decimal(text: str | None) -> Decimal | None:
     if text is None or not text.strip():
         return None
     try:
-        value = OfxDecimal().convert(text.strip().replace(",", "."))
+        value = _converters()[0].convert(text.strip().replace(",", "."))
     except (InvalidOperation, ValueError, TypeError):
         return None
     if not isinstance(value, Decimal) or not value.is_finite() or abs(value) >= Decimal(10) ** 29:
@@ -261,15 +270,13 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def _date(text: str | None) -> datetime | None:
-    from ofxtools.Types import DateTime  # noqa: PLC0415 - loaded on use
-
     if text is None or not text.strip():
         return None
     clean = text.strip()
     if re.fullmatch(r"\d{14}:\d{3}", clean):
         clean = clean.replace(":", ".")  # '20180804093914:014', a common slip for '.014'
     try:
-        value = DateTime().convert(clean)
+        value = _converters()[1].convert(clean)
     except (ValueError, TypeError, OverflowError) as _:
         return None
     if not isinstance(value, datetime):
