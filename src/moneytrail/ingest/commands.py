@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 ProfileOption = Annotated[
     str | None,
     typer.Option(
-        help="Mapping profile for bank-csv: a YAML path, or the name of one saved in the "
+        help="Mapping profile (bank-csv) or layout profile (pdf): a YAML path, or the name of one saved in the "
         "workspace's profiles/ folder.",
         show_default=False,
     ),
