@@ -219,3 +219,33 @@ def test_statement_gaps(tmp_path: Path) -> None:
         ("period_gap", "2024-02-01", "2024-02-29", None),
         ("balance_break", "2024-01-31", "2024-03-01", "-15"),
     ]
+
+
+def test_xlsx_with_an_entity_bomb_is_refused(warehouse: Warehouse, tmp_path: Path) -> None:
+    import zipfile  # noqa: PLC0415
+
+    import openpyxl  # noqa: PLC0415
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Date", "Details", "Amount"])
+    sheet.append([datetime(2024, 5, 1), "x", 1.0])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bomb, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                bomb_dtd = (
+                    b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;">'
+                    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+                )
+                cut = data.index(b"?>") + 2 if data.startswith(b"<?xml") else 0
+                data = data[:cut] + bomb_dtd + data[cut:].replace(b"<v>1</v>", b"<v>&c;</v>", 1)
+            dst.writestr(item, data)
+    before = warehouse.scalar("SELECT count(*) FROM sources")
+    with pytest.raises(FileFormatError, match="not a readable XLSX workbook"):
+        ingest_file(warehouse, bomb, options=IngestOptions(account="1"))
+    assert warehouse.scalar("SELECT count(*) FROM sources") == before

@@ -131,14 +131,18 @@ def _xlsx(path: Path, data: bytes) -> list[tuple[int, list[Cell]]]:
         raise FileFormatError(
             path, f"not a readable XLSX workbook: {shorten(str(exc), 200)}", row=0
         ) from exc
+    out: list[tuple[int, list[Cell]]] = []
     try:
-        sheet = book.worksheets[0]
-        out: list[tuple[int, list[Cell]]] = []
-        for n, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        # Read-only sheets parse lazily (through defusedxml): their errors come here.
+        for n, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
             out.append((n, [c if isinstance(c, datetime) else _text(c) for c in values]))
-        return out
+    except Exception as exc:  # as above: any parse error refuses the workbook
+        raise FileFormatError(
+            path, f"not a readable XLSX workbook: {shorten(str(exc), 200)}", row=len(out) + 1
+        ) from exc
     finally:
         book.close()
+    return out
 
 
 def _csv(
