@@ -254,7 +254,7 @@ def _peak_mib(fmt: str, n: int, tmp: Path) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["mt940", "ofx", "bank-csv"])
+@pytest.mark.parametrize("fmt", ["ofx", "bank-csv"])
 def test_streams_in_bounded_memory(tmp_path: Path, fmt: str) -> None:
     """Fifteen times the rows must not cost fifteen times the memory: the readers keep one
     message, element or row, and DuckDB holds the rest (the 1 GB run: benchmarks/ingest.py
@@ -263,3 +263,23 @@ def test_streams_in_bounded_memory(tmp_path: Path, fmt: str) -> None:
     large, size = _peak_mib(fmt, 15_000, tmp_path / "large")
     assert size > 600_000
     assert large - small < 80, (small, large)
+
+
+def test_mt940_bad_lines_cost_only_themselves(warehouse: Warehouse, tmp_path: Path) -> None:
+    path = tmp_path / "bad.sta"
+    path.write_text(
+        ":20:X1\n:25:NL91ABNA0417164300\n:28C:1/1\n:60F:C2401XXEUR100,00\n"
+        ":61:2401150115D10,00NTRFNONREF\n:86:rent\n"
+        ":61:24011X0115D10,00NTRFNONREF\n:86:broken\n:62F:C240131EUR80,00\n-\n"
+    )
+    report = ingest_file(warehouse, path)
+    accounted(warehouse, report)
+    assert (report.rows_read, report.rows_quarantined) == (2, 1)
+    row, field, reason = warehouse.con.execute(
+        "SELECT source_row, field, reason FROM quarantine"
+    ).fetchone() or (0, "", "")
+    assert (row, field) == (7, ":61:")
+    assert reason.startswith("not a valid :61: statement line (Unable to parse Statement from")
+    issues = dict(warehouse.con.execute("SELECT kind, message FROM source_issues").fetchall())
+    assert issues["balance_invalid"].startswith("line 4: :60F: could not be read")
+    assert "has no opening balance" in issues["balance_missing"]

@@ -128,8 +128,14 @@ def _message(ctx: LoadContext, writer: StatementWriter, lines: list[tuple[int, s
         parsed = _parse(kept)
     except (RuntimeError, ValueError, ArithmeticError, KeyError):
         # Some :61: line breaks the message: find each one, set it aside, read the rest.
-        kept, more = _set_aside_broken(kept)
+        kept, more, dropped = _set_aside_broken(kept)
         bad += more
+        for number, tag, why in dropped:
+            ctx.issue(
+                number,
+                "balance_invalid",
+                f"line {number}: :{tag}: could not be read ({why}); left out",
+            )
         try:
             parsed = _parse(kept)
         except (RuntimeError, ValueError, ArithmeticError, KeyError) as exc:
@@ -212,23 +218,30 @@ def _set_aside_long(fields: list[Field]) -> tuple[list[Field], list[Refused]]:
     return kept, bad
 
 
-def _set_aside_broken(fields: list[Field]) -> tuple[list[Field], list[Refused]]:
-    """Each :61: checked alone with the package's tag parser; those that fail set aside."""
+def _set_aside_broken(fields: list[Field]) -> tuple[list[Field], list[Refused], list[Field]]:
+    """Each tag checked alone with the package's tag parser. A :61: that fails is a
+    movement set aside; another tag that fails (a balance) is left out and returned."""
     import mt940  # noqa: PLC0415
 
-    checker, tag_parser = mt940.models.Transactions(), mt940.tags.Statement()
+    checker = mt940.models.Transactions()
+    tags: dict[Any, Any] = dict(checker.tags)
     kept: list[Field] = []
     bad: list[Refused] = []
+    dropped: list[Field] = []
     for number, tag, value in fields:
-        if tag == "61":
+        parser = tags.get(tag) or (tags.get(int(tag[:2])) if tag[:2].isdigit() else None)
+        if parser is not None:
             try:
-                tag_parser.parse(checker, value)
+                parser.parse(checker, value)
             except (RuntimeError, ValueError, ArithmeticError) as exc:
-                reason = f"not a valid :61: statement line ({_why(exc)})"
-                bad.append((number, reason, _loose_amount(value)))
+                if tag == "61":
+                    reason = f"not a valid :61: statement line ({_why(exc)})"
+                    bad.append((number, reason, _loose_amount(value)))
+                else:
+                    dropped.append((number, tag, _why(exc)))
                 continue
         kept.append((number, tag, value))
-    return kept, bad
+    return kept, bad, dropped
 
 
 def _line(fields: list[tuple[int, str, str]], row: int) -> str | None:
@@ -237,6 +250,7 @@ def _line(fields: list[tuple[int, str, str]], row: int) -> str | None:
 
 def _why(exc: BaseException) -> str:
     text = str(exc.args[0]) if exc.args else type(exc).__name__
+    text = re.sub(r"<mt940\.tags\.(\w+) object at 0x[0-9a-f]+>", r"\1", text)
     return shorten(text.split("\n")[0], 160) or type(exc).__name__
 
 
