@@ -283,3 +283,21 @@ def test_mt940_bad_lines_cost_only_themselves(warehouse: Warehouse, tmp_path: Pa
     issues = dict(warehouse.con.execute("SELECT kind, message FROM source_issues").fetchall())
     assert issues["balance_invalid"].startswith("line 4: :60F: could not be read")
     assert "has no opening balance" in issues["balance_missing"]
+
+
+def test_mt942_interim_report(warehouse: Warehouse, tmp_path: Path) -> None:
+    path = tmp_path / "interim.sta"
+    path.write_text(
+        ":20:INTRADAY1\n:25:NL91ABNA0417164300\n:28C:5/1\n:34F:EUR0,\n:13D:2403151200+0100\n"
+        ":61:2403150315C250,00NTRFREF1//B77\n"
+        ":86:/EREF/INV-77/NAME/ACME BV/IBAN/NL20INGB0001234567/REMI/Invoice 77\n"
+        ":90D:0EUR0,\n:90C:1EUR250,00\n-\n"
+    )
+    report = ingest_file(warehouse, path)
+    assert (report.format, report.rows_accepted) == ("mt940", 1)
+    row = warehouse.con.execute(
+        "SELECT t.txn_id, t.reference, t.from_party, t.from_account IS NOT NULL, t.description"
+        " FROM transactions t"
+    ).fetchone()
+    assert row == ("B77", "INV-77", "ACME BV", True, "Invoice 77")
+    assert not warehouse.scalar("SELECT count(*) FROM source_issues")  # nothing to balance

@@ -112,3 +112,32 @@ def test_implausible_dates_are_quarantined_unless_widened(
     later = [HEADER, *(line.replace("10.00", "11.00") for line in lines[1:])]
     report = ingest_file(warehouse, write(tmp_path / "dates2.csv", later), options=wide)
     assert (report.rows_accepted, report.rows_quarantined) == (2, 1)
+
+
+def test_an_mt940_line_and_a_csv_row_of_one_movement_are_one(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    statement = tmp_path / "march.sta"
+    statement.write_text(
+        ":20:MAR\n:25:NL91ABNA0417164300\n:28C:3/1\n:60F:C240301EUR100,00\n"
+        ":61:2403050305C250,00NTRFREF1//B77\n"
+        ":86:/EREF/INV-77/NAME/ACME BV/IBAN/NL20INGB0001234567/REMI/Invoice 77\n"
+        ":61:2403060306D20,00NTRFNONREF\n:86:/NAME/COFFEE/REMI/card\n"
+        ":62F:C240331EUR330,00\n-\n"
+    )
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Date;Name;Amount;Currency\n05-03-2024;Acme BV;250,00;EUR\n"
+        "06-03-2024;Coffee;-20,00;EUR\n07-03-2024;Rent;-500,00;EUR\n"
+    )
+    ingest_file(warehouse, statement)
+    report = ingest_file(warehouse, export, options=IngestOptions(account="NL91 ABNA 0417 1643 00"))
+    assert (report.rows_read, report.rows_accepted) == (3, 3)
+    assert warehouse.scalar("SELECT count(*) FROM transactions") == 3
+    matched = [
+        r[0] for r in warehouse.con.execute("SELECT matched_on FROM repeated_movements").fetchall()
+    ]
+    assert len(matched) == 2
+    assert all(m.startswith("minute, amount and currency, one account") for m in matched)
+    # a different amount on the same day is a different movement
+    assert warehouse.scalar("SELECT count(*) FROM transactions WHERE amount = 500") == 1

@@ -140,17 +140,18 @@ def _drop_repeats(ctx: LoadContext) -> None:
     if not repeats:
         return
     how = (
-        f"; {no_ref} of them carry no reference in either file, so they were matched on "
-        "those fields alone"
+        f"; {no_ref} of them carry no reference in either file or in one of them, so they "
+        "were matched on the other fields alone"
         if no_ref
         else ""
     )
     ctx.issue(
         0,
         "repeated_movements",
-        f"{repeats} movements were already stored from other files (same paying and receiving "
-        f"account, minute, amount, currency, channel, reference and counterparty names); each "
-        f"is kept once, as the earlier file's transaction, and listed in repeated_movements{how}",
+        f"{repeats} movements were already stored from other files (same minute, amount, "
+        f"currency and account, and nothing in the two rows disagreeing: see "
+        f"repeated_movements.matched_on); each is kept once, as the earlier file's "
+        f"transaction, and listed in repeated_movements{how}",
     )
 
 

@@ -3,19 +3,29 @@
 Productions overlap: a bank sends an extract of 150 rows that repeats the 100
 sent before, an MT940 and a CSV export cover the same days of one account. After
 a file's rows are stored (inside its load's transaction), each of its
-transactions is compared with the transactions of every other file on the
-paying and receiving account, the minute, the amount and currency (paid and
-received), the channel, the reference and the counterparty names (absent values
-compare equal). Matching is one-to-one in order: the k-th such row of the new
-file repeats the k-th of the earlier files, so two equal payments in one file
-stay two, and a third in a later file is new.
+transactions is compared with the transactions of every other file, in two
+passes:
+
+1. exact: the paying and receiving account, the minute, the amount and
+   currency (paid and received), the channel, the reference and the
+   counterparty names are all equal (absent values compare equal). This is how
+   two extracts of one ledger, or two copies of one statement, repeat.
+2. across formats, for what is left: the minute, amount and currency are equal,
+   at least one account is the same, and every other field (the other account,
+   the reference, each party's name, case aside) is equal or absent from one
+   of the two files. This is how an MT940 line, a camt.053 entry and a CSV row
+   of one movement of one account meet: each format knows different parts.
+
+Matching is one-to-one in order: the k-th such row of the new file repeats the
+k-th of the earlier files, so two equal payments in one file stay two, and a
+third in a later file is new. Where both files give the movement an id of
+their own (FtM ids, OFX FITIDs, bank references), the ids must be equal too.
 
 A repeat is removed from `transactions`; `repeated_movements` keeps where it
-was and which transaction records the movement, and statement entries of the
-file are relinked to that transaction. When neither file gives a reference the
-match rests on the other fields alone, and the report says so. Where both
-files give the movement an id of their own (FtM ids, OFX FITIDs, bank
-references), the ids must be equal too.
+was, which transaction records the movement and how they were matched, and
+statement entries of the file are relinked to that transaction. When neither
+file gives a reference the match rests on the other fields alone, and the
+report says so.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ import duckdb
 
 from moneytrail._sql import scalar
 
-_KEY = (
+_EXACT = (
     "from_account",
     "to_account",
     "ts",
@@ -37,10 +47,13 @@ _KEY = (
     "from_party",
     "to_party",
 )
-_ON = " AND ".join(f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in _KEY)
-_PARTITION = ", ".join(_KEY)
-MATCHED_ON = (
-    "paying and receiving account, minute, amount and currency, channel, counterparty names"
+_HARD = ("ts", "amount", "currency")
+_SOFT = ("from_account", "to_account", "reference", "amount_received", "currency_received")
+_NAMES = ("from_party", "to_party")
+EXACT = "paying and receiving account, minute, amount and currency, channel, counterparty names"
+LOOSE = (
+    "minute, amount and currency, one account; the other account, reference and names "
+    "equal where both files give them"
 )
 
 
@@ -50,6 +63,49 @@ def _given_id(name: str) -> str:
         f"CASE WHEN regexp_full_match(txn_id, '[0-9]+') OR starts_with(txn_id, {name} || ':')"
         f" OR starts_with(txn_id, {name} || '#') THEN NULL"
         " ELSE regexp_replace(txn_id, '#[0-9]+$', '') END"
+    )
+
+
+def _pass(con: duckdb.DuckDBPyConnection, source_id: int, name: str, exact: bool) -> None:
+    """Pair this file's rows not yet paired with other files' rows; add them to _rep_pairs."""
+    key = _EXACT if exact else _HARD
+    partition = ", ".join(key)
+    order = "" if exact else "from_account, to_account, reference, "
+    on = " AND ".join(f"n.{c} IS NOT DISTINCT FROM o.{c}" for c in key)
+    if not exact:
+        on += "".join(
+            f" AND (n.{c} IS NULL OR o.{c} IS NULL OR n.{c} = o.{c})" for c in _SOFT
+        ) + "".join(
+            f" AND (n.{c} IS NULL OR o.{c} IS NULL OR upper(trim(n.{c})) = upper(trim(o.{c})))"
+            for c in _NAMES
+        )
+        on += " AND (n.from_account = o.from_account OR n.to_account = o.to_account)"
+    con.execute(
+        "INSERT INTO _rep_pairs "
+        "WITH n AS ("
+        f" SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY {order}source_row)"
+        f" AS k, {_given_id('$name')} AS given FROM transactions WHERE source_id = $sid"
+        "  AND source_row NOT IN (SELECT new_row FROM _rep_pairs)"
+        "), o AS ("
+        f" SELECT t.*, row_number() OVER (PARTITION BY {partition} ORDER BY {order}"
+        f"t.source_id, t.source_row) AS k, {_given_id('s.name')} AS given"
+        " FROM transactions t JOIN sources s USING (source_id) WHERE t.source_id <> $sid"
+        "  AND t.ts BETWEEN (SELECT min(ts) FROM n) AND (SELECT max(ts) FROM n)"
+        "  AND NOT EXISTS (SELECT 1 FROM _rep_pairs p"
+        "   WHERE p.kept_sid = t.source_id AND p.kept_row = t.source_row)"
+        ") "
+        "SELECT n.source_row, o.source_id, o.source_row,"
+        " CASE WHEN n.reference IS NULL OR o.reference IS NULL THEN $plain ELSE $ref END"
+        f" FROM n JOIN o ON n.k = o.k AND {on}"
+        # Two rows whose files each give the movement an id of its own are the same
+        # only if the ids are (two FtM payments with equal fields and different ids are two).
+        " WHERE n.given IS NULL OR o.given IS NULL OR n.given = o.given",
+        {
+            "sid": source_id,
+            "name": name,
+            "plain": (EXACT if exact else LOOSE) + " (no reference in one of the files)",
+            "ref": (EXACT if exact else LOOSE) + ", reference",
+        },
     )
 
 
@@ -63,38 +119,24 @@ def drop_repeats(con: duckdb.DuckDBPyConnection, source_id: int, name: str) -> t
     if not others:
         return 0, 0
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rep_pairs AS "
-        "WITH n AS ("
-        f" SELECT *, row_number() OVER (PARTITION BY {_PARTITION} ORDER BY source_row) AS k,"
-        f" {_given_id('$name')} AS given FROM transactions WHERE source_id = $sid"
-        "), o AS ("
-        f" SELECT t.*, row_number() OVER (PARTITION BY {_PARTITION} ORDER BY t.source_id,"
-        f" t.source_row) AS k, {_given_id('s.name')} AS given"
-        " FROM transactions t JOIN sources s USING (source_id) WHERE t.source_id <> $sid"
-        "  AND t.ts BETWEEN (SELECT min(ts) FROM n) AND (SELECT max(ts) FROM n)"
-        ") "
-        "SELECT n.source_row AS new_row, o.source_id AS kept_sid, o.source_row AS kept_row,"
-        " n.reference IS NULL AS no_ref"
-        f" FROM n JOIN o ON n.k = o.k AND {_ON}"
-        # Two rows whose files each give the movement its own id are the same only if
-        # the ids are (two FtM payments with equal fields and different ids are two).
-        " WHERE n.given IS NULL OR o.given IS NULL OR n.given = o.given",
-        {"sid": source_id, "name": name},
+        "CREATE OR REPLACE TEMP TABLE _rep_pairs (new_row BIGINT, kept_sid INTEGER,"
+        " kept_row BIGINT, matched_on VARCHAR)"
     )
+    _pass(con, source_id, name, exact=True)
+    _pass(con, source_id, name, exact=False)
     pairs = int(scalar(con, "SELECT count(*) FROM _rep_pairs"))
     if not pairs:
         con.execute("DROP TABLE _rep_pairs")
         return 0, 0
-    no_ref = int(scalar(con, "SELECT count(*) FILTER (WHERE no_ref) FROM _rep_pairs"))
+    no_ref = int(
+        scalar(
+            con, "SELECT count(*) FILTER (WHERE matched_on LIKE '%no reference%') FROM _rep_pairs"
+        )
+    )
     con.execute(
         "INSERT INTO repeated_movements (kept_source_id, kept_source_row, matched_on, source_id,"
-        " source_row) SELECT kept_sid, kept_row, CASE WHEN no_ref THEN $plain ELSE $ref END,"
-        " $sid, new_row FROM _rep_pairs",
-        {
-            "sid": source_id,
-            "plain": MATCHED_ON + " (no reference in either file)",
-            "ref": MATCHED_ON + ", reference",
-        },
+        " source_row) SELECT kept_sid, kept_row, matched_on, $sid, new_row FROM _rep_pairs",
+        {"sid": source_id},
     )
     con.execute(
         "UPDATE statement_entries SET txn_source_id = p.kept_sid, txn_source_row = p.kept_row"
