@@ -9,6 +9,12 @@ rates (goal: ours >= 1/3 of DuckDB's). The reference is what a bare load costs:
 type detection and nothing else (no validation, no tokenising, no quarantine,
 no provenance). Peak memory is each child's maximum resident set size.
 Results are appended to benchmarks/results/ingest.jsonl.
+
+    .venv/bin/python benchmarks/ingest.py --statements [--mib 1024] [--formats mt940,ofx]
+
+measures the bank-statement readers instead (see _statementbench.py), each
+beside DuckDB's read_csv of the same movements as a plain CSV; results go to
+benchmarks/results/ingest_statements.jsonl.
 """
 
 from __future__ import annotations
@@ -58,7 +64,16 @@ def main() -> None:
     parser.add_argument(
         "--file", type=Path, help="an aml-csv file to use instead (e.g. a synth world's)"
     )
+    parser.add_argument("--statements", action="store_true", help="the statement readers")
+    parser.add_argument("--mib", type=float, default=1024, help="--statements: file size")
+    parser.add_argument("--formats", default="mt940,ofx,bai2,bank-csv,pdf")
     args = parser.parse_args()
+    if args.statements:
+        from _statementbench import main as statements  # noqa: PLC0415
+
+        results = HERE / "results" / "ingest_statements.jsonl"
+        statements(args.mib, args.repeat, args.formats.split(","), results)
+        return
 
     data = args.file or HERE / ".data" / f"aml-{args.rows}.csv"
     if args.file:

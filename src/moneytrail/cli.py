@@ -27,7 +27,8 @@ from moneytrail.detect import commands as detect_commands
 from moneytrail.employers import commands as employers_commands
 from moneytrail.errors import MoneytrailError
 from moneytrail.graph import commands as graph_commands
-from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
+from moneytrail.ingest import FORMATS, FileReport, IngestOptions, detect_format, ingest_file
+from moneytrail.ingest import commands as ingest_commands
 from moneytrail.ingest._detect import SNIFF_BYTES
 from moneytrail.report import commands as report_commands
 from moneytrail.resolve import commands as resolve_commands
@@ -59,6 +60,11 @@ def ingest(
         str,
         typer.Option("--format", "-f", help=f"auto, or one of: {', '.join(FORMATS)}."),
     ] = "auto",
+    profile: ingest_commands.ProfileOption = None,
+    account: ingest_commands.AccountOption = None,
+    bank: ingest_commands.BankOption = None,
+    earliest: ingest_commands.EarliestOption = None,
+    latest: ingest_commands.LatestOption = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -67,10 +73,12 @@ def ingest(
         raise fail(f"unknown format {fmt!r}; choose auto or one of {', '.join(FORMATS)}")
     reports: list[FileReport] = []
     failures: list[dict[str, str]] = []
-    with Warehouse(workspace_of(ctx, workspace)) as wh:
+    ws = workspace_of(ctx, workspace)
+    options = ingest_commands.options(ws, profile, account, bank, earliest, latest)
+    with Warehouse(ws) as wh:
         for path in files:
             try:
-                reports.append(_ingest_with_progress(wh, path, fmt))
+                reports.append(_ingest_with_progress(wh, path, fmt, options))
             except MoneytrailError as exc:
                 failures.append({"path": str(path), "error": str(exc)})
                 err.print(f"[bold red]error:[/] {exc}", highlight=False)
@@ -81,14 +89,14 @@ def ingest(
         emit_json(doc)
     elif reports:
         _print_reports(reports)
-    for r in reports:
-        for w in r.warnings:
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+    ingest_commands.print_warnings(reports)
     if failures:
         raise typer.Exit(1)
 
 
-def _ingest_with_progress(wh: Warehouse, path: Path, fmt: str) -> FileReport:
+def _ingest_with_progress(
+    wh: Warehouse, path: Path, fmt: str, options: IngestOptions | None = None
+) -> FileReport:
     size = path.stat().st_size if path.is_file() else 0
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -100,7 +108,9 @@ def _ingest_with_progress(wh: Warehouse, path: Path, fmt: str) -> FileReport:
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task(path.name, total=size or None)
-        return ingest_file(wh, path, fmt, lambda done: progress.update(task, completed=done))
+        return ingest_file(
+            wh, path, fmt, lambda done: progress.update(task, completed=done), options
+        )
 
 
 def _print_reports(reports: list[FileReport]) -> None:
@@ -256,9 +266,7 @@ def demo(
     with Warehouse(ws) as wh:
         reports = [_ingest_with_progress(wh, f, "auto") for f in loadable]
         _print_reports(reports)
-        for r in reports:
-            for w in r.warnings:
-                err.print(f"[yellow]warning:[/] {w}", highlight=False)
+        ingest_commands.print_warnings(reports)
         with err.status("running the pipeline", spinner="dots") as spinner:
             stages = run_pipeline(wh, out_dir / "world", spinner.update)
         demo_case = open_demo_case(ws, wh)
@@ -324,6 +332,7 @@ def _readable(path: Path) -> bool:
 # Each stage adds its commands here: `from moneytrail.<stage> import commands`, then
 # one entry below. Keep this the only place that knows every stage.
 COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline order
+    ingest_commands.register,
     resolve_commands.register,
     graph_commands.register,
     detect_commands.register,

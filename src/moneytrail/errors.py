@@ -32,6 +32,7 @@
     │   └── FilingRuleError         a filing breaks its schema or a business rule (rule named)
     └── IngestError             a file cannot be loaded (nothing of it is kept)
         ├── UnknownFormatError  no reader recognises the file
+        ├── ProfileError        a bank-csv or pdf mapping profile is invalid (all problems listed)
         └── FileFormatError     the file is not a valid file of its format
             └── HostileInputError   the file tries something a reader refuses
                                     (a DTD, entity expansion, an external entity)
@@ -119,6 +120,10 @@ class IngestError(MoneytrailError):
 
 class UnknownFormatError(IngestError):
     """No reader recognises the file's content."""
+
+
+class ProfileError(IngestError):
+    """A mapping profile (bank-csv, pdf) is invalid; every problem is listed."""
 
 
 class FileFormatError(IngestError):

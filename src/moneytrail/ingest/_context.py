@@ -6,6 +6,7 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -31,14 +32,39 @@ def shorten(value: str | None, limit: int = _ORIGINAL_LIMIT) -> str | None:
     return escaped
 
 
+@dataclass(frozen=True)
+class IngestOptions:
+    """What the user said about the files beyond their format.
+
+    `profile` is a bank-csv/pdf mapping profile (a path); `account` and `bank`
+    name the account of an export that does not name its own; dates outside
+    [earliest, latest] are quarantined as implausible (default: 1900-01-01 to a
+    year after today).
+    """
+
+    profile: Path | None = None
+    account: str | None = None
+    bank: str | None = None
+    earliest: date | None = None
+    latest: date | None = None
+
+
 class HashingReader(io.RawIOBase):
-    """A binary file that hashes and counts every byte handed out."""
+    """A binary file that hashes and counts every byte handed out.
+
+    Besides the SHA-256 of the bytes it keeps `content_sha256`, the hash of the
+    same bytes without a leading UTF-8 byte-order mark and with CRLF line ends
+    read as LF: a copy of a file that an editor or a mail client re-saved that
+    way is the same production, and is recognised as already loaded.
+    """
 
     def __init__(self, raw: io.BufferedIOBase, progress: ProgressHook | None) -> None:
         self._raw = raw
         self._progress = progress
         self.sha256 = hashlib.sha256()
+        self.content_sha256 = hashlib.sha256()
         self.bytes_read = 0
+        self._cr = False  # the last chunk ended in a CR not yet hashed
 
     def readable(self) -> bool:
         return True
@@ -47,15 +73,29 @@ class HashingReader(io.RawIOBase):
         n = self._raw.readinto(buffer)
         if n:
             self.sha256.update(buffer[:n])
+            self._normalised(bytes(buffer[:n]))
             self.bytes_read += n
             if self._progress is not None:
                 self._progress(self.bytes_read)
         return n or 0
 
+    def _normalised(self, chunk: bytes) -> None:
+        if self.bytes_read == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+            chunk = chunk[3:]
+        if self._cr:
+            chunk = b"\r" + chunk
+        self._cr = chunk.endswith(b"\r")
+        if self._cr:
+            chunk = chunk[:-1]
+        self.content_sha256.update(chunk.replace(b"\r\n", b"\n"))
+
     def read_rest(self) -> None:
         """Hash whatever the reader left unread, so the digest covers the whole file."""
         while self.read(1 << 20):
             pass
+        if self._cr:
+            self.content_sha256.update(b"\r")
+            self._cr = False
 
 
 @dataclass
@@ -68,7 +108,9 @@ class LoadContext:
     tokeniser: Tokeniser
     vault: Vault
     stream: HashingReader
+    options: IngestOptions = field(default_factory=IngestOptions)
     warnings: list[str] = field(default_factory=list)
+    warning_kinds: list[str] = field(default_factory=list)
     rows_quarantined: int = 0
     _pending: list[tuple[int, str, str, str | None]] = field(default_factory=list)
 
@@ -88,6 +130,7 @@ class LoadContext:
             "INSERT INTO source_issues VALUES (?, ?, ?, ?)", [self.source_id, row, kind, message]
         )
         self.warnings.append(f"{self.name}, row {row}: {message}")
+        self.warning_kinds.append(kind)
 
     def flush(self) -> None:
         if not self._pending:

@@ -1,75 +1,49 @@
-"""Telling a file's format from its first bytes."""
+"""Telling a file's format from its first bytes: each registered reader's rule in turn."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 from moneytrail.errors import UnknownFormatError
-from moneytrail.ingest import aml_csv, efw2, form941
 
 SNIFF_BYTES = 64 << 10
-_CAMT053 = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.053\.001\.\d+")
+BOM = b"\xef\xbb\xbf"
+
+
+def first_line(head: bytes) -> str:
+    """The first non-blank line of a text head, decoded leniently (for header rules)."""
+    text = head.removeprefix(BOM).lstrip()
+    return text.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
 
 
 def detect_format(path: Path, head: bytes) -> str:
     """The reader name for a file whose first bytes are `head`."""
+    from moneytrail.ingest._registry import FORMATS  # noqa: PLC0415 - readers import this module
+
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnknownFormatError(path, "the file is UTF-16 encoded; save it as UTF-8 and retry")
-    if efw2.looks_like(head):
-        return "efw2"
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not text:
+    body = head.removeprefix(BOM)
+    if not body.strip():
         raise UnknownFormatError(path, "the file is empty")
+    for spec in FORMATS.values():
+        if spec.detect is not None and spec.detect(body):
+            return spec.name
+    text = body.lstrip()
     if text.startswith(b"<"):
-        if _CAMT053.search(head):
-            return "camt053"
         raise UnknownFormatError(
-            path, "XML, but not an ISO 20022 camt.053 statement (no camt.053.001 namespace)"
+            path,
+            "XML, but not an ISO 20022 camt.053 statement (no camt.053.001 namespace) "
+            "nor an OFX 2.x file (no OFX root or processing instruction)",
         )
-    first_line = text.split(b"\n", 1)[0]
-    if first_line.startswith((b"{", b"[")):
-        return _json_format(path, text, first_line)
-    if aml_csv.header_matches(first_line.decode("utf-8", "replace")):
-        return "aml-csv"
-    if form941.header_matches(first_line.decode("utf-8", "replace")):
-        return "form941"
+    if text.startswith((b"{", b"[")):
+        raise UnknownFormatError(
+            path,
+            "JSON, but not a FollowTheMoney entity (id, schema) nor OCDS "
+            "(ocid, releases or records)",
+        )
     raise UnknownFormatError(
         path,
-        "not a format moneytrail reads (aml-csv, camt053, ftm, efw2, form941); name the "
-        "format with --format if the file is one of these",
+        f"not a format moneytrail reads ({', '.join(FORMATS)}); name the format with "
+        "--format if the file is one of these (a bank's CSV export needs "
+        "`moneytrail profile suggest FILE` when its columns are not recognised)",
     )
-
-
-def _json_format(path: Path, text: bytes, first_line: bytes) -> str:
-    """ftm (JSON lines of FtM entities) or ocds (OCDS releases, records, packages)."""
-    try:
-        obj = json.loads(first_line)
-    except ValueError:
-        obj = None
-    if isinstance(obj, dict) and "schema" in obj and "id" in obj:
-        return "ftm"
-    if b"\n" not in text and b'"schema"' in first_line and b'"id"' in first_line:
-        return "ftm"  # a first line longer than we sniff: judge by its keys
-    if _ocds_like(obj, text):
-        return "ocds"
-    raise UnknownFormatError(
-        path,
-        "JSON, but not a FollowTheMoney entity (id, schema) nor OCDS (ocid, releases or records)",
-    )
-
-
-def _ocds_like(first: object, text: bytes) -> bool:
-    """An OCDS release or record (an ocid), or a release/record package.
-
-    `first` is the parsed first line when it is a whole JSON value; a
-    pretty-printed or very long document is judged by the keys in its head.
-    """
-    if isinstance(first, dict):
-        return (
-            "ocid" in first
-            or isinstance(first.get("releases"), list)
-            or isinstance(first.get("records"), list)
-        )
-    return b'"ocid"' in text or b'"releases"' in text or b'"records"' in text

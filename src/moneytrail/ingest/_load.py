@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,22 +10,13 @@ import duckdb
 
 from moneytrail._sql import first_row, scalar
 from moneytrail.errors import FileFormatError, IngestError
-from moneytrail.ingest import aml_csv, camt053, efw2, form941, ftm, ocds
-from moneytrail.ingest._context import HashingReader, LoadContext, ProgressHook
+from moneytrail.ingest._context import HashingReader, IngestOptions, LoadContext, ProgressHook
 from moneytrail.ingest._detect import SNIFF_BYTES, detect_format
+from moneytrail.ingest._plausible import quarantine_implausible
+from moneytrail.ingest._registry import FORMATS
+from moneytrail.ingest._repeats import drop_repeats
 from moneytrail.ingest._statements import adopt_entries
 from moneytrail.warehouse import Warehouse
-
-Reader = Callable[[LoadContext], int]
-
-FORMATS: dict[str, Reader] = {
-    aml_csv.FORMAT: aml_csv.read,
-    camt053.FORMAT: camt053.read,
-    ftm.FORMAT: ftm.read,
-    efw2.FORMAT: efw2.read,
-    form941.FORMAT: form941.read,
-    ocds.FORMAT: ocds.read,
-}
 
 
 @dataclass
@@ -38,6 +28,7 @@ class FileReport:
     rows_quarantined: int
     already_loaded: bool = False
     warnings: list[str] = field(default_factory=list)
+    warning_kinds: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -51,7 +42,9 @@ class FileReport:
         }
 
 
-def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) -> FileReport:
+def _load(
+    wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None, options: IngestOptions
+) -> FileReport:
     if not path.is_file():
         raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
     try:
@@ -62,33 +55,45 @@ def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) ->
         if fmt == "auto":
             fmt = detect_format(path, raw.read(SNIFF_BYTES))
             raw.seek(0)
-        reader = FORMATS.get(fmt)
-        if reader is None:
+        spec = FORMATS.get(fmt)
+        if spec is None:
             raise IngestError(
                 path, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)} or auto"
             )
         stream = HashingReader(raw, progress)
         with wh.transaction() as con:
             source_id = _next_source_id(con)
-            ctx = LoadContext(con, source_id, path, wh.tokeniser, wh.vault, stream)
+            ctx = LoadContext(con, source_id, path, wh.tokeniser, wh.vault, stream, options)
             try:
-                rows_read = reader(ctx)
+                rows_read = spec.read(ctx)
             except UnicodeDecodeError as exc:
                 raise FileFormatError(path, f"not UTF-8 text ({exc.reason})") from exc
             except duckdb.Error as exc:
                 raise IngestError(path, f"the warehouse refused the file's rows: {exc}") from exc
-            if fmt != camt053.FORMAT:
+            if not spec.statement:
                 _adopt_statement_entries(ctx)
             ctx.flush()
+            quarantine_implausible(ctx, spec.date_field)
+            _drop_repeats(ctx)
             stream.read_rest()
             digest = stream.sha256.hexdigest()
+            content = stream.content_sha256.hexdigest()
             previous = first_row(
                 con,
-                "SELECT format, rows_read, rows_accepted, rows_quarantined FROM sources WHERE sha256 = ?",
-                [digest],
+                "SELECT format, rows_read, rows_accepted, rows_quarantined, sha256 <> ?, path"
+                " FROM sources WHERE sha256 = ? OR content_sha256 = ? ORDER BY source_id LIMIT 1",
+                [digest, digest, content],
             )
             if previous is not None:
-                done_fmt, done_read, done_accepted, done_quarantined = previous
+                done_fmt, done_read, done_accepted, done_quarantined, copy, done_path = previous
+                notes = (
+                    [
+                        f"{path.name}: the same content as {done_path}, loaded before (the files "
+                        "differ only in a byte-order mark or CRLF line ends); nothing was added"
+                    ]
+                    if copy
+                    else []
+                )
                 raise _AlreadyLoaded(
                     FileReport(
                         str(path),
@@ -97,12 +102,14 @@ def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) ->
                         done_accepted,
                         done_quarantined,
                         already_loaded=True,
+                        warnings=notes,
+                        warning_kinds=["already_loaded"] * len(notes),
                     )
                 )
             accepted = rows_read - ctx.rows_quarantined
             prefix = _resolve_id_clashes(con, source_id, path.name)
             con.execute(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     source_id,
                     str(path),
@@ -114,10 +121,37 @@ def _load(wh: Warehouse, path: Path, fmt: str, progress: ProgressHook | None) ->
                     accepted,
                     ctx.rows_quarantined,
                     prefix,
+                    content,
                 ],
             )
     return FileReport(
-        str(path), fmt, rows_read, accepted, ctx.rows_quarantined, warnings=ctx.warnings
+        str(path),
+        fmt,
+        rows_read,
+        accepted,
+        ctx.rows_quarantined,
+        warnings=ctx.warnings,
+        warning_kinds=ctx.warning_kinds,
+    )
+
+
+def _drop_repeats(ctx: LoadContext) -> None:
+    repeats, no_ref = drop_repeats(ctx.con, ctx.source_id, ctx.name)
+    if not repeats:
+        return
+    how = (
+        f"; {no_ref} of them carry no reference in either file or in one of them, so they "
+        "were matched on the other fields alone"
+        if no_ref
+        else ""
+    )
+    ctx.issue(
+        0,
+        "repeated_movements",
+        f"{repeats} movements were already stored from other files (same minute, amount, "
+        f"currency and account, and nothing in the two rows disagreeing: see "
+        f"repeated_movements.matched_on); each is kept once, as the earlier file's "
+        f"transaction, and listed in repeated_movements{how}",
     )
 
 
@@ -140,7 +174,11 @@ class _AlreadyLoaded(Exception):  # noqa: N818 - control flow, caught in ingest_
 
 
 def ingest_file(
-    wh: Warehouse, path: Path, fmt: str = "auto", progress: ProgressHook | None = None
+    wh: Warehouse,
+    path: Path,
+    fmt: str = "auto",
+    progress: ProgressHook | None = None,
+    options: IngestOptions | None = None,
 ) -> FileReport:
     """Load `path` whole or not at all (one transaction).
 
@@ -148,7 +186,7 @@ def ingest_file(
     back with already_loaded set.
     """
     try:
-        return _load(wh, path, fmt, progress)
+        return _load(wh, path, fmt, progress, options or IngestOptions())
     except _AlreadyLoaded as done:
         return done.report
 

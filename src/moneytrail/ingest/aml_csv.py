@@ -19,6 +19,8 @@ from moneytrail._sql import scalar
 from moneytrail.errors import FileFormatError
 from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, ISO_CURRENCIES
 from moneytrail.ingest._context import LoadContext, shorten
+from moneytrail.ingest._detect import first_line
+from moneytrail.ingest._registry import Format
 
 FORMAT = "aml-csv"
 COLUMNS = (
@@ -328,3 +330,17 @@ def _finish(ctx: LoadContext) -> None:
     ctx.vault.store(con, ((tok, "account", raw) for tok, raw in entries))
     for name in ("_aml_block", "_aml_accounts", "_aml_currency", "_aml_format"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _looks_like(head: bytes) -> bool:
+    return header_matches(first_line(head))
+
+
+READER = Format(
+    FORMAT,
+    read,
+    _looks_like,
+    "IBM AML simulator transactions CSV (AMLworld)",
+    "moneytrail ingest HI-Small_Trans.csv",
+    date_field="Timestamp",
+)

@@ -66,6 +66,7 @@ from moneytrail.ingest._camt053_fields import (
     _when,
 )
 from moneytrail.ingest._context import HashingReader, LoadContext, shorten
+from moneytrail.ingest._registry import Format
 from moneytrail.ingest._statements import absorb_entries
 from moneytrail.model.tables import table
 from moneytrail.privacy import account_key, mask
@@ -591,3 +592,21 @@ def _arrow(rows: list[tuple[Any, ...]], name: str, cols: list[str]) -> pa.Table:
     return pa.table(
         {c: pa.array(values, _ARROW[types[c]]) for c, values in zip(cols, columns, strict=True)}
     )
+
+
+def _looks_like(head: bytes) -> bool:
+    return (
+        head.lstrip().startswith(b"<")
+        and _NAMESPACE.search(head.decode("utf-8", "replace")) is not None
+    )
+
+
+READER = Format(
+    FORMAT,
+    read,
+    _looks_like,
+    "ISO 20022 camt.053 bank-to-customer statements, versions .02 to .13",
+    "moneytrail ingest statement.xml",
+    statement=True,
+    date_field="Ntry/BookgDt",
+)

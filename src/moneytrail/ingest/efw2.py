@@ -13,14 +13,21 @@ naming the record number and field) when:
 - a record is not 512 bytes, not ASCII, or has an unknown identifier;
 - records are out of order (RA, then per employer RE, RW [RO] [RS]..., RT,
   [RU], [RV]; last RF), or an employer has RO records but no RU;
-- a money field is not digits, or the RT count and totals differ from the sums
-  of the employer's RW records (boxes 1-7, box 10, box 12 D-H), the RU count
-  from its RO records, or the RF count from the file's RW records;
+- an RT money field is not digits, or the RT count and totals differ from the
+  sums of the employer's RW records (boxes 1-7, box 10, box 12 D-H), the RU
+  count from its RO records, or the RF count from the file's RW records;
 - an RE has no valid tax year or EIN.
 
+A money field left blank (SSA asks for zeros; real filers' files do not always
+comply) is read as zero, and the file's findings say how many and where.
+
 An RW whose SSN field is not nine digits is quarantined (its money still
-counts toward the totals, which are the employer's). RO, RS, RU and RV records
-are checked for place and count but not stored.
+counts toward the totals, which are the employer's). An RW with a money field
+that is neither digits nor blank is quarantined too, naming the field: the
+structure (order, counts) still holds, so the rest of the file is read; the
+RT total of that field cannot be checked to the cent, and the finding says
+what the set-aside record must hold for the total to agree. RO, RS, RU and RV
+records are checked for place and count but not stored.
 
 Rows: a data row is an RE or RW record; `source_row` is the record's 1-based
 number in the file, so evidence points at the exact record. rows_read counts
@@ -40,6 +47,7 @@ from moneytrail.errors import FileFormatError
 from moneytrail.ingest import _efw2_layout as layout
 from moneytrail.ingest._context import HashingReader, LoadContext
 from moneytrail.ingest._efw2_tin import classify
+from moneytrail.ingest._registry import Format
 from moneytrail.privacy import mask
 
 FORMAT = "efw2"
@@ -134,6 +142,8 @@ class _Employer:
     rw: int = 0
     ro: int = 0
     sums: list[int] = field(default_factory=lambda: [0] * len(layout.RW_MONEY))
+    # RW money fields that a quarantined record left unread: (field index, record)
+    unread: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _State:
@@ -146,6 +156,7 @@ class _State:
         self.total_rw = 0
         self.rows = 0
         self.last = 0
+        self.blanks: list[tuple[int, str]] = []
         self.employers: list[dict[str, object]] = []
         self.wages: list[list[object]] = [[] for _ in _WAGE_BATCH]
         self.vault: dict[str, tuple[str, str]] = {}
@@ -191,6 +202,14 @@ class _State:
             self._rf(number, record)
 
     def finish(self) -> None:
+        if self.blanks:
+            first_row, first_field = self.blanks[0]
+            self.ctx.issue(
+                first_row,
+                "blank_money",
+                f"{len(self.blanks)} money fields were blank and were read as zero (SSA asks "
+                f"for zeros), the first at record {first_row}, field {first_field}",
+            )
         if self.prev != "RF":
             raise FileFormatError(
                 self.ctx.path,
@@ -236,11 +255,22 @@ class _State:
 
     def _rw(self, number: int, record: str) -> None:
         employer = self._current(number)
-        amounts = self._amounts(number, record, layout.RW_MONEY)
+        amounts, bad = self._rw_amounts(number, record)
         employer.sums = list(map(operator.add, employer.sums, amounts))
         employer.rw += 1
         self.total_rw += 1
         self.rows += 1
+        if bad is not None:
+            i, text = bad
+            employer.unread.append((i, number))
+            self.ctx.quarantine(
+                number,
+                layout.RW_MONEY[i].where,
+                f"{text!r} is not a money amount (cents, digits only, zero-filled); the record "
+                "is set aside and the RT total of this box is checked without it",
+                text,
+            )
+            return
         ssn = layout.RW_SSN.cut(record)
         if not ssn.isdigit():
             self.ctx.quarantine(
@@ -281,8 +311,19 @@ class _State:
                 row=number,
                 field=layout.RT_COUNT.where,
             )
-        for rt_field, total in zip(layout.RT_MONEY, employer.sums, strict=True):
+        unread = dict(employer.unread)
+        for i, (rt_field, total) in enumerate(zip(layout.RT_MONEY, employer.sums, strict=True)):
             stated = self._money(number, record, rt_field)
+            if i in unread:
+                rows = ", ".join(str(r) for k, r in employer.unread if k == i)
+                self.ctx.issue(
+                    number,
+                    "rt_total_unchecked",
+                    f"RT {rt_field.where}: total {_dollars(stated)}; the readable RW records add "
+                    f"up to {_dollars(total)}, so the quarantined record(s) {rows} would hold "
+                    f"{_dollars(stated - total)} for the total to agree",
+                )
+                continue
             if stated != total:
                 raise FileFormatError(
                     self.ctx.path,
@@ -331,14 +372,30 @@ class _State:
 
     # -- fields ---------------------------------------------------------------
 
-    def _amounts(self, number: int, record: str, fields: tuple[layout.Field, ...]) -> list[int]:
-        texts = [record[f.start - 1 : f.end] for f in fields]
+    def _rw_amounts(self, number: int, record: str) -> tuple[list[int], tuple[int, str] | None]:
+        """An RW's money fields (blank as zero); the first unreadable one, if any, as
+        (index, text), with 0 in its place."""
+        texts = [record[f.start - 1 : f.end] for f in layout.RW_MONEY]
         if all(map(str.isdigit, texts)):
-            return list(map(int, texts))
-        return [self._money(number, record, f) for f in fields]  # raises, naming the field
+            return list(map(int, texts)), None
+        amounts: list[int] = []
+        bad: tuple[int, str] | None = None
+        for i, (f, text) in enumerate(zip(layout.RW_MONEY, texts, strict=True)):
+            if text.isdigit():
+                amounts.append(int(text))
+            elif not text.strip():
+                self.blanks.append((number, f.where))
+                amounts.append(0)
+            else:
+                bad = bad or (i, text)
+                amounts.append(0)
+        return amounts, bad
 
     def _money(self, number: int, record: str, f: layout.Field) -> int:
         text = f.cut(record)
+        if not text.strip():
+            self.blanks.append((number, f.where))
+            return 0
         if not text.isdigit():
             raise FileFormatError(
                 self.ctx.path,
@@ -443,3 +500,12 @@ _EMPLOYER_SCHEMA = pa.schema(
 
 def _dollars(cents: int) -> str:
     return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+READER = Format(
+    FORMAT,
+    read,
+    looks_like,
+    "SSA EFW2 wage reports (W-2 RA/RE/RW/RT/RF records); tax data (FTI)",
+    "moneytrail ingest W2REPORT.txt",
+)

@@ -36,6 +36,8 @@ import pyarrow as pa
 
 from moneytrail.errors import FileFormatError
 from moneytrail.ingest._context import LoadContext, shorten
+from moneytrail.ingest._detect import first_line
+from moneytrail.ingest._registry import Format
 from moneytrail.privacy import mask
 
 FORMAT = "form941"
@@ -217,3 +219,16 @@ def _flush(ctx: LoadContext, batch: list[dict[str, object]], vault: dict[str, st
     if vault:
         ctx.vault.store(ctx.con, ((tok, "ein", raw) for tok, raw in vault.items()))
         vault.clear()
+
+
+def _looks_like(head: bytes) -> bool:
+    return header_matches(first_line(head))
+
+
+READER = Format(
+    FORMAT,
+    read,
+    _looks_like,
+    "Form 941 quarterly employer filings (CSV extract)",
+    "moneytrail ingest form941.csv",
+)

@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from moneytrail.errors import FileFormatError
 from moneytrail.ingest._context import HashingReader, LoadContext
+from moneytrail.ingest._registry import Format
 
 if TYPE_CHECKING:
     from followthemoney import Schema
@@ -306,3 +307,26 @@ def _flush_stage(ctx: LoadContext, staged: list[tuple[int, str, str]]) -> None:
     )
     ctx.append("_ftm_stage_batch", batch, "INSERT INTO _ftm_stage SELECT * FROM _ftm_stage_batch")
     staged.clear()
+
+
+def looks_like(head: bytes) -> bool:
+    """JSON lines whose first line is an entity (an `id` and a `schema`)."""
+    text = head.lstrip()
+    line = text.split(b"\n", 1)[0]
+    if not line.startswith(b"{"):
+        return False
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        # A first line longer than the sniffed head: judge by its keys.
+        return b"\n" not in text and b'"schema"' in line and b'"id"' in line
+    return isinstance(obj, dict) and "schema" in obj and "id" in obj
+
+
+READER = Format(
+    FORMAT,
+    read,
+    looks_like,
+    "FollowTheMoney entities, one JSON object a line (OCCRP Aleph exports, OpenSanctions)",
+    "moneytrail ingest entities.ftm.json",
+)

@@ -10,10 +10,12 @@ quarantined with its reason.
 from __future__ import annotations
 
 import io
+import json
 
 from moneytrail.contracts._ocds import Compiled, compile_stream
 from moneytrail.contracts._store import Store
 from moneytrail.ingest._context import LoadContext
+from moneytrail.ingest._registry import Format
 
 FORMAT = "ocds"
 
@@ -30,3 +32,31 @@ def read(ctx: LoadContext) -> int:
             rows += 1
     store.finish()
     return rows
+
+
+def looks_like(head: bytes) -> bool:
+    """An OCDS release or record (an ocid), or a release or record package."""
+    text = head.lstrip()
+    if not text.startswith((b"{", b"[")):
+        return False
+    try:
+        first = json.loads(text.split(b"\n", 1)[0])
+    except ValueError:
+        first = None
+    if isinstance(first, dict):
+        return (
+            "ocid" in first
+            or isinstance(first.get("releases"), list)
+            or isinstance(first.get("records"), list)
+        )
+    # A pretty-printed or very long document: judged by the keys in its head.
+    return b'"ocid"' in text or b'"releases"' in text or b'"records"' in text
+
+
+READER = Format(
+    FORMAT,
+    read,
+    looks_like,
+    "Open Contracting Data Standard releases, records and packages (JSON or JSON lines)",
+    "moneytrail ingest tenders.json",
+)

@@ -33,6 +33,7 @@ from moneytrail.model._contracts import (
 )
 from moneytrail.model._detect import ALERT_HITS, ALERTS, DETECT_RUNS, MODEL_RUNS, TXN_SCORES
 from moneytrail.model._graph import ACCOUNT_FEATURES, GRAPH_RUNS, TXN_FEATURES
+from moneytrail.model._ingest import REPEATED_MOVEMENTS
 from moneytrail.model._payroll import EMPLOYER_FLAGS, FORM941_FILINGS, W2_EMPLOYERS, W2_WAGES
 from moneytrail.model._resolve import (
     ENTITIES,
@@ -66,6 +67,13 @@ SOURCES = Table(
             "VARCHAR",
             "Prefix added to this file's record ids when its "
             "plain ids were already taken by another file; NULL when not needed.",
+        ),
+        Column(
+            "content_sha256",
+            "VARCHAR",
+            "SHA-256 of the bytes without a leading UTF-8 byte-order mark and with CRLF "
+            "line ends as LF: a re-saved copy of a loaded file has the same.",
+            since=3,
         ),
     ),
     primary_key=("source_id",),
@@ -415,6 +423,7 @@ TABLES: tuple[Table, ...] = (
     TRACE_RUNS,
     TRACE_SCHEDULE,
     STATEMENT_ENTRIES,
+    REPEATED_MOVEMENTS,
 )
 
 # Tables whose rows all carry source_id provenance; a failed load removes nothing
@@ -441,6 +450,7 @@ FACT_TABLES: tuple[str, ...] = (
     "ocds_amendments",
     "ocds_transactions",
     "statement_entries",
+    "repeated_movements",
 )
 
 
