@@ -95,6 +95,7 @@ class Alert:
     filings: list[str]
     reason: str
     hits: list[Hit]
+    hub: int = 0  # flagged nodes a hub of this alert is linked to (0: no hub)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -266,16 +267,8 @@ def _alert(
     score = 1.0 - math.prod(1.0 - s for s in best.values())
     top = max(hits, key=lambda h: (scores[id(h)], h.typology))
     typologies = sorted(best, key=lambda t: (-best[t], t))
-    employers = sorted({h.subject for h in hits if h.account_key is None})
-    if len(accounts) <= 1 and len(employers) <= 1:
-        subject = employers[0] if employers else top.subject
-    else:
-        head = ", ".join(masked.get(a, str(a)) for a in accounts[:3])
-        more = "" if len(accounts) <= 3 else f" and {len(accounts) - 3} more"
-        subject = f"network:{len(accounts)} accounts ({head}{more})"
-        if employers:
-            subject += " with " + ", ".join(employers)
-    evidence = sorted({e for h in hits for e in h.evidence}, key=_txn_order)[:MAX_ALERT_EVIDENCE]
+    subject = subject_of(hits, top, accounts, masked)
+    evidence = sorted({e for h in hits for e in h.evidence}, key=txn_order)[:MAX_ALERT_EVIDENCE]
     reason = top.reason
     others = [catalogue[t].name.lower() for t in typologies if t != top.typology]
     if others:
@@ -298,10 +291,24 @@ def _alert(
         sorted({f for h in hits for f in h.filings})[:MAX_EVIDENCE],
         reason,
         hits,
+        hub,
     )
 
 
-def _txn_order(txn_id: str) -> tuple[int, str]:
+def subject_of(hits: list[Hit], top: Hit, accounts: list[int], masked: dict[int, str]) -> str:
+    """An alert's subject: its one account or employer, or the network it spans."""
+    employers = sorted({h.subject for h in hits if h.account_key is None})
+    if len(accounts) <= 1 and len(employers) <= 1:
+        return employers[0] if employers else top.subject
+    head = ", ".join(masked.get(a, str(a)) for a in accounts[:3])
+    more = "" if len(accounts) <= 3 else f" and {len(accounts) - 3} more"
+    subject = f"network:{len(accounts)} accounts ({head}{more})"
+    if employers:
+        subject += " with " + ", ".join(employers)
+    return subject
+
+
+def txn_order(txn_id: str) -> tuple[int, str]:
     return (int(txn_id), "") if txn_id.isdigit() else (0, txn_id)
 
 
