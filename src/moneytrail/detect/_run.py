@@ -142,6 +142,11 @@ _INPUTS = {
         "SELECT count(*) > 0 FROM contract_findings",
         "contract_findings is empty; run `moneytrail contracts findings` first",
     ),
+    "txn_scores": (
+        "SELECT count(*) > 0 FROM txn_scores",
+        "no input: no transaction scores; train the scorer and score the ledger first "
+        "(`moneytrail model train --until ISO_TS`, then `moneytrail model score --from ISO_TS`)",
+    ),
     # aml-csv rows carry accounts only; camt.053 entries (RltdPties/Nm, RmtInf/Ustrd) and
     # FtM payments carry the counterparty's name or the payment's text
     "counterparty_text": (
