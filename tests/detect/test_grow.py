@@ -17,7 +17,7 @@ from tests.detect.ledger import START, Ledger, background
 D = timedelta(days=1)
 H = timedelta(hours=1)
 NETWORK = {"SRC", "M1", "M2", "M3"}
-HONEST = {"EMPLOYER", "LANDLORD", "BIGSHOP", "FOREIGN", "FUNDER"}
+HONEST = {"EMPLOYER", "LANDLORD", "BIGSHOP", "FOREIGN", "FUNDER", "FRIEND"}
 
 
 def _world(ledger: Ledger) -> None:
@@ -38,6 +38,8 @@ def _world(ledger: Ledger) -> None:
     ledger.pay(41 * D + 6 * H, "M3", "M3-OUT", "2850.00", "wire")
     ledger.pay(41 * D + 2 * H, "SRC", "BIGSHOP", "1800.00")
     ledger.pay(41 * D + 4 * H, "SRC", "FOREIGN", "2500.00", "wire")
+    ledger.pay(10 * D, "FRIEND", "SHOP0", "35.00", "card")
+    ledger.pay(41 * D + H, "SRC", "FRIEND", "2000.00")  # kept, not passed on
     for i in range(80):  # walk-in customers, each paying the shop once over four months
         ledger.pay(i * 36 * H, f"WALKIN{i}", "BIGSHOP", "45.00", "card")
     for week in range(16):  # the shop pays its wholesaler
@@ -63,19 +65,19 @@ def world(tmp_path: Path, warehouse: Warehouse) -> dict[str, int]:
     return _keys(warehouse, NETWORK | HONEST)
 
 
-def _core(wh: Warehouse, keys: dict[str, int]) -> dict[str, Core]:
-    """SRC alone, every movement it made in days 40-41 as the evidence: no rule but growth's
-    own keeps an honest counterparty out."""
+def _core(wh: Warehouse, keys: dict[str, int], but: str = "FRIEND") -> dict[str, Core]:
+    """SRC alone, every movement it made in days 40-41 (but those with `but`) as the evidence:
+    no rule but growth's own keeps an honest counterparty out."""
     lo, hi = START + 40 * D, START + 41 * D + 5 * H
     ids = [
         r[0]
         for r in wh.con.execute(
             "SELECT txn_id FROM transactions WHERE ? IN (from_account, to_account) "
-            "AND ts BETWEEN ? AND ?",
-            [keys["SRC"], lo, hi],
+            "AND ts BETWEEN ? AND ? AND ? NOT IN (from_account, to_account)",
+            [keys["SRC"], lo, hi, keys[but]],
         ).fetchall()
     ]
-    return {"A-1": Core([keys["SRC"]], ids, lo, hi)}
+    return {"A-1": Core([keys["SRC"]], ids, {keys["SRC"]: (lo, hi)})}
 
 
 def _grown(wh: Warehouse, keys: dict[str, int], growth: Growth) -> set[str]:
@@ -122,19 +124,28 @@ def test_each_rule_keeps_its_honest_neighbour_out(
     assert _grown(warehouse, world, Growth(rounds=1)) == {"M1", "M2"}
 
 
-def test_a_movement_the_scorer_labels_brings_its_account_in(
+def test_a_movement_the_scorer_labels_is_evidence(
     world: dict[str, int], warehouse: Warehouse
 ) -> None:
-    rent = warehouse.con.execute(
-        "SELECT txn_id FROM transactions WHERE from_account = ? AND to_account = ? "
-        "AND ts > ? ORDER BY ts LIMIT 1",
-        [world["SRC"], world["LANDLORD"], START + 39 * D],
-    ).fetchone()
-    assert rent is not None
-    warehouse.con.execute("INSERT INTO txn_scores VALUES (?, 1, 0.97, 1, '{}')", [rent[0]])
-    found = grow(warehouse.con, _core(warehouse, world))["A-1"]
-    (landlord,) = [g for g in found if g.account_key == world["LANDLORD"]]
-    assert "the trained scorer labels 1 of them suspicious" in landlord.hit.reason
+    """FRIEND kept the 2,000.00 SRC paid it, and the movement is not in the evidence: it stays
+    out until the scorer labels that movement; a labelled rent payment changes nothing."""
+    assert "FRIEND" not in _grown(warehouse, world, Growth())
+    labelled = warehouse.con.execute(
+        "SELECT txn_id FROM transactions WHERE from_account = ? AND to_account IN (?, ?) "
+        "AND ts BETWEEN ? AND ?",
+        [world["SRC"], world["FRIEND"], world["LANDLORD"], START + 39 * D, START + 42 * D],
+    ).fetchall()
+    assert len(labelled) == 2
+    warehouse.con.executemany(
+        "INSERT INTO txn_scores VALUES (?, 1, 0.97, 1, '{}')", [[t] for (t,) in labelled]
+    )
+    assert _grown(warehouse, world, Growth()) == {"M1", "M2", "M3", "FRIEND"}
+    (friend,) = [
+        g
+        for g in grow(warehouse.con, _core(warehouse, world))["A-1"]
+        if g.account_key == world["FRIEND"]
+    ]
+    assert "the trained scorer labels 1 of them suspicious" in friend.hit.reason
 
 
 def test_bad_growth_parameters_are_refused(world: dict[str, int], warehouse: Warehouse) -> None:
@@ -146,5 +157,5 @@ def test_bad_growth_parameters_are_refused(world: dict[str, int], warehouse: War
 
 def test_nothing_to_grow_from(warehouse: Warehouse) -> None:
     assert grow(warehouse.con, {}) == {}
-    empty = {"A-1": Core([1], [], datetime(2024, 1, 1), datetime(2024, 1, 2))}
+    empty = {"A-1": Core([1], [], {1: (datetime(2024, 1, 1), datetime(2024, 1, 2))})}
     assert grow(warehouse.con, empty, Growth(rounds=0)) == {}

@@ -10,6 +10,7 @@ import pytest
 
 from moneytrail.detect import run_detect
 from moneytrail.detect._scorer import score, train
+from moneytrail.errors import CatalogueError
 from moneytrail.graph import DAY, WEEK, FeatureParams, mine_into_warehouse
 from moneytrail.ingest import ingest_file
 from moneytrail.synth import generate
@@ -42,6 +43,7 @@ def _label(wh: Warehouse, src: str, contributions: dict[str, float]) -> None:
 @pytest.fixture
 def ledger_wh(tmp_path: Path, warehouse: Warehouse) -> Warehouse:
     ledger = Ledger()
+    ledger.pay(timedelta(days=1), "FUNDER", "MULE", "2800.00", "wire")
     for i in range(3):
         ledger.pay(timedelta(days=2, hours=i), "MULE", f"DEST{i}", "900.00", "wire")
     ledger.pay(timedelta(days=5), "LONER", "DEST9", "300.00")
@@ -78,9 +80,23 @@ def test_labelled_transactions_make_hits_whose_reason_names_the_features(
     assert "log_amount" not in hit.reason
     # medium severity: one model label alone is a watch-list entry, not a review alert
     assert alert.score < 0.6
-    both = run_detect(ledger_wh, ["MT-M001.min_txns=1"], ["MT-M001"])
     # role both, one labelled payment enough: both ends of each, MULE, LONER and four payees
+    both = run_detect(ledger_wh, ["MT-M001.min_txns=1", "MT-M001.role=both"], ["MT-M001"])
     assert both.per_typology == {"MT-M001": 6}
+
+
+def test_by_default_labelled_money_must_go_in_and_out(ledger_wh: Warehouse) -> None:
+    """The originator of a labelled wire only pays and its payees only receive: the mule
+    between them, which both received and paid labelled money, is the hit."""
+    _label(ledger_wh, "MULE", {"fan_out_86400": 1.5})
+    assert run_detect(ledger_wh, ["MT-M001.min_txns=1"], ["MT-M001"]).per_typology == {"MT-M001": 0}
+    _label(ledger_wh, "FUNDER", {"log_amount": 0.7})
+    report = run_detect(ledger_wh, ["MT-M001.min_txns=1"], ["MT-M001"])
+    assert report.per_typology == {"MT-M001": 1}
+    (hit,) = report.alerts[0].hits
+    assert hit.account_key == _keys(ledger_wh, ["MULE"])["MULE"] and len(hit.evidence) == 4
+    with pytest.raises(CatalogueError, match="must be payer, payee, both or through"):
+        run_detect(ledger_wh, ["MT-M001.role=sideways"], ["MT-M001"])
 
 
 @pytest.fixture(scope="module")

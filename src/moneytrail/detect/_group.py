@@ -43,6 +43,8 @@ from moneytrail.errors import CatalogueError
 
 MAX_ALERT_EVIDENCE = 2_000
 REVIEW_SCORE = 0.6
+MODEL_DETECTOR = "model_score"
+"""The detector of the scorer's typology (moneytrail.detect._scored)."""
 _SAME_ENTITY = 1 << 40
 """Link weight of two accounts resolution put in one entity: followed before any other."""
 
@@ -162,19 +164,22 @@ def group_hits(
         for acct in members[1:]:
             pair = _pair(f"a:{members[0]}", f"a:{acct}")
             links[pair] = links.get(pair, 0) + _SAME_ENTITY
-    # degree among flagged nodes: a node that ties many of them together is a hub
+    # degree among flagged nodes: a node that ties many of them together is a hub. Nodes
+    # only the model flags (MT-M001) do not count: it labels every leg of a network, and a
+    # trafficker's collector tied to the victims it labels is the network, not a busy hub
+    ruled = {_node(h) for h in hits if catalogue[h.typology].detector != MODEL_DETECTOR}
     ties: dict[str, set[str]] = defaultdict(set)
     for a, b in links:
-        if b in flagged:
+        if b in ruled:
             ties[a].add(b)
-        if a in flagged:
+        if a in ruled:
             ties[b].add(a)
     hubs = {n: len(t) for n, t in ties.items() if len(t) > limits.hub_links}
     sets = _Sets()
     for node in sorted(flagged):
         sets.add(node)
     for (a, b), weight in sorted(links.items(), key=lambda kv: (-kv[1], kv[0])):
-        if weight < _SAME_ENTITY and not _mergeable(a, b, hubs, ties, flagged):
+        if weight < _SAME_ENTITY and not _mergeable(a, b, hubs, ties, ruled):
             continue
         sets.union(a, b, limits.max_accounts)
     groups: dict[str, list[Hit]] = defaultdict(list)

@@ -6,12 +6,14 @@ that only received a share and passed it on often show nothing alone. Around
 each review alert's core, within the span of its evidence (widened by `slack`
 on both sides), an account joins the alert when it
 
-- dealt with a core account in a movement the trained scorer labels suspicious
-  (moneytrail.detect._scorer, `txn_scores`), or
 - took a large share of a core account's outflow in the span (or sent a large
-  share of its inflow: `min_core_share`), that money was most of what the
-  account itself received (or sent) in the span (`min_own_share`), and the two
-  had dealt with each other at most `max_repeat` times in the whole ledger.
+  share of its inflow: `min_core_share`), over movements between accounts that
+  had dealt with each other at most `max_repeat` times in the whole ledger,
+- that money was most of what the account itself received (or sent) in the
+  span (`min_own_share`), and
+- the movements are in the alert's evidence, or the trained scorer labels one
+  of them suspicious (moneytrail.detect._scorer, `txn_scores`), or the account
+  passed the money on in the span (a sender: had received it there first).
 
 The second test is relative to both ends: a shop, a landlord, an employer or an
 asset seller takes a large share of a subject's money too, but it is a small
@@ -118,12 +120,13 @@ end of many unrelated chains (most of its takings from others) does not."""
 
 @dataclass(frozen=True)
 class Core:
-    """What an alert grows from: its accounts, its evidence and the time that spans."""
+    """What an alert grows from: its accounts, its evidence, and each account's span (from
+    the first to the last evidence movement of its own hits; the alert's for an account
+    without hits of its own)."""
 
     accounts: list[int]
     evidence: list[str]
-    first: datetime
-    last: datetime
+    spans: dict[int, tuple[datetime, datetime]]
 
 
 @dataclass
@@ -133,18 +136,19 @@ class Grown:
     alert_id: str
     account_key: int
     core: int  # the core account it dealt with most
-    share: float  # the larger of its shares (0-1), or 1 for a scorer link
+    share: float  # the smaller of its two shares (0-1)
     hit: Hit
 
 
 _CANDIDATES = """
 WITH moves AS (
     -- cash is left out: its other end is a branch's till, not an account that carried money
-    SELECT c.alert_id, c.acct AS core, t.to_account AS other, 'out' AS dir, t.amount, t.txn_id
+    SELECT c.alert_id, c.acct AS core, t.to_account AS other, 'out' AS dir, t.amount, t.txn_id,
+           c.lo, c.hi
     FROM grow_core c JOIN transactions t ON t.from_account = c.acct AND t.ts BETWEEN c.lo AND c.hi
     WHERE t.to_account IS NOT NULL AND t.to_account <> c.acct AND t.channel IS DISTINCT FROM 'cash'
     UNION ALL
-    SELECT c.alert_id, c.acct, t.from_account, 'in', t.amount, t.txn_id
+    SELECT c.alert_id, c.acct, t.from_account, 'in', t.amount, t.txn_id, c.lo, c.hi
     FROM grow_core c JOIN transactions t ON t.to_account = c.acct AND t.ts BETWEEN c.lo AND c.hi
     WHERE t.from_account IS NOT NULL AND t.from_account <> c.acct AND t.channel IS DISTINCT FROM 'cash'
 ), legs AS (
@@ -152,7 +156,7 @@ WITH moves AS (
 ), core_total AS (
     SELECT alert_id, core, dir, sum(amount) AS total FROM legs GROUP BY ALL
 ), pair AS (
-    SELECT l.alert_id, l.core, l.other, l.dir, sum(l.amount) AS amount, count(*) AS n,
+    SELECT l.alert_id, l.core, l.other, l.dir, l.lo, l.hi, sum(l.amount) AS amount, count(*) AS n,
            list(l.txn_id ORDER BY l.txn_id) AS ids, sum(l.hot) AS hot
     FROM legs l ANTI JOIN grow_taken g ON g.alert_id = l.alert_id AND g.acct = l.other
     GROUP BY ALL
@@ -163,19 +167,17 @@ WITH moves AS (
      AND t.to_account = CASE WHEN p.dir = 'out' THEN p.other ELSE p.core END
     GROUP BY ALL
 ), fresh AS (
-    -- movements between accounts that rarely deal: rent, wages and custom recur;
-    -- a scored movement counts whatever the pair's history
+    -- movements between accounts that rarely deal: rent, wages and custom recur
     SELECT p.*, p.amount / nullif(ct.total, 0) AS core_share
     FROM pair p JOIN core_total ct USING (alert_id, core, dir)
     JOIN repeat r USING (alert_id, core, other, dir)
-    WHERE r.n <= {max_repeat} OR p.hot > 0
+    WHERE r.n <= {max_repeat}
 ), cand AS (
     SELECT f.alert_id, f.other, f.dir, sum(f.amount) AS amount, sum(f.n) AS n,
            list_sort(flatten(list(f.ids))) AS ids, sum(f.hot) AS hot,
            max(f.core_share) AS core_share, arg_max(f.core, f.core_share) AS core,
-           max(c.lo) AS lo, max(c.hi) AS hi
-    FROM fresh f JOIN (SELECT DISTINCT alert_id, lo, hi FROM grow_core) c USING (alert_id)
-    GROUP BY ALL
+           min(f.lo) AS lo, max(f.hi) AS hi
+    FROM fresh f GROUP BY ALL
 ), own AS (
     -- what each candidate itself received (side 'out': what the core paid it) and sent
     SELECT c.alert_id, c.other, 'out' AS dir, sum(t.amount) AS total
@@ -240,9 +242,11 @@ def grow(
     scored = bool(scalar(con, "SELECT count(*) > 0 FROM txn_scores WHERE label = 1"))
     busy = strangers_monthly(con, g.max_strangers_monthly) if g.max_strangers_monthly > 0 else {}
     slack = timedelta(seconds=g.slack)
-    spans = {a: (c.first - slack, c.last + slack) for a, c in cores.items()}
     taken = {a: set(c.accounts) for a, c in cores.items()}
-    frontier = {a: list(c.accounts) for a, c in cores.items()}
+    frontier: dict[str, list[tuple[int, datetime, datetime]]] = {
+        a: [(x, c.spans[x][0] - slack, c.spans[x][1] + slack) for x in c.accounts]
+        for a, c in cores.items()
+    }
     evidence = pa.table(
         {
             "alert_id": pa.array([a for a, c in cores.items() for _ in c.evidence], pa.string()),
@@ -252,7 +256,8 @@ def grow(
     con.register("grow_evidence", evidence)
     try:
         for _ in range(g.rounds):
-            found = _round(con, g, frontier, taken, spans, scored, busy)
+            spans = {(a, x): (lo, hi) for a, row in frontier.items() for x, lo, hi in row}
+            found = _round(con, g, frontier, taken, scored, busy)
             frontier = defaultdict(list)
             for grown in sorted(found, key=lambda x: (-x.share, x.account_key)):
                 alert_id = grown.alert_id
@@ -260,7 +265,8 @@ def grow(
                     continue
                 out[alert_id].append(grown)
                 taken[alert_id].add(grown.account_key)
-                frontier[alert_id].append(grown.account_key)
+                # a grown account is followed over the span of the account it dealt with
+                frontier[alert_id].append((grown.account_key, *spans[(alert_id, grown.core)]))
             if not frontier:
                 break
     finally:
@@ -271,20 +277,19 @@ def grow(
 def _round(
     con: duckdb.DuckDBPyConnection,
     g: Growth,
-    frontier: dict[str, list[int]],
+    frontier: dict[str, list[tuple[int, datetime, datetime]]],
     taken: dict[str, set[int]],
-    spans: dict[str, tuple[datetime, datetime]],
     scored: bool,
     busy: dict[int, float],
 ) -> list[Grown]:
     """The accounts that join their alert in this round (one per alert and account)."""
-    ids = [a for a, accts in frontier.items() for _ in accts]
+    rows_in = [(a, x, lo, hi) for a, row in frontier.items() for x, lo, hi in row]
     core = pa.table(
         {
-            "alert_id": pa.array(ids, pa.string()),
-            "acct": pa.array([x for accts in frontier.values() for x in accts], pa.int64()),
-            "lo": pa.array([spans[a][0] for a in ids], pa.timestamp("us")),
-            "hi": pa.array([spans[a][1] for a in ids], pa.timestamp("us")),
+            "alert_id": pa.array([r[0] for r in rows_in], pa.string()),
+            "acct": pa.array([r[1] for r in rows_in], pa.int64()),
+            "lo": pa.array([r[2] for r in rows_in], pa.timestamp("us")),
+            "hi": pa.array([r[3] for r in rows_in], pa.timestamp("us")),
         }
     )
     held = pa.table(
@@ -310,7 +315,7 @@ def _round(
         why = _why(g, side, core_share, own, carried, hot, in_ev)
         if why is None:
             continue
-        share = 1.0 if why == "scored" else min(float(core_share), float(own))
+        share = min(float(core_share), float(own))
         reason = _sentence(
             masked[int(other)] if int(other) in masked else str(other),
             masked[int(core_acct)] if int(core_acct) in masked else str(core_acct),
@@ -352,15 +357,17 @@ def _why(
     hot: int,
     in_evidence: bool,
 ) -> str | None:
-    """Why a counterparty joins the alert ('scored', 'evidence', 'carried'), or None.
+    """Why a counterparty joins the alert ('evidence', 'scored', 'carried'), or None.
 
-    A sender must have received in the span at least min_own_share of what it sent
-    the core: a carrier passes money on, while the outside source of the funds (an
-    external wire's originator) shows no such receipt. A receiver whose movement is
-    not in the alert's evidence must have passed on that share of it in the span.
+    The money it exchanged with the core is a large share of both ends' flows in the
+    span. A sender must have received in the span at least min_own_share of what it
+    sent the core: a carrier passes money on, while the outside source of the funds
+    (an external wire's originator) shows no such receipt. A receiver must have passed
+    on that share of it in the span, unless the movements are in the alert's evidence
+    or the trained scorer labels one of them: a labelled movement is evidence too, not
+    proof that its other end carried the money (laundered money is also paid to
+    people who merely receive it).
     """
-    if hot:
-        return "scored"
     if core_share is None or own is None or carried is None:
         return None
     if float(core_share) < g.min_core_share or float(own) < g.min_own_share:
@@ -370,6 +377,8 @@ def _why(
         return None
     if in_evidence:
         return "evidence"
+    if hot:
+        return "scored"
     return "carried" if passed else None
 
 
@@ -390,13 +399,11 @@ def _sentence(
     else:
         head = f"Account {me} sent {n} {moves} of {money_text(amount)} in all to the network"
         flow = f"{core_share:.0%} of what {them} received then, {own:.0%} of what {me} sent"
-    if why == "scored":
-        return f"{head}; the trained scorer labels {hot} of them suspicious."
-    tail = (
-        "the movements are in the alert's evidence"
-        if why == "evidence"
-        else "it passed the money on within the alert's span"
-    )
+    tail = {
+        "evidence": "the movements are in the alert's evidence",
+        "scored": f"the trained scorer labels {hot} of them suspicious",
+        "carried": "it passed the money on within the alert's span",
+    }[why]
     return f"{head} within the alert's span ({flow}), between accounts that rarely deal; {tail}."
 
 
@@ -420,9 +427,13 @@ def grow_alerts(
         return 0
     spans = _spans(con, chosen)
     cores = {
-        a.alert_id: Core(a.accounts, a.evidence, *spans[a.alert_id])
+        a.alert_id: Core(
+            a.accounts,
+            a.evidence,
+            {x: spans.get((a.alert_id, x), spans[(a.alert_id, None)]) for x in a.accounts},
+        )
         for a in chosen
-        if a.alert_id in spans
+        if (a.alert_id, None) in spans
     }
     grown = grow(con, cores, growth)
     masked = _masked(con, {g.account_key for found in grown.values() for g in found})
@@ -450,20 +461,25 @@ def grow_alerts(
 
 def _spans(
     con: duckdb.DuckDBPyConnection, alerts: list[Alert]
-) -> dict[str, tuple[datetime, datetime]]:
-    """Alert id -> first and last time of its evidence transactions."""
+) -> dict[tuple[str, int | None], tuple[datetime, datetime]]:
+    """(alert id, account) -> first and last time of the evidence of that account's hits;
+    (alert id, None) -> the same over all the alert's evidence."""
+    rows: list[tuple[str, int | None, str]] = [
+        (a.alert_id, h.account_key, e) for a in alerts for h in a.hits for e in h.evidence
+    ] + [(a.alert_id, None, e) for a in alerts for e in a.evidence]
     table = pa.table(
         {
-            "alert_id": pa.array([a.alert_id for a in alerts for _ in a.evidence], pa.string()),
-            "txn_id": pa.array([e for a in alerts for e in a.evidence], pa.string()),
+            "alert_id": pa.array([r[0] for r in rows], pa.string()),
+            "acct": pa.array([r[1] for r in rows], pa.int64()),
+            "txn_id": pa.array([r[2] for r in rows], pa.string()),
         }
     )
-    con.register("grow_evidence", table)
+    con.register("grow_spans", table)
     try:
-        rows = con.execute(
-            "SELECT e.alert_id, min(t.ts), max(t.ts) FROM grow_evidence e "
+        found = con.execute(
+            "SELECT e.alert_id, e.acct, min(t.ts), max(t.ts) FROM grow_spans e "
             "JOIN transactions t USING (txn_id) GROUP BY ALL"
         ).fetchall()
     finally:
-        con.unregister("grow_evidence")
-    return {str(a): (lo, hi) for a, lo, hi in rows}
+        con.unregister("grow_spans")
+    return {(str(a), None if x is None else int(x)): (lo, hi) for a, x, lo, hi in found}

@@ -26,17 +26,28 @@ _WINDOWED = re.compile(r"^(?P<name>.+)_(?P<window>[0-9]+)$")
 
 
 def model_score(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
-    """Accounts party to at least min_txns transactions the scorer labels suspicious."""
+    """Accounts party to at least min_txns transactions the scorer labels suspicious (as payer,
+    payee, either, or `through`: both)."""
     role = str(p["role"])
     sides = {
         "payer": ["from_account"],
         "payee": ["to_account"],
         "both": ["from_account", "to_account"],
+        "through": ["from_account", "to_account"],
     }
     if role not in sides:
-        raise CatalogueError("parameters", [f"role {role!r} must be payer, payee or both"])
+        raise CatalogueError("parameters", [f"role {role!r} must be payer, payee, both or through"])
     union = " UNION ALL ".join(
-        f"SELECT {side} AS acct, txn_id, score, contributions FROM flagged" for side in sides[role]
+        f"SELECT {side} AS acct, '{side}' AS side, txn_id, score, contributions FROM flagged"
+        for side in sides[role]
+    )
+    # through: money the scorer labels went in and out of the account (a layer); the
+    # originator of a dirty wire only pays, its final beneficiary only receives
+    through = (
+        "AND count(*) FILTER (WHERE x.side = 'from_account') > 0 "
+        "AND count(*) FILTER (WHERE x.side = 'to_account') > 0"
+        if role == "through"
+        else ""
     )
     sql = f"""
         WITH flagged AS (
@@ -48,7 +59,7 @@ def model_score(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
                list(x.txn_id ORDER BY x.score DESC, x.txn_id)[1:{MAX_EVIDENCE}],
                list(x.contributions)
         FROM sides x JOIN accounts_once a ON a.account_key = x.acct
-        WHERE x.acct IS NOT NULL GROUP BY ALL HAVING count(*) >= ?
+        WHERE x.acct IS NOT NULL GROUP BY ALL HAVING count(*) >= ? {through}
     """
     n_min = int_param(p, "min_txns")
     run = con.execute(
