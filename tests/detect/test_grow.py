@@ -29,17 +29,17 @@ def _world(ledger: Ledger) -> None:
     """
     for month in range(4):
         ledger.pay(month * 20 * D, "EMPLOYER", "SRC", "2500.00")
-        ledger.pay(month * 20 * D + D, "SRC", "LANDLORD", "1200.00")
+        ledger.pay(month * 20 * D + D, "SRC", "LANDLORD", "2800.00")
         ledger.pay(month * 20 * D + 5 * D, "LANDLORD", "MORTGAGE", "900.00")
     ledger.pay(40 * D, "FUNDER", "SRC", "6000.00", "wire")
     ledger.pay(40 * D + 3 * H, "SRC", "M1", "3000.00", "wire")
     ledger.pay(40 * D + 5 * H, "SRC", "M2", "2950.00", "wire")
     ledger.pay(41 * D, "M1", "M3", "2900.00", "wire")
     ledger.pay(41 * D + 6 * H, "M3", "M3-OUT", "2850.00", "wire")
-    ledger.pay(41 * D + 2 * H, "SRC", "BIGSHOP", "1800.00")
+    ledger.pay(41 * D + 2 * H, "SRC", "BIGSHOP", "2600.00")
     ledger.pay(41 * D + 4 * H, "SRC", "FOREIGN", "2500.00", "wire")
     ledger.pay(10 * D, "FRIEND", "SHOP0", "35.00", "card")
-    ledger.pay(41 * D + H, "SRC", "FRIEND", "2000.00")  # kept, not passed on
+    ledger.pay(41 * D + H, "SRC", "FRIEND", "2600.00")  # kept, not passed on
     for i in range(80):  # walk-in customers, each paying the shop once over four months
         ledger.pay(i * 36 * H, f"WALKIN{i}", "BIGSHOP", "45.00", "card")
     for week in range(16):  # the shop pays its wholesaler
@@ -127,7 +127,7 @@ def test_each_rule_keeps_its_honest_neighbour_out(
 def test_a_movement_the_scorer_labels_is_evidence(
     world: dict[str, int], warehouse: Warehouse
 ) -> None:
-    """FRIEND kept the 2,000.00 SRC paid it, and the movement is not in the evidence: it stays
+    """FRIEND kept the 2,600.00 SRC paid it, and the movement is not in the evidence: it stays
     out until the scorer labels that movement; a labelled rent payment changes nothing."""
     assert "FRIEND" not in _grown(warehouse, world, Growth())
     labelled = warehouse.con.execute(
