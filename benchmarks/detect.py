@@ -295,6 +295,8 @@ def quality_on_seeds(seeds: list[int], n: int) -> dict[str, object]:
     """Recall of planted cases and innocent share of flagged subjects, per seed and pooled."""
     per_seed: dict[int, dict[str, object]] = {}
     found = cases = flagged = innocent = honest = honest_flagged = 0
+    # accounts in review alerts against the planted accounts (what an investigator freezes)
+    acct_true = acct_flagged = acct_truth = 0
     by_typology: dict[str, list[int]] = {}
     for seed in seeds:
         with tempfile.TemporaryDirectory(prefix="mt-detect-quality-") as tmp:
@@ -304,6 +306,12 @@ def quality_on_seeds(seeds: list[int], n: int) -> dict[str, object]:
         found, cases = found + subject["found"], cases + subject["truth"]
         flagged = flagged + subject["flagged"]
         innocent = innocent + subject["flagged"] - subject["true_flagged"]
+        account = ev["account"]  # type: ignore[index]
+        acct_true, acct_flagged = (
+            acct_true + account["true_flagged"],
+            acct_flagged + account["flagged"],
+        )
+        acct_truth += account["truth"]
         look = ev["look_alikes"]  # type: ignore[index]
         honest, honest_flagged = honest + look["accounts"], honest_flagged + look["flagged"]
         for typ, (hit, of) in ev["found_by_truth_typology"].items():  # type: ignore[index]
@@ -320,6 +328,8 @@ def quality_on_seeds(seeds: list[int], n: int) -> dict[str, object]:
         "recall_of_cases": round(found / cases, 4) if cases else None,
         "innocent_share_of_flagged_subjects": round(innocent / flagged, 4) if flagged else None,
         "found_by_truth_typology": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_typology.items())},
+        "account_recall": round(acct_true / acct_truth, 4) if acct_truth else None,
+        "account_precision": round(acct_true / acct_flagged, 4) if acct_flagged else None,
         "honest_look_alikes_flagged": f"{honest_flagged}/{honest}",
         "per_seed": per_seed,
     }

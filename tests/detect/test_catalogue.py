@@ -153,3 +153,47 @@ def test_every_input_a_detector_needs_says_how_to_fill_it() -> None:
 
     assert set(NEEDS.values()) <= set(_INPUTS)
     assert all(how.strip() for _sql, how in _INPUTS.values())
+
+
+def test_employer_and_procurement_typologies_are_declared_once_by_their_stage() -> None:
+    from moneytrail.contracts import CATALOGUE as PROCUREMENT  # noqa: PLC0415
+    from moneytrail.employers import CHECKS  # noqa: PLC0415
+
+    _where, text = catalogue_text()
+    assert "MT-E0" not in text.split("\n- id:", 1)[1] and "- id: MT-P" not in text
+    by_id = {t.id: t for t in catalogue()}
+    stage = [(c.typology, c.code, c) for c in CHECKS if c.typology] + [
+        (t.code, t.code, t) for t in PROCUREMENT
+    ]
+    assert {tid for tid, _c, _d in stage} == {
+        *(f"MT-E00{i}" for i in range(1, 5)),
+        *(f"MT-P00{i}" for i in range(1, 6)),
+    }
+    for tid, code, d in stage:
+        t = by_id[tid]
+        assert (t.name, t.detects, t.severity) == (d.name, d.detects, d.severity)
+        assert t.source.startswith(d.source.rstrip(".")) and t.source.endswith(code)
+        assert t.defaults() == {"code": code}
+
+
+def test_a_bad_stage_declaration_fails_the_lint(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+
+    from moneytrail.employers import _defs  # noqa: PLC0415
+
+    shipped = _defs.CHECKS
+    bad = tuple(
+        replace(c, typology="E1", severity="dire") if c.code == "CASH_PAYROLL" else c
+        for c in shipped
+    )
+    monkeypatch.setattr(_defs, "CHECKS", bad)
+    with pytest.raises(CatalogueError) as info:
+        catalogue()
+    assert any("E1" in p and "id must look like" in p for p in info.value.problems)
+    assert any("severity must be one of" in p for p in info.value.problems)
+    twice = tuple(
+        replace(c, typology="MT-L001") if c.code == "CASH_PAYROLL" else c for c in shipped
+    )
+    monkeypatch.setattr(_defs, "CHECKS", twice)
+    with pytest.raises(CatalogueError, match="MT-L001: id used twice"):
+        catalogue()

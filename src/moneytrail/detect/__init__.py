@@ -1,6 +1,7 @@
 """Detection: a typology catalogue as data, rule detectors, alerts grouped by network.
 
-The catalogue (`typologies/catalogue.yaml`) declares each typology: stable id,
+The catalogue (`typologies/catalogue.yaml`, with the employer and procurement typologies
+their stages declare) gives each typology: stable id,
 name, what it detects, its source (advisory and red flag), severity, the
 detector that implements it and its parameters with defaults. `run_detect`
 runs it over the ledger, the graph features (moneytrail.graph) and the employer
@@ -8,7 +9,8 @@ flags (moneytrail.employers), with thresholds relative to each account's own
 counterparties (one-off or recurring) and to the split of its money (similar or
 uneven parts) rather than counts that grow with the ledger, groups the hits into one alert per subject or
 network of workable size (`_group`: hubs are not merged through, networks are capped
-at `grouping.max_accounts`), and stores them in `alerts` / `alert_hits`. Parameters are
+at `grouping.max_accounts`), grows each review alert to the accounts that carried its
+money (`_grow`), and stores them in `alerts` / `alert_hits`. Parameters are
 changed without code through a workspace `typologies.yaml` or `ID.PARAM=VALUE`
 overrides. `evaluate` compares the alerts with a synthetic world's truth.
 `train` / `score` are the supervised scorer (LightGBM on the mined features,

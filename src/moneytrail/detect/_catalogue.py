@@ -1,5 +1,12 @@
 """The typology catalogue: YAML definitions, typed, linted, with user overrides.
 
+One catalogue, each typology declared once: the ledger typologies in
+typologies/catalogue.yaml, the employer checks that raise alerts in
+moneytrail.employers._defs (those with a `typology` id) and the procurement
+typologies in moneytrail.contracts._typologies. The shipped catalogue is the
+YAML plus entries made from the stages' own definitions (`stage_entries`), and
+the same lint checks them all.
+
 Loading is two steps (as STYLE.md asks): the YAML is read and checked into
 `Typology` records (every problem listed, not just the first), then parameter
 values are resolved from the defaults, an optional workspace `typologies.yaml`
@@ -65,14 +72,17 @@ def load_catalogue(
     `detectors` maps each detector that exists to the parameters it reads; when
     given, every entry must name one of them and declare exactly its parameters.
     """
+    stages: list[dict[str, object]] = []
     if text is None:
         where, text = catalogue_text()
+        stages = stage_entries()
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise CatalogueError(where, [f"not valid YAML: {exc}"]) from None
     if not isinstance(doc, list):
         raise CatalogueError(where, ["the catalogue must be a list of typologies"])
+    doc = [*doc, *stages]
     problems: list[str] = []
     out: list[Typology] = []
     for i, entry in enumerate(doc, 1):
@@ -104,6 +114,63 @@ def load_catalogue(
     if problems:
         raise CatalogueError(where, problems)
     return out
+
+
+def stage_entries() -> list[dict[str, object]]:
+    """Catalogue entries (as the YAML writes them) of the typologies other stages declare.
+
+    Imported here, not at the top: the stages' packages load their own dependencies,
+    which a command that never reads the catalogue should not pay for.
+    """
+    from moneytrail.contracts._typologies import CATALOGUE  # noqa: PLC0415
+    from moneytrail.employers._defs import CHECKS  # noqa: PLC0415
+
+    def entry(
+        tid: str,
+        name: str,
+        detects: str,
+        source: str,
+        severity: str,
+        detector: str,
+        code: str,
+        stage: str,
+    ) -> dict[str, object]:
+        return {
+            "id": tid,
+            "name": name,
+            "detects": detects,
+            "source": f"{source.rstrip('.')}; {stage} {code}",
+            "severity": severity,
+            "detector": detector,
+            "params": {"code": {"type": "str", "default": code}},
+        }
+
+    return [
+        entry(
+            c.typology,
+            c.name,
+            c.detects,
+            c.source,
+            c.severity,
+            "employer_check",
+            c.code,
+            "moneytrail.employers",
+        )
+        for c in CHECKS
+        if c.typology
+    ] + [
+        entry(
+            t.code,
+            t.name,
+            t.detects,
+            t.source,
+            t.severity,
+            "contract_finding",
+            t.code,
+            "moneytrail.contracts",
+        )
+        for t in CATALOGUE
+    ]
 
 
 def _entry(entry: object, at: str, problems: list[str]) -> Typology | None:

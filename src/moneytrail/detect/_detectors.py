@@ -37,6 +37,7 @@ from moneytrail.detect._hits import (
     span_text,
     strength,
 )
+from moneytrail.detect._scored import model_score
 from moneytrail.errors import CatalogueError
 from moneytrail.model._graph import TXN_FEATURES
 
@@ -446,6 +447,7 @@ DETECTORS: dict[str, Detector] = {
     "employer_check": employer_check,
     "contract_finding": contract_finding,
     "pass_through_account": pass_through_account,
+    "model_score": model_score,
 }
 """Detector name (as the catalogue writes it) -> implementation."""
 
@@ -457,6 +459,7 @@ NEEDS = {
     "employer_check": "employer_flags",
     "contract_finding": "contract_findings",
     "counterparty_keyword": "counterparty_text",
+    "model_score": "txn_scores",
 }
 """Detectors that read input another stage or source fills (moneytrail.detect._run._INPUTS);
 they are skipped, with a warning that says so, when there is none."""
@@ -498,6 +501,7 @@ PARAMS: dict[str, frozenset[str]] = {
     "employer_check": frozenset({"code"}),
     "contract_finding": frozenset({"code"}),
     "pass_through_account": frozenset({"window", "min_share", "min_txns", "max_activity"}),
+    "model_score": frozenset({"min_txns", "role", "max_strangers_monthly"}),
     "repeated_cash": frozenset({"min_amount", "min_count"}),
     "gather_passed": frozenset({"window", "min_payers", "max_spread", "max_repeat"}),
     "gather_relayed": frozenset(

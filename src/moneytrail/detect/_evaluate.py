@@ -3,8 +3,11 @@
 Subject level: an alert is true when one of its accounts belongs to a planted
 case, or its evidence holds a planted transaction; a case is found when a true
 alert touches it. Precision = true alerts / alerts (so 1 - precision is the share
-of flagged subjects that are innocent), recall = found cases / cases. The same
-is reported for flagged accounts (the subjects of single hits). Transaction
+of flagged subjects that are innocent), recall = found cases / cases. Account
+level: the accounts in alerts (what an investigator freezes: the hits' subjects,
+the accounts hits tie to them and those the alert grew to, moneytrail.detect._grow)
+against the planted cases' accounts; `hit_account` the same for the subjects of
+single hits alone. Transaction
 level: the alerts' evidence against the planted transactions. Per typology: per
 catalogue entry (precision of its hits) and per planted typology (recall of its
 cases). Cases without planted transactions (procurement, found by
@@ -24,6 +27,7 @@ from typing import Any
 import duckdb
 
 from moneytrail.detect._group import REVIEW_SCORE
+from moneytrail.detect._grow import GROWTH
 from moneytrail.detect._run import catalogue
 from moneytrail.errors import DetectError
 
@@ -102,11 +106,13 @@ def evaluate(
     alert_cases = [cases_of(accts, ev) for _id, accts, ev in alerts]
     found = set().union(*alert_cases) if alert_cases else set()
     subject = _prf(sum(1 for c in alert_cases if c), len(alerts), len(found), len(evaluated))
-    flagged_accounts = {a for _t, a, _e in hits if a is not None}
-    true_accounts = {a for a in flagged_accounts if a in case_of_account}
-    account_level = _prf(
-        len(true_accounts), len(flagged_accounts), len(true_accounts), len(case_of_account)
-    )
+
+    def account_prf(flagged: set[int]) -> dict[str, Any]:
+        true = {a for a in flagged if a in case_of_account}
+        return _prf(len(true), len(flagged), len(true), len(case_of_account))
+
+    in_alerts = {a for _id, accts, _ev in alerts for a in accts or []}
+    hit_subjects = {a for t, a, _e in hits if a is not None and t != GROWTH.id}
     evidence = {e for _id, _a, ev in alerts for e in ev}
     txn = _prf(
         len(evidence & planted.keys()), len(evidence), len(evidence & planted.keys()), len(planted)
@@ -141,7 +147,8 @@ def evaluate(
         "not_evaluated": sorted(set(cases) - set(evaluated), key=int),
         "subject": subject,
         "innocent_share": round(1 - subject["precision"], 4) if alerts else 0.0,
-        "account": account_level,
+        "account": account_prf(in_alerts),
+        "hit_account": account_prf(hit_subjects),
         "transaction": txn,
         "by_truth_typology": by_truth,
         "by_catalogue_typology": by_catalogue,

@@ -43,6 +43,8 @@ from moneytrail.errors import CatalogueError
 
 MAX_ALERT_EVIDENCE = 2_000
 REVIEW_SCORE = 0.6
+MODEL_DETECTOR = "model_score"
+"""The detector of the scorer's typology (moneytrail.detect._scored)."""
 _SAME_ENTITY = 1 << 40
 """Link weight of two accounts resolution put in one entity: followed before any other."""
 
@@ -95,6 +97,7 @@ class Alert:
     filings: list[str]
     reason: str
     hits: list[Hit]
+    hub: int = 0  # flagged nodes a hub of this alert is linked to (0: no hub)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -161,19 +164,22 @@ def group_hits(
         for acct in members[1:]:
             pair = _pair(f"a:{members[0]}", f"a:{acct}")
             links[pair] = links.get(pair, 0) + _SAME_ENTITY
-    # degree among flagged nodes: a node that ties many of them together is a hub
+    # degree among flagged nodes: a node that ties many of them together is a hub. Nodes
+    # only the model flags (MT-M001) do not count: it labels every leg of a network, and a
+    # trafficker's collector tied to the victims it labels is the network, not a busy hub
+    ruled = {_node(h) for h in hits if catalogue[h.typology].detector != MODEL_DETECTOR}
     ties: dict[str, set[str]] = defaultdict(set)
     for a, b in links:
-        if b in flagged:
+        if b in ruled:
             ties[a].add(b)
-        if a in flagged:
+        if a in ruled:
             ties[b].add(a)
     hubs = {n: len(t) for n, t in ties.items() if len(t) > limits.hub_links}
     sets = _Sets()
     for node in sorted(flagged):
         sets.add(node)
     for (a, b), weight in sorted(links.items(), key=lambda kv: (-kv[1], kv[0])):
-        if weight < _SAME_ENTITY and not _mergeable(a, b, hubs, ties, flagged):
+        if weight < _SAME_ENTITY and not _mergeable(a, b, hubs, ties, ruled):
             continue
         sets.union(a, b, limits.max_accounts)
     groups: dict[str, list[Hit]] = defaultdict(list)
@@ -266,16 +272,8 @@ def _alert(
     score = 1.0 - math.prod(1.0 - s for s in best.values())
     top = max(hits, key=lambda h: (scores[id(h)], h.typology))
     typologies = sorted(best, key=lambda t: (-best[t], t))
-    employers = sorted({h.subject for h in hits if h.account_key is None})
-    if len(accounts) <= 1 and len(employers) <= 1:
-        subject = employers[0] if employers else top.subject
-    else:
-        head = ", ".join(masked.get(a, str(a)) for a in accounts[:3])
-        more = "" if len(accounts) <= 3 else f" and {len(accounts) - 3} more"
-        subject = f"network:{len(accounts)} accounts ({head}{more})"
-        if employers:
-            subject += " with " + ", ".join(employers)
-    evidence = sorted({e for h in hits for e in h.evidence}, key=_txn_order)[:MAX_ALERT_EVIDENCE]
+    subject = subject_of(hits, top, accounts, masked)
+    evidence = sorted({e for h in hits for e in h.evidence}, key=txn_order)[:MAX_ALERT_EVIDENCE]
     reason = top.reason
     others = [catalogue[t].name.lower() for t in typologies if t != top.typology]
     if others:
@@ -298,10 +296,24 @@ def _alert(
         sorted({f for h in hits for f in h.filings})[:MAX_EVIDENCE],
         reason,
         hits,
+        hub,
     )
 
 
-def _txn_order(txn_id: str) -> tuple[int, str]:
+def subject_of(hits: list[Hit], top: Hit, accounts: list[int], masked: dict[int, str]) -> str:
+    """An alert's subject: its one account or employer, or the network it spans."""
+    employers = sorted({h.subject for h in hits if h.account_key is None})
+    if len(accounts) <= 1 and len(employers) <= 1:
+        return employers[0] if employers else top.subject
+    head = ", ".join(masked.get(a, str(a)) for a in accounts[:3])
+    more = "" if len(accounts) <= 3 else f" and {len(accounts) - 3} more"
+    subject = f"network:{len(accounts)} accounts ({head}{more})"
+    if employers:
+        subject += " with " + ", ".join(employers)
+    return subject
+
+
+def txn_order(txn_id: str) -> tuple[int, str]:
     return (int(txn_id), "") if txn_id.isdigit() else (0, txn_id)
 
 

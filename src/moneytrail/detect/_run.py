@@ -15,6 +15,7 @@ from moneytrail._sql import scalar
 from moneytrail.detect._catalogue import Typology, Value, load_catalogue, resolve_params
 from moneytrail.detect._detectors import DETECTORS, NEEDS, PARAMS
 from moneytrail.detect._group import GROUPING, Alert, Grouping, group_hits, hit_score
+from moneytrail.detect._grow import GROWTH, Growth, grow_alerts
 from moneytrail.detect._hits import Hit
 from moneytrail.detect._strangers import PARAM as STRANGERS
 from moneytrail.detect._strangers import strangers_monthly
@@ -56,7 +57,9 @@ def run_detect(
     """Run every typology (or those in `only`), group the hits, store the alerts."""
     started = time.perf_counter()
     typologies = catalogue()
-    params = resolve_params([*typologies, GROUPING], wh.workspace.root / USER_FILE, overrides)
+    params = resolve_params(
+        [*typologies, GROUPING, GROWTH], wh.workspace.root / USER_FILE, overrides
+    )
     chosen = set(only)
     unknown = chosen - {t.id for t in typologies}
     if unknown:
@@ -116,6 +119,7 @@ def run_detect(
         hits += found
     by_id = {t.id: t for t in typologies}
     alerts = group_hits(con, hits, by_id, Grouping.from_params(params[GROUPING.id]))
+    grow_alerts(con, alerts, Growth.from_params(params[GROWTH.id]))
     seconds = time.perf_counter() - started
     run_id = _store(wh, params, hits, alerts, by_id, seconds)
     return DetectReport(run_id, len(hits), alerts, per_typology, seconds, warnings)
@@ -137,6 +141,11 @@ _INPUTS = {
     "contract_findings": (
         "SELECT count(*) > 0 FROM contract_findings",
         "contract_findings is empty; run `moneytrail contracts findings` first",
+    ),
+    "txn_scores": (
+        "SELECT count(*) > 0 FROM txn_scores",
+        "no input: no transaction scores; train the scorer and score the ledger first "
+        "(`moneytrail model train --until ISO_TS`, then `moneytrail model score --from ISO_TS`)",
     ),
     # aml-csv rows carry accounts only; camt.053 entries (RltdPties/Nm, RmtInf/Ustrd) and
     # FtM payments carry the counterparty's name or the payment's text
@@ -229,7 +238,9 @@ def _store(
                         h.typology,
                         h.subject,
                         h.account_key,
-                        hit_score(h, catalogue[h.typology]),
+                        h.strength
+                        if h.typology == GROWTH.id
+                        else hit_score(h, catalogue[h.typology]),
                         h.evidence,
                         h.reason,
                     ]

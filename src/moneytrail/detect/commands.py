@@ -13,6 +13,7 @@ from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, o
 from moneytrail.detect._catalogue import resolve_params
 from moneytrail.detect._evaluate import evaluate
 from moneytrail.detect._group import GROUPING, REVIEW_SCORE
+from moneytrail.detect._grow import GROWTH
 from moneytrail.detect._run import (
     USER_FILE,
     catalogue,
@@ -169,7 +170,7 @@ def typologies(
     ws = workspace_of(ctx, workspace)
     try:
         entries = catalogue()
-        values = resolve_params([*entries, GROUPING], ws.root / USER_FILE, param or ())
+        values = resolve_params([*entries, GROUPING, GROWTH], ws.root / USER_FILE, param or ())
         missing: dict[str, str] = {}
         if ws.warehouse_path.is_file():
             with Warehouse.for_reading(ws) as wh:
@@ -189,7 +190,7 @@ def typologies(
                     "params": values[t.id],
                     "input": missing.get(t.id, "ok") if ws.warehouse_path.is_file() else None,
                 }
-                for t in [*entries, GROUPING]
+                for t in [*entries, GROUPING, GROWTH]
             ]
         )
         return
@@ -202,6 +203,8 @@ def typologies(
     out.print(table)
     limits = ", ".join(f"{k}={v}" for k, v in values[GROUPING.id].items())
     out.print(f"Alert grouping (-p grouping.NAME=VALUE): {limits}.")
+    limits = ", ".join(f"{k}={v}" for k, v in values[GROWTH.id].items())
+    out.print(f"Alert growth (-p growth.NAME=VALUE): {limits}.")
 
 
 model_app = typer.Typer(

@@ -1,9 +1,11 @@
 """The employer checks as data: code, what each detects, its source, parameters, severity.
 
-Each definition is a typed record so that the detection catalogue can absorb
-them as they are; the detector that implements a check is looked up by code
-(see `_run.DETECTORS`). Parameters have defaults that an investigator can
-override per run (`moneytrail employers --param CODE.NAME=VALUE`).
+Each definition is a typed record, declared here only: a check with a `typology`
+id is also an entry of the detection catalogue (moneytrail.detect._catalogue
+reads it from here, with this name, text, source and severity, and lints it with
+the rest), so its flags become alerts. The detector that implements a check is
+looked up by code (see `_run.DETECTORS`). Parameters have defaults that an
+investigator can override per run (`moneytrail employers --param CODE.NAME=VALUE`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Check:
     """Contribution to the employer score, 0-1 (see _score)."""
     needs: tuple[Needs, ...]
     parameters: tuple[Parameter, ...] = ()
+    typology: str = ""
+    """Its id in the detection catalogue (MT-E...), or "" when its flags raise no alert."""
 
     def defaults(self) -> dict[str, ParamValue]:
         return {p.name: p.default for p in self.parameters}
@@ -85,8 +89,11 @@ CHECKS: tuple[Check, ...] = (
         "Hours are not on a W-2: flags an employer whose year-round workers mostly earned "
         "less than the federal minimum wage for full-time work (7.25 x 2080 = $15,080). An "
         "employer whose 941s show a quarter without wages is seasonal and not judged.",
-        "FLSA 29 U.S.C. 206 ($7.25/h); " + _FINCEN_LABOUR,
-        "high",
+        "FLSA 29 U.S.C. 206 ($7.25/h); DOL Wage and Hour; ILO forced labour indicator "
+        "withholding of wages; " + _FINCEN_LABOUR,
+        # medium: low reported pay alone is a watch-list entry; with a second flag on the
+        # employer a review alert (moneytrail.detect._group)
+        "medium",
         0.5,
         ("w2",),
         (
@@ -95,18 +102,21 @@ CHECKS: tuple[Check, ...] = (
             Parameter("min_share_percent", 50, "Share of W-2s below the line that raises it."),
             Parameter("min_workers", 3, "Employers with fewer W-2s are not judged."),
         ),
+        typology="MT-E004",
     ),
     Check(
         "SHARED_ADDRESS",
-        "Many workers at one address",
+        "Many workers housed at one address",
         "Five or more workers of one employer reported at one street address in the same "
         "year (a household of two is normal): employer-provided housing is a labour "
         "exploitation indicator.",
-        _FINCEN_LABOUR,
+        "FinCEN FIN-2020-A008, typology exploitative employment practices (employer-controlled "
+        "housing); FIN-2014-A008, business paying workers' lodging",
         "medium",
         0.35,
         ("w2",),
         (Parameter("min_workers", 5, "Workers at one address that raise it."),),
+        typology="MT-E003",
     ),
     Check(
         "W2_941_MISMATCH",
@@ -124,8 +134,10 @@ CHECKS: tuple[Check, ...] = (
         "Cash payroll",
         "Recurring cash withdrawals from the employer's accounts, in many different weeks of "
         "the year, adding up to a large share of (or replacing) the wages it reports on W-2s.",
-        _FINCEN_LABOUR + "; IRS employment tax fraud (cash payroll)",
-        "high",
+        "FinCEN FIN-2020-A008, indicator consistent cash deposits by a business without ACH "
+        "(payroll) payments; " + _FINCEN_LABOUR + "; IRS employment tax fraud (cash payroll)",
+        # medium: cash wages alone are a watch-list entry (moneytrail.detect._group)
+        "medium",
         0.4,
         ("w2", "bank"),
         (
@@ -135,6 +147,7 @@ CHECKS: tuple[Check, ...] = (
             Parameter("min_weeks", 8, "Different weeks with a withdrawal that make it recurring."),
             Parameter("min_share_percent", 25, "Cash as a share of W-2 wages that raises it."),
         ),
+        typology="MT-E002",
     ),
     Check(
         "WAGE_SWEEP",
@@ -142,7 +155,9 @@ CHECKS: tuple[Check, ...] = (
         "Soon after payday, on most paydays, several workers' wages move on from their "
         "accounts to one and the same holder, who lives largely on that money (resolved "
         "entities tell a worker's own accounts from another person's).",
-        _FINCEN_LABOUR + " (employer controls workers' wages)",
+        "FinCEN FIN-2020-A008, typology exploitative employment practices (wage retention); "
+        + _FINCEN_LABOUR
+        + " (employer controls workers' wages)",
         "high",
         0.6,
         ("bank", "resolution"),
@@ -159,6 +174,7 @@ CHECKS: tuple[Check, ...] = (
                 "(a landlord or shop paid by many people stays below it).",
             ),
         ),
+        typology="MT-E001",
     ),
 )
 
