@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from moneytrail.detect import _features_windows as fw
+from moneytrail.detect._frame import load_frame
+from moneytrail.ingest import ingest_file
+from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
+from tests.detect.ledger import HEADER, Ledger
 
 SCALES = ["6h", "1d"]
 
@@ -160,3 +167,30 @@ def test_later_transactions_change_no_earlier_value() -> None:
 def test_an_unknown_scale_is_refused() -> None:
     with pytest.raises(fw.ScorerError, match="unknown time scales"):
         fw.window_features(_edges(0, 10, 3, 100), ["2w"])
+
+
+def test_ingesting_later_transactions_changes_no_stored_transactions_values(
+    tmp_path: Path,
+) -> None:
+    first, later = Ledger(), Ledger()
+    for d in range(40):  # a mule ring and shoppers; the second file starts after the first
+        book = first if d < 30 else later
+        book.pay(timedelta(days=d, hours=9), f"M{d % 5}", f"M{(d + 1) % 5}", f"{900 - d}.00")
+        book.pay(timedelta(days=d, hours=10), f"P{d % 3}", "SHOP", "25.00", "card")
+        book.pay(timedelta(days=d, hours=10), f"P{d % 7}", f"M{d % 5}", "310.00")
+    with Warehouse(Workspace(tmp_path / "ws").ensure()) as wh:
+        first.rows.sort(key=lambda r: r[:16])
+        (tmp_path / "a.csv").write_text(HEADER + "\n" + "\n".join(first.rows) + "\n")
+        ingest_file(wh, tmp_path / "a.csv")
+        scales = list(fw.SCALES)
+        before = load_frame(wh.con, [], "true", [], scales=scales)
+        later.rows.sort(key=lambda r: r[:16])
+        (tmp_path / "b.csv").write_text(HEADER + "\n" + "\n".join(later.rows) + "\n")
+        ingest_file(wh, tmp_path / "b.csv")
+        after = load_frame(wh.con, [], "true", [], scales=scales)
+    assert len(after.txn_ids) > len(before.txn_ids) == len(first.rows)
+    assert after.txn_ids[: len(before.txn_ids)] == before.txn_ids
+    np.testing.assert_array_equal(after.x[: len(before.txn_ids)], before.x)
+    # the ring's cycles and its new counterparties are seen at all
+    col = before.names.index("temporal_cycle_span")
+    assert np.isfinite(before.x[:, col]).sum() > 5
