@@ -62,7 +62,7 @@ def _reference(e: fw.Edges, i: int, width: int) -> dict[str, float]:
             out[f"{side}_std"] = float(np.std(amounts))
             out[f"{side}_span"] = float(t - min(e.ts[j] for j in win))
         out[f"{side}_distinct"] = len({int(other[j]) for j in win if other[j] >= 0})
-        out[f"{side}_new"] = sum(first(j) for j in win)
+        out[f"{side}_first"] = sum(first(j) for j in win)
     return out
 
 

@@ -44,7 +44,7 @@ SCALES: dict[str, int] = {
 """Every time scale the scorer may use; `model train` picks a few on the validation slice."""
 
 SIDES = ("payer_out", "payer_in", "payee_in", "payee_out")
-STATS = ("n", "sum", "mean", "std", "distinct", "new", "span")
+STATS = ("n", "sum", "mean", "std", "distinct", "first", "span")
 PER_SCALE = [f"{side}_{stat}" for side in SIDES for stat in STATS]
 """Per side over (t - W, t]: count, amount sum, mean and standard deviation, distinct
 counterparties, edges that were the first between their two accounts, and the seconds

@@ -44,8 +44,8 @@ def feature_names(
     return (
         BASE
         + [f"{f}_{w}" for w in windows for f in GRAPH]
-        + (SCORED if causal else [])
         + (fw.feature_names(scales) if scales else [])
+        + (SCORED if causal else [])
     )
 
 

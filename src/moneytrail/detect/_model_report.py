@@ -30,6 +30,7 @@ BINS = 10
 @dataclass
 class Graded:
     score: Floats
+    label: npt.NDArray[np.bool_]  # the model's decision, as stored
     y: npt.NDArray[np.int8]
     pattern: list[str]  # "" for rows without one
 
@@ -39,13 +40,14 @@ def _graded(con: duckdb.DuckDBPyConnection, patterns: Path | None) -> Graded:
         raise ScorerError("no scores; run `moneytrail model score --from ISO_TS` first")
     if patterns is None:
         rows = con.execute(
-            "SELECT s.score, coalesce(t.label_laundering, false)::TINYINT, '' "
+            "SELECT s.score, coalesce(t.label_laundering, false)::TINYINT, '', s.label "
             "FROM txn_scores s JOIN transactions t USING (txn_id) ORDER BY s.txn_id"
         ).fetchall()
     else:
         rows = _with_patterns(con, patterns)
     return Graded(
         np.array([r[0] for r in rows], dtype=np.float64),
+        np.array([r[3] == 1 for r in rows], dtype=np.bool_),
         np.array([r[1] for r in rows], dtype=np.int8),
         [str(r[2]) for r in rows],
     )
@@ -92,7 +94,8 @@ def _with_patterns(con: duckdb.DuckDBPyConnection, patterns: Path) -> list[tuple
             SELECT "{key}" AS k, max(coalesce("{name}", '')) AS pattern
             FROM read_csv(?, all_varchar = true, header = true) GROUP BY 1
         )
-        SELECT s.score, (coalesce(p.pattern, '') <> '')::TINYINT, coalesce(p.pattern, '')
+        SELECT s.score, (coalesce(p.pattern, '') <> '')::TINYINT, coalesce(p.pattern, ''),
+               s.label
         FROM txn_scores s JOIN transactions t USING (txn_id) LEFT JOIN p ON {join}
         ORDER BY s.txn_id
         """,
@@ -139,8 +142,8 @@ def model_report(
     """Figures of the last scoring run against its labels; pictures into png_dir."""
     run_id, _, metrics, threshold = load_model(wh)
     g = _graded(wh.con, patterns)
-    at = f1_at(g.score, g.y, threshold)
-    pred = g.score >= threshold
+    pred = g.label
+    at = f1_at(pred.astype(np.float64), g.y, 0.5)
     precision, recall, ap = pr_curve(g.score, g.y)
     by_pattern: dict[str, dict[str, float]] = {}
     for name in sorted({p for p in g.pattern if p}):

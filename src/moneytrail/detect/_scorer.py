@@ -137,7 +137,10 @@ def fit_one(
     train: Frame, valid: Frame, change: dict[str, Any]
 ) -> tuple[lgb.Booster, float, float, float, dict[str, float]]:
     """One LightGBM fit with PARAMS | change, early-stopped, calibrated and thresholded on
-    the validation slice: booster, Platt a, b, threshold and validation figures."""
+    the validation slice: booster, Platt a, b, the threshold on the raw margin and
+    validation figures. The threshold is placed on the raw margin, not the calibrated
+    score: where validation is nearly separable the calibrated scores of the surest
+    cases round to 1.0 and would tie."""
     import lightgbm as lgb  # noqa: PLC0415
 
     if train.y.sum() == 0 or valid.y.sum() == 0:
@@ -157,7 +160,7 @@ def fit_one(
     )
     raw = np.asarray(booster.predict(valid.x, raw_score=True, num_threads=1), dtype=np.float64)
     a, b = platt(raw, valid.y)
-    threshold, precision, recall, f1 = best_threshold(calibrated(raw, a, b), valid.y)
+    threshold, precision, recall, f1 = best_threshold(raw, valid.y)
     return booster, a, b, threshold, {"precision": precision, "recall": recall, "f1": f1}
 
 
@@ -232,7 +235,8 @@ def train(
             f"only {len(frame.txn_ids)} transactions before {until}; too few to train"
         )
     tr, va, cut = _split(frame, valid_share, valid_from)
-    booster, a, b, threshold, kept, tried = choose(tr, va)
+    booster, a, b, raw_threshold, kept, tried = choose(tr, va)
+    threshold = float(calibrated(np.array([raw_threshold]), a, b)[0])
     names = kept_names(frame.names, kept.scales)
     model_dir = wh.workspace.root / "models"
     model_dir.mkdir(exist_ok=True)
@@ -240,6 +244,7 @@ def train(
         **kept.figures,
         "platt_a": a,
         "platt_b": b,
+        "raw_threshold": raw_threshold,
         "windows": windows,
         "scales": list(kept.scales),
         "params": {**PARAMS, **kept.change},
@@ -365,9 +370,16 @@ def model_frame(metrics: dict[str, Any], frame: Frame) -> Frame:
 
 
 def predict(booster: lgb.Booster, metrics: dict[str, Any], frame: Frame) -> Floats:
+    return calibrated(raw_margin(booster, metrics, frame), *_platt_of(metrics))
+
+
+def raw_margin(booster: lgb.Booster, metrics: dict[str, Any], frame: Frame) -> Floats:
     x = model_frame(metrics, frame).x
-    raw = np.asarray(booster.predict(x, raw_score=True, num_threads=1), dtype=np.float64)
-    return calibrated(raw, float(metrics["platt_a"]), float(metrics["platt_b"]))
+    return np.asarray(booster.predict(x, raw_score=True, num_threads=1), dtype=np.float64)
+
+
+def _platt_of(metrics: dict[str, Any]) -> tuple[float, float]:
+    return float(metrics["platt_a"]), float(metrics["platt_b"])
 
 
 def score(wh: Warehouse, start: datetime) -> list[dict[str, Any]]:
@@ -381,8 +393,12 @@ def score(wh: Warehouse, start: datetime) -> list[dict[str, Any]]:
     )
     if not frame.txn_ids:
         return []
-    p = predict(booster, metrics, frame)
-    labels = p >= threshold
+    raw = raw_margin(booster, metrics, frame)
+    p = calibrated(raw, *_platt_of(metrics))
+    # models from before raw thresholds decide on the calibrated score
+    labels = (
+        raw >= float(metrics["raw_threshold"]) if "raw_threshold" in metrics else p >= threshold
+    )
     # TreeSHAP costs far more than scoring: explain the transactions flagged for review.
     flagged = np.flatnonzero(labels)
     contrib = np.asarray(
