@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/detect.py [--transactions 1000000] [--seed 7]
     .venv/bin/python benchmarks/detect.py --transactions 1000000 --seeds 41,53   # quality only
+    .venv/bin/python benchmarks/detect.py --aml-csv ../shared/data/amlsim-dev/dev.csv.gz
     sh benchmarks/gfp_env.sh    # once; then benchmarks/.venv-gfp/bin/pip install xgboost-cpu
 
 1. Pipeline: a synthetic world (moneytrail.synth, aml-csv with its 'Is Laundering'
@@ -13,6 +14,11 @@
    and again with the account-relative causal features (train(causal=True)).
    Baseline: IBM's Graph Feature Preprocessor (snapml) + XGBoost on the same edges
    and split, run in benchmarks/.venv-gfp (never a project dependency).
+
+3. --aml-csv FILE: the IBM protocol on a labelled aml-csv file from another simulator
+   (AMLSim): ours against GFP+LightGBM at IBM's windows and at every window x30, same
+   split, same run; recall by pattern, fit and score seconds, peak memory
+   (benchmarks/_aml_protocol.py).
 
 Results are appended to benchmarks/results/detect.jsonl.
 """
@@ -253,10 +259,35 @@ def main() -> None:
         help="comma-separated seeds: detection quality on one world each (pipeline only), "
         "pooled into one record; pass seeds the catalogue was not tuned on",
     )
+    parser.add_argument("--aml-csv", type=Path, help="IBM protocol on this labelled aml-csv file")
+    parser.add_argument(
+        "--patterns",
+        type=Path,
+        help="row,pattern CSV for recall by pattern (default: FILE's .patterns.csv.gz sibling)",
+    )
     parser.add_argument("--child", nargs=1, help=argparse.SUPPRESS)
+    parser.add_argument("--child-aml", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_gfp(args.child[0])
+        return
+    if args.child_aml:
+        from _aml_protocol import child  # noqa: PLC0415 - runs in the GFP venv
+
+        child(*args.child_aml)
+        return
+    if args.aml_csv:
+        from _aml_protocol import protocol  # noqa: PLC0415
+
+        patterns = args.patterns or args.aml_csv.with_name(
+            args.aml_csv.name.split(".")[0] + ".patterns.csv.gz"
+        )
+        with tempfile.TemporaryDirectory(prefix="mt-detect-aml-") as tmp:
+            record = protocol(
+                args.aml_csv, patterns, Path(tmp), args.gfp_python, Path(__file__), args.gfp_timeout
+            )
+        print(json.dumps(record))
+        _append(record)
         return
     if args.seeds:
         _append(quality_on_seeds([int(s) for s in args.seeds.split(",")], args.transactions))

@@ -66,7 +66,8 @@ def test_train_then_score_on_later_transactions(world_ws: tuple[Path, Path]) -> 
         until = lo + (hi - lo) * 0.8
         report = train(wh, until, truth=world / "truth")
         assert report.valid_rows > 0 and report.train_rows > 2 * report.valid_rows
-        assert 0 < report.threshold < 1
+        # calibrated, may round to 0 or 1 where validation separates; labels use the raw margin
+        assert 0 <= report.threshold <= 1
         assert report.f1 > 0.5
         assert (root / "models" / f"scorer-{report.run_id}.txt").is_file()
         rows = score(wh, until)

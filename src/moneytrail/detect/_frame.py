@@ -1,9 +1,10 @@
 """The feature frame of the supervised scorer: one row per transaction.
 
 Only information known at the transaction's time goes in: its own columns, the
-windowed graph features of moneytrail.graph (windows look back, never ahead) and,
-when asked for, the causal features of moneytrail.detect._causal (relative to each
-account's own earlier dealings). Account statistics (account_features) cover the
+windowed graph features of moneytrail.graph (windows look back, never ahead), the
+per-account statistics over the time scales of moneytrail.detect._features_windows
+and, when asked for, the causal features of moneytrail.detect._causal (relative to
+each account's own earlier dealings). Account statistics (account_features) cover the
 whole period, so they would leak the future into a time-split evaluation and are left out.
 """
 
@@ -15,7 +16,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
+from moneytrail.detect import _features_windows as fw
 from moneytrail.detect._causal import SCORED, build_causal
 from moneytrail.errors import ScorerError
 from moneytrail.model._graph import TXN_FEATURES
@@ -35,8 +38,15 @@ class Frame:
     names: list[str]
 
 
-def feature_names(windows: list[int], causal: bool = False) -> list[str]:
-    return BASE + [f"{f}_{w}" for w in windows for f in GRAPH] + (SCORED if causal else [])
+def feature_names(
+    windows: list[int], causal: bool = False, scales: list[str] | None = None
+) -> list[str]:
+    return (
+        BASE
+        + [f"{f}_{w}" for w in windows for f in GRAPH]
+        + (fw.feature_names(scales) if scales else [])
+        + (SCORED if causal else [])
+    )
 
 
 def mined_windows(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -53,11 +63,13 @@ def load_frame(
     params: list[object],
     truth: Path | None = None,
     causal: bool = False,
+    scales: list[str] | None = None,
 ) -> Frame:
     """Rows of transactions matching `where` (on t.ts), with labels from the data or truth.
 
-    `causal` adds moneytrail.detect._causal's SCORED features (computed over the whole
-    transactions table, so history before `where` counts).
+    `causal` adds moneytrail.detect._causal's SCORED features and `scales` the account
+    statistics at those time scales (both computed over the whole transactions table, so
+    history before `where` counts).
     """
     if truth is not None:
         path = truth / "transactions.csv"
@@ -85,6 +97,15 @@ def load_frame(
     if causal:
         relative = ", " + ", ".join(f"max(c.{f}) AS {f}" for f in SCORED)
         join = f"LEFT JOIN {build_causal(con)} c USING (txn_id)"
+    if scales:
+        names = fw.feature_names(scales)
+        edges = fw.load_edges(con)
+        values = fw.window_features(edges, scales)
+        columns = {"txn_id": pa.array(edges.txn_ids, pa.string())}
+        columns.update({n: pa.array(values[:, j]) for j, n in enumerate(names)})
+        con.register("scorer_windows", pa.table(columns))
+        relative += ", " + ", ".join(f"any_value(sw.{f}) AS {f}" for f in names)
+        join += " LEFT JOIN scorer_windows sw USING (txn_id)"
     sql = f"""
         SELECT t.txn_id, epoch(t.ts)::BIGINT AS e, {label} AS y,
                ln(1 + t.amount::DOUBLE)::FLOAT AS log_amount, hour(t.ts)::FLOAT AS hour,
@@ -101,10 +122,14 @@ def load_frame(
                  t.source_id, t.source_row, t.label_laundering
         ORDER BY e, t.source_id, t.source_row
     """
-    table = con.sql(sql, params=params).to_arrow_table()
+    try:
+        table = con.sql(sql, params=params).to_arrow_table()
+    finally:
+        if scales:
+            con.unregister("scorer_windows")
     if table is None:
         raise ScorerError("the feature query returned no result")
-    names = feature_names(windows, causal)
+    names = feature_names(windows, causal, scales)
     x = np.empty((table.num_rows, len(names)), dtype=np.float32)
     for j, name in enumerate(names):
         x[:, j] = table.column(name).to_numpy(zero_copy_only=False).astype(np.float32, copy=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from moneytrail._sql import scalar
 from moneytrail.detect._frame import CATEGORICAL, Frame, load_frame, mined_windows
+from moneytrail.detect._select import all_scales, choose, gain_shares, kept_names
 from moneytrail.errors import ScorerError
 from moneytrail.warehouse import Warehouse
 
@@ -70,6 +71,10 @@ class TrainReport:
     recall: float
     f1: float
     seconds: float
+    scales: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    tried: list[dict[str, Any]] = field(default_factory=list)
+    """Every (scales, settings) pair fitted, with its validation figures, in order."""
 
     def as_json(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -128,8 +133,14 @@ def f1_at(p: Floats, y: npt.NDArray[np.int8], threshold: float) -> dict[str, flo
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def fit(train: Frame, valid: Frame) -> tuple[lgb.Booster, float, float, float, dict[str, float]]:
-    """Booster, Platt a, b, threshold and validation figures."""
+def fit_one(
+    train: Frame, valid: Frame, change: dict[str, Any]
+) -> tuple[lgb.Booster, float, float, float, dict[str, float]]:
+    """One LightGBM fit with PARAMS | change, early-stopped, calibrated and thresholded on
+    the validation slice: booster, Platt a, b, the threshold on the raw margin and
+    validation figures. The threshold is placed on the raw margin, not the calibrated
+    score: where validation is nearly separable the calibrated scores of the surest
+    cases round to 1.0 and would tie."""
     import lightgbm as lgb  # noqa: PLC0415
 
     if train.y.sum() == 0 or valid.y.sum() == 0:
@@ -137,23 +148,30 @@ def fit(train: Frame, valid: Frame) -> tuple[lgb.Booster, float, float, float, d
             "no positive labels in the training or the validation slice; "
             "train on a longer period or give labelled data"
         )
-    cats = [train.names.index(c) for c in CATEGORICAL]
+    cats = [train.names.index(c) for c in CATEGORICAL if c in train.names]
     dtrain = lgb.Dataset(train.x, train.y, feature_name=train.names, categorical_feature=cats)
     dvalid = lgb.Dataset(valid.x, valid.y, reference=dtrain)
+    booster = lgb.train(
+        {**PARAMS, **change},
+        dtrain,
+        num_boost_round=ROUNDS,
+        valid_sets=[dvalid],
+        callbacks=[lgb.early_stopping(40, verbose=False)],
+    )
+    raw = np.asarray(booster.predict(valid.x, raw_score=True, num_threads=1), dtype=np.float64)
+    a, b = platt(raw, valid.y)
+    threshold, precision, recall, f1 = best_threshold(raw, valid.y)
+    return booster, a, b, threshold, {"precision": precision, "recall": recall, "f1": f1}
+
+
+def fit(train: Frame, valid: Frame) -> tuple[lgb.Booster, float, float, float, dict[str, float]]:
+    """The CANDIDATES setting with the best validation F1 on these columns: booster, Platt
+    a, b, threshold and validation figures (with the candidate's index)."""
     best: tuple[lgb.Booster, float, float, float, dict[str, float]] | None = None
     for choice, change in enumerate(CANDIDATES):
-        booster = lgb.train(
-            {**PARAMS, **change},
-            dtrain,
-            num_boost_round=ROUNDS,
-            valid_sets=[dvalid],
-            callbacks=[lgb.early_stopping(40, verbose=False)],
-        )
-        raw = np.asarray(booster.predict(valid.x, raw_score=True, num_threads=1), dtype=np.float64)
-        a, b = platt(raw, valid.y)
-        threshold, precision, recall, f1 = best_threshold(calibrated(raw, a, b), valid.y)
-        figures = {"precision": precision, "recall": recall, "f1": f1, "candidate": float(choice)}
-        if best is None or f1 > best[4]["f1"]:
+        booster, a, b, threshold, figures = fit_one(train, valid, change)
+        figures = {**figures, "candidate": float(choice)}
+        if best is None or figures["f1"] > best[4]["f1"]:
             best = (booster, a, b, threshold, figures)
     assert best is not None  # CANDIDATES is not empty
     return best
@@ -207,29 +225,36 @@ def train(
     if not 0 < valid_share < 1:
         raise ScorerError(f"valid_share must be between 0 and 1, not {valid_share}")
     windows = mined_windows(wh.con)
-    if not windows:
-        raise ScorerError("no graph features; run `moneytrail graph features` first")
+    scales = all_scales()
     if dispositions is not None:
-        frame = _disposition_frame(wh, windows, until, dispositions, causal)
+        frame = _disposition_frame(wh, windows, until, dispositions, causal, scales)
     else:
-        frame = load_frame(wh.con, windows, "t.ts < ?", [until], truth, causal)
+        frame = load_frame(wh.con, windows, "t.ts < ?", [until], truth, causal, scales)
     if len(frame.txn_ids) < 100:
         raise ScorerError(
             f"only {len(frame.txn_ids)} transactions before {until}; too few to train"
         )
     tr, va, cut = _split(frame, valid_share, valid_from)
-    booster, a, b, threshold, figures = fit(tr, va)
+    booster, a, b, raw_threshold, kept, tried = choose(tr, va)
+    threshold = float(calibrated(np.array([raw_threshold]), a, b)[0])
+    names = kept_names(frame.names, kept.scales)
     model_dir = wh.workspace.root / "models"
     model_dir.mkdir(exist_ok=True)
     metrics = {
-        **figures,
+        **kept.figures,
         "platt_a": a,
         "platt_b": b,
+        "raw_threshold": raw_threshold,
         "windows": windows,
-        "features": frame.names,
+        "scales": list(kept.scales),
+        "params": {**PARAMS, **kept.change},
+        "features": names,
         "causal": causal,
-        "rounds": booster.best_iteration or booster.current_iteration(),
+        "rounds": kept.rounds,
         "positives": int(frame.y.sum()),
+        # what was tried and why this was kept: validation F1 per candidate
+        "selection": [c.as_json() for c in tried],
+        "gain_top": gain_shares(booster, names),
     }
     with wh.transaction() as con:
         run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM model_runs"))
@@ -256,10 +281,13 @@ def train(
         len(va.txn_ids),
         int(frame.y.sum()),
         threshold,
-        figures["precision"],
-        figures["recall"],
-        figures["f1"],
+        kept.figures["precision"],
+        kept.figures["recall"],
+        kept.figures["f1"],
         time.perf_counter() - started,
+        list(kept.scales),
+        kept.change,
+        [c.as_json() for c in tried],
     )
 
 
@@ -273,6 +301,7 @@ def _disposition_frame(
     until: datetime,
     dispositions: Mapping[str, str],
     causal: bool = False,
+    scales: list[str] | None = None,
 ) -> Frame:
     """Transactions in the evidence of disposed alerts: confirmed 1, false_positive 0.
 
@@ -299,6 +328,7 @@ def _disposition_frame(
         "t.ts < ? AND t.txn_id IN (SELECT txn_id FROM scorer_labels)",
         [until],
         causal=causal,
+        scales=scales,
     )
     frame.y = np.array([labels[t] for t in frame.txn_ids], dtype=np.int8)
     positives = int(frame.y.sum())
@@ -340,9 +370,16 @@ def model_frame(metrics: dict[str, Any], frame: Frame) -> Frame:
 
 
 def predict(booster: lgb.Booster, metrics: dict[str, Any], frame: Frame) -> Floats:
+    return calibrated(raw_margin(booster, metrics, frame), *_platt_of(metrics))
+
+
+def raw_margin(booster: lgb.Booster, metrics: dict[str, Any], frame: Frame) -> Floats:
     x = model_frame(metrics, frame).x
-    raw = np.asarray(booster.predict(x, raw_score=True, num_threads=1), dtype=np.float64)
-    return calibrated(raw, float(metrics["platt_a"]), float(metrics["platt_b"]))
+    return np.asarray(booster.predict(x, raw_score=True, num_threads=1), dtype=np.float64)
+
+
+def _platt_of(metrics: dict[str, Any]) -> tuple[float, float]:
+    return float(metrics["platt_a"]), float(metrics["platt_b"])
 
 
 def score(wh: Warehouse, start: datetime) -> list[dict[str, Any]]:
@@ -350,11 +387,18 @@ def score(wh: Warehouse, start: datetime) -> list[dict[str, Any]]:
     run_id, booster, metrics, threshold = load_model(wh)
     windows = [int(w) for w in metrics["windows"]]
     causal = bool(metrics.get("causal", False))
-    frame = model_frame(metrics, load_frame(wh.con, windows, "t.ts >= ?", [start], causal=causal))
+    scales = [str(s) for s in metrics.get("scales", [])]
+    frame = model_frame(
+        metrics, load_frame(wh.con, windows, "t.ts >= ?", [start], causal=causal, scales=scales)
+    )
     if not frame.txn_ids:
         return []
-    p = predict(booster, metrics, frame)
-    labels = p >= threshold
+    raw = raw_margin(booster, metrics, frame)
+    p = calibrated(raw, *_platt_of(metrics))
+    # models from before raw thresholds decide on the calibrated score
+    labels = (
+        raw >= float(metrics["raw_threshold"]) if "raw_threshold" in metrics else p >= threshold
+    )
     # TreeSHAP costs far more than scoring: explain the transactions flagged for review.
     flagged = np.flatnonzero(labels)
     contrib = np.asarray(

@@ -239,6 +239,13 @@ def model_train(
     valid_share: Annotated[
         float, typer.Option(help="Last share of the period (by time) kept for validation.")
     ] = 0.25,
+    valid_from: Annotated[
+        str | None,
+        typer.Option(
+            "--valid-from",
+            help="Validate on transactions from this ISO time on (instead of --valid-share).",
+        ),
+    ] = None,
     labels: Annotated[
         str,
         typer.Option(
@@ -260,6 +267,9 @@ def model_train(
 ) -> None:
     """Train LightGBM on the mined features; threshold and calibration from the validation slice."""
     when = _when(until, "--until")
+    start_valid = _when(valid_from, "--valid-from") if valid_from is not None else None
+    if start_valid is not None and start_valid >= when:
+        raise fail(f"--valid-from {valid_from} must be before --until {until}")
     if truth is not None and (truth / "truth").is_dir():
         truth = truth / "truth"
     if labels not in ("data", "dispositions"):
@@ -270,17 +280,44 @@ def model_train(
     disposed = _dispositions(ws) if labels == "dispositions" else None
     try:
         with Warehouse(ws) as wh, err.status("training", spinner="dots"):
-            report = train(wh, when, truth, valid_share, dispositions=disposed, causal=causal)
+            report = train(
+                wh,
+                when,
+                truth,
+                valid_share,
+                valid_from=start_valid,
+                dispositions=disposed,
+                causal=causal,
+            )
     except DetectError as exc:
         raise fail(str(exc)) from None
     if as_json:
         emit_json(report.as_json())
         return
+    tried = Table(title="Tried on the validation slice (the best F1 is kept)")
+    for col in ("time scales", "settings", "precision", "recall", "F1", "rounds", "seconds"):
+        tried.add_column(col, justify="left" if col in ("time scales", "settings") else "right")
+    for c in report.tried:
+        kept = c["scales"] == report.scales and c["params"] == report.params
+        tried.add_row(
+            (", ".join(c["scales"]) or "none") + (" (kept)" if kept else ""),
+            " ".join(f"{_SHORT.get(k, k)}={v}" for k, v in c["params"].items()) or "default",
+            f"{c['precision']:.3f}",
+            f"{c['recall']:.3f}",
+            f"{c['f1']:.3f}",
+            str(c["rounds"]),
+            f"{c['seconds']:.1f}",
+        )
+    out.print(tried)
     out.print(
         f"model {report.run_id}: trained on {report.train_rows:,} transactions, validated on "
-        f"{report.valid_rows:,}; threshold {report.threshold:.4f} gives precision "
-        f"{report.precision:.3f}, recall {report.recall:.3f}, F1 {report.f1:.3f} on validation"
+        f"{report.valid_rows:,}; time scales {', '.join(report.scales) or 'none'}; threshold "
+        f"{report.threshold:.6g} gives precision {report.precision:.3f}, recall "
+        f"{report.recall:.3f}, F1 {report.f1:.3f} on validation ({report.seconds:.1f} s)"
     )
+
+
+_SHORT = {"num_leaves": "leaves", "min_data_in_leaf": "min_leaf", "feature_fraction": "ff"}
 
 
 def _dispositions(ws: Workspace) -> dict[str, str]:
@@ -323,6 +360,55 @@ def model_score(
     out.print(
         f"{len(rows):,} transactions scored, {len(flagged):,} labelled 1 (stored in txn_scores)"
     )
+
+
+@model_app.command("report")
+def model_report_command(
+    ctx: typer.Context,
+    patterns: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labels and patterns from a CSV (txn_id or row; pattern or typology), or a "
+            "synthetic world's truth; default: the data's own label column.",
+        ),
+    ] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option(help="Write precision_recall.png and calibration.png into this folder."),
+    ] = None,
+    as_json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """How the latest model did on the transactions it last scored: F1, recall per pattern,
+    what training chose on validation; precision-recall and calibration pictures."""
+    from moneytrail.detect._model_report import model_report  # noqa: PLC0415 - matplotlib
+
+    try:
+        with Warehouse(workspace_of(ctx, workspace)) as wh:
+            doc = model_report(wh, patterns, png)
+    except DetectError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        emit_json(doc)
+        return
+    chosen = doc["chosen"]
+    out.print(
+        f"model {doc['run_id']} (time scales {', '.join(chosen['scales']) or 'none'}, "
+        f"validation F1 {chosen['valid_f1'] or 0:.3f}) on {doc['scored']:,} scored transactions "
+        f"({doc['positives']:,} laundering by {doc['labels']}): threshold "
+        f"{doc['threshold']:.4g}, precision {doc['precision']:.3f}, recall {doc['recall']:.3f}, "
+        f"F1 {doc['f1']:.3f} (tp {doc['tp']:,}, fp {doc['fp']:,}, fn {doc['fn']:,}); "
+        f"average precision {doc['average_precision']:.3f}"
+    )
+    if doc["by_pattern"]:
+        table = Table(title="Recall by pattern")
+        for col in ("pattern", "rows", "found", "recall"):
+            table.add_column(col, justify="left" if col == "pattern" else "right")
+        for name, m in doc["by_pattern"].items():
+            table.add_row(name, f"{m['rows']:,}", f"{m['found']:,}", f"{m['recall']:.3f}")
+        out.print(table)
+    for path in doc["pictures"]:
+        out.print(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:
