@@ -57,3 +57,19 @@ def test_planted_cases_found_and_innocents_spared(tmp_path: Path) -> None:
     # Mostly not flagged. Measured: 3 of 40 (payroll processors whose monthly batch, the
     # only one in a one-month world, looks like a fan-out to new payees).
     assert flagged_honest <= 0.1 * honest
+
+
+def test_two_workspaces_of_one_world_list_the_same_alerts(tmp_path: Path) -> None:
+    """Keys hash each workspace's own secret; what a reader sees must not follow them."""
+    world = tmp_path / "world"
+    _cli("synth", str(world), "--seed", "29", "-n", "5000", "--json")
+    listings = []
+    for name in ("one", "two"):
+        ws = str(tmp_path / name)
+        _cli("ingest", str(world / "transactions.csv"), "--json", "-w", ws)
+        _cli("graph", "features", "--json", "-w", ws)
+        _cli("detect", "--json", "-w", ws)
+        alerts = json.loads(_cli("alerts", "--json", "-w", ws))
+        listings.append(sorted((a["subject"], a["typology"], a["score"]) for a in alerts))
+    assert listings[0] and any(s.startswith("network:") for s, _, _ in listings[0])
+    assert listings[0] == listings[1]

@@ -305,7 +305,10 @@ def subject_of(hits: list[Hit], top: Hit, accounts: list[int], masked: dict[int,
     employers = sorted({h.subject for h in hits if h.account_key is None})
     if len(accounts) <= 1 and len(employers) <= 1:
         return employers[0] if employers else top.subject
-    head = ", ".join(masked.get(a, str(a)) for a in accounts[:3])
+    # by what a reader sees, not by key: keys hash the workspace's secret, so a key order
+    # would change between two workspaces built from the same files
+    shown = sorted(accounts, key=lambda a: (masked.get(a, str(a)), a))
+    head = ", ".join(masked.get(a, str(a)) for a in shown[:3])
     more = "" if len(accounts) <= 3 else f" and {len(accounts) - 3} more"
     subject = f"network:{len(accounts)} accounts ({head}{more})"
     if employers:
