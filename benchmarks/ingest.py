@@ -4,7 +4,7 @@
 
 Both sides run as child processes on the same file, alternating, so they share
 whatever else the machine is doing; the figure that matters is the ratio of
-rates (goal: ours >= 1/3 of DuckDB's). The reference is what a bare load costs:
+rates (goal, issue 18: ours >= 0.5 of DuckDB's). The reference is what a bare load costs:
 `CREATE TABLE t AS SELECT * FROM read_csv(file)` into a fresh DuckDB file with
 type detection and nothing else (no validation, no tokenising, no quarantine,
 no provenance). Peak memory is each child's maximum resident set size.
@@ -110,7 +110,7 @@ def main() -> None:
         "duckdb_rows_per_s": round(args.rows / best_ref),
         "moneytrail_rows_per_s": round(args.rows / best_ours),
         "ratio_ours_to_duckdb": round(best_ref / best_ours, 3),
-        "goal_ratio": round(1 / 3, 3),
+        "goal_ratio": 0.5,
         "duckdb_peak_rss_mib": max(r for _, r in ref),
         "moneytrail_peak_rss_mib": max(r for _, r in ours),
     }

@@ -7,9 +7,10 @@ from moneytrail import errors
 
 
 def test_all_lists_exactly_the_public_names() -> None:
+    # dir(): names such as Warehouse are imported on first use (see moneytrail._LAZY)
     public = {
         n
-        for n in vars(moneytrail)
+        for n in dir(moneytrail)
         if not n.startswith("_") and not inspect.ismodule(getattr(moneytrail, n))
     }
     assert public == set(moneytrail.__all__) - {"__version__"}

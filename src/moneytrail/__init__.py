@@ -4,6 +4,9 @@ The public Python API is what this module exports; everything else is internal
 and may change without notice.
 """
 
+import importlib as _importlib
+from typing import Any as _Any
+
 from moneytrail.errors import (
     AccessDeniedError,
     AuditError,
@@ -41,11 +44,34 @@ from moneytrail.errors import (
     WarehouseBusyError,
     WorkspaceError,
 )
-from moneytrail.ingest import FORMATS, FileReport, detect_format, ingest_file
-from moneytrail.warehouse import SCHEMA_VERSION, Warehouse
-from moneytrail.workspace import Workspace
 
 __version__ = "0.1.0"
+
+# Imported on first use, so that `import moneytrail` (and every command's
+# start-up) does not pay for DuckDB, Arrow and the readers it may not need.
+_LAZY = {
+    "FORMATS": "moneytrail.ingest",
+    "FileReport": "moneytrail.ingest",
+    "detect_format": "moneytrail.ingest",
+    "ingest_file": "moneytrail.ingest",
+    "SCHEMA_VERSION": "moneytrail.warehouse",
+    "Warehouse": "moneytrail.warehouse",
+    "Workspace": "moneytrail.workspace",
+}
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'moneytrail' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "FORMATS",

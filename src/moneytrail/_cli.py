@@ -1,7 +1,7 @@
 """What every command module shares: consoles, common options, JSON output, errors.
 
 Each stage keeps its commands in `moneytrail/<stage>/commands.py` with a
-`register(app)` function; `moneytrail.cli` calls them all. Human output goes to
+`register(app)` function; `moneytrail.cli` calls it when one of its commands runs. Human output goes to
 `out` (Rich); with --json, stdout carries exactly one JSON document and
 everything else goes to `err`.
 """
@@ -11,26 +11,27 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
 
-from moneytrail.workspace import ENV_WORKSPACE, Workspace
+# the shared options live apart so that `moneytrail --help` needs no console
+from moneytrail._options import JsonOption, WorkspaceOption
+from moneytrail.workspace import Workspace
+
+__all__ = [
+    "JsonOption",
+    "WorkspaceOption",
+    "emit_json",
+    "err",
+    "fail",
+    "out",
+    "workspace_of",
+]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        help=f"Workspace directory (default: ${ENV_WORKSPACE} or ./moneytrail-workspace).",
-        show_default=False,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
 def workspace_of(ctx: typer.Context, given: Path | None) -> Workspace:

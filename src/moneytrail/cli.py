@@ -4,46 +4,192 @@ Human output goes to the terminal through Rich; with --json, stdout carries
 exactly one JSON document and everything else (progress, logs, errors) goes to
 stderr. Errors a user can fix exit with status 1 and a message naming the file,
 row and field at fault.
+
+Start-up: a command imports only the modules it runs. `COMMANDS` names each
+top-level command with its one-line help and the modules whose `register(app)`
+defines it; `moneytrail --help` lists them from there without importing any,
+and a command's modules are imported when it is dispatched (DuckDB, the API,
+Splink, the numba kernels and pandas load only for the commands that use them).
+The top-level help is Click's plain layout: Typer's Rich layout imports more
+(Rich's console, markdown and traceback modules) than the rest of `--help`
+together; each command's own help keeps the Rich layout.
+tests/cli/test_registry.py checks that every entry still resolves to its
+command with the help written here.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from dataclasses import dataclass
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from typer import _click
+from typer.core import TyperCommand, TyperGroup
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
-from moneytrail._demo import DEMO_AGENCY, DemoCase, open_demo_case, run_pipeline
-from moneytrail.access import commands as access_commands
-from moneytrail.api import commands as api_commands
-from moneytrail.cases import commands as cases_commands
-from moneytrail.contracts import commands as contracts_commands
-from moneytrail.detect import commands as detect_commands
-from moneytrail.employers import commands as employers_commands
+from moneytrail._options import WorkspaceOption
 from moneytrail.errors import MoneytrailError
-from moneytrail.graph import commands as graph_commands
-from moneytrail.ingest import FORMATS, FileReport, IngestOptions, detect_format, ingest_file
-from moneytrail.ingest import commands as ingest_commands
-from moneytrail.ingest._detect import SNIFF_BYTES
-from moneytrail.report import commands as report_commands
-from moneytrail.resolve import commands as resolve_commands
-from moneytrail.reveal import commands as reveal_commands
-from moneytrail.synth import generate
-from moneytrail.trace import commands as trace_commands
-from moneytrail.warehouse import Warehouse
-from moneytrail.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Entry:
+    help: str
+    """The command's help as `moneytrail --help` lists it (its docstring or group help)."""
+    modules: tuple[str, ...]
+    """Modules whose `register(app)` define the command, in order."""
+
+
+def _e(help: str, *modules: str) -> Entry:
+    return Entry(help, modules)
+
+
+_STAGE = "moneytrail.{}.commands"
+# Adding a command is one line here (in the order `--help` lists them).
+COMMANDS: dict[str, Entry] = {
+    "ingest": _e(
+        "Load files into the warehouse; bad rows are quarantined with reasons.",
+        "moneytrail._ingest_command",
+    ),
+    "quarantine": _e(
+        "List rows refused at ingest, with the field at fault and the reason.",
+        "moneytrail._workspace_commands",
+    ),
+    "status": _e(
+        "Row counts of the canonical tables and what was loaded.",
+        "moneytrail._workspace_commands",
+    ),
+    "synth": _e(
+        "Generate a synthetic world with planted cases and their ground truth.",
+        "moneytrail._synth_command",
+    ),
+    "demo": _e(
+        "Run the demo: generate a small world, run every stage, open a case, serve the API.",
+        "moneytrail._demo_command",
+    ),
+    "resolve": _e(
+        "Resolve who is who: link the records of every source into entities.",
+        _STAGE.format("resolve"),
+    ),
+    "entities": _e(
+        "List resolved entities and the source records they are made of.",
+        _STAGE.format("resolve"),
+    ),
+    "detect": _e(
+        "Run the typology catalogue and store alerts grouped by subject or network.",
+        _STAGE.format("detect"),
+    ),
+    "alerts": _e(
+        "List the alerts of the last detect run, highest score first.", _STAGE.format("detect")
+    ),
+    "eval": _e(
+        "Precision, recall and F1 of the stored alerts against a synthetic world's truth.",
+        _STAGE.format("detect"),
+    ),
+    "typologies": _e(
+        "Show (and lint) the typology catalogue with the parameter values in force, and which\n"
+        "typologies have no input in the workspace's warehouse.",
+        _STAGE.format("detect"),
+    ),
+    "employers": _e(
+        "Score employers from payroll filings (W-2, 941) and, where loaded, bank data.",
+        _STAGE.format("employers"),
+    ),
+    "trace": _e(
+        "Trace tainted funds through commingled accounts into payments and assets.",
+        _STAGE.format("trace"),
+    ),
+    "income": _e(
+        "Indirect income of a subject: bank-deposits and net-worth methods, per period.",
+        _STAGE.format("trace"),
+    ),
+    "export": _e(
+        "Export a case: a filing (goAML, FinCEN SAR), a chart, FtM entities, the report or "
+        "schedules.",
+        _STAGE.format("report"),
+    ),
+    "serve": _e(
+        "Serve the API (cases, alerts, entities, flows, traces, employers) until Ctrl-C.",
+        _STAGE.format("api"),
+    ),
+    "profile": _e("Mapping profiles for banks' CSV and XLSX exports.", _STAGE.format("ingest")),
+    "statements": _e("Bank statements: coverage and gaps.", _STAGE.format("ingest")),
+    "link": _e(
+        "Explain a link between two records, or confirm or reject it.", _STAGE.format("resolve")
+    ),
+    "graph": _e("Money-flow graph: mine pattern features for detection.", _STAGE.format("graph")),
+    "model": _e(
+        "Supervised scorer: train on labelled transactions, score new ones.",
+        _STAGE.format("detect"),
+    ),
+    "contracts": _e(
+        "Contract oversight: OCDS red flags (Cardinal) and procurement findings.",
+        _STAGE.format("contracts"),
+    ),
+    "user": _e("Users of the case store (admins only).", _STAGE.format("cases")),
+    "agency": _e("Agencies of the case store (admins only).", _STAGE.format("cases")),
+    # report adds `case narrative` to the case group
+    "case": _e(
+        "Work cases: subjects, alerts, evidence, notes, tasks.",
+        _STAGE.format("cases"),
+        _STAGE.format("report"),
+    ),
+    "audit": _e("Verify and read the tamper-evident audit log.", _STAGE.format("access")),
+    "deconflict": _e(
+        "Deconflict with a partner deployment by exchanging token files (no raw values).",
+        _STAGE.format("access"),
+    ),
+    "reveal": _e(
+        "Reveal a raw identifier (account number with its bank, IBAN, SSN, EIN) of a case's "
+        "subject under the case's legal basis; every reveal is audited.",
+        _STAGE.format("reveal"),
+    ),
+}
+
+# Every registered module adds its commands to this one app, once per process.
+_loaded_app = typer.Typer(add_completion=False)
+_registered: set[str] = set()
+
+
+def load_command(name: str) -> _click.Command:
+    """The real command `name`, importing (once) the modules that define it."""
+    for module in COMMANDS[name].modules:
+        if module not in _registered:
+            importlib.import_module(module).register(_loaded_app)
+            _registered.add(module)
+    command = typer.main.get_group(_loaded_app).commands.get(name)
+    if command is None:
+        raise LookupError(f"{', '.join(COMMANDS[name].modules)} did not define {name!r}")
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """Lists the commands of COMMANDS and imports one only when it is run."""
+
+    def list_commands(self, ctx: _click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: _click.Context, cmd_name: str) -> _click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        # what help and completion need; resolve_command swaps in the real one
+        return TyperCommand(name=cmd_name, help=entry.help, short_help=entry.help)
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        name, _, rest = super().resolve_command(ctx, args)
+        return name, load_command(name) if name else None, rest
+
 
 app = typer.Typer(
     name="moneytrail",
+    cls=LazyGroup,
     help="Follow the money: ingest, resolve, detect, trace, and work cases.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -52,306 +198,11 @@ def _root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
     ctx.obj = workspace
 
 
-@app.command()
-def ingest(
-    ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Files to load.", show_default=False)],
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", help=f"auto, or one of: {', '.join(FORMATS)}."),
-    ] = "auto",
-    profile: ingest_commands.ProfileOption = None,
-    account: ingest_commands.AccountOption = None,
-    bank: ingest_commands.BankOption = None,
-    earliest: ingest_commands.EarliestOption = None,
-    latest: ingest_commands.LatestOption = None,
-    as_json: JsonOption = False,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Load files into the warehouse; bad rows are quarantined with reasons."""
-    if fmt != "auto" and fmt not in FORMATS:
-        raise fail(f"unknown format {fmt!r}; choose auto or one of {', '.join(FORMATS)}")
-    reports: list[FileReport] = []
-    failures: list[dict[str, str]] = []
-    ws = workspace_of(ctx, workspace)
-    options = ingest_commands.options(ws, profile, account, bank, earliest, latest)
-    with Warehouse(ws) as wh:
-        for path in files:
-            try:
-                reports.append(_ingest_with_progress(wh, path, fmt, options))
-            except MoneytrailError as exc:
-                failures.append({"path": str(path), "error": str(exc)})
-                err.print(f"[bold red]error:[/] {exc}", highlight=False)
-    if as_json:
-        doc: dict[str, Any] = {"files": [r.as_json() for r in reports]}
-        if failures:
-            doc["errors"] = failures
-        emit_json(doc)
-    elif reports:
-        _print_reports(reports)
-    ingest_commands.print_warnings(reports)
-    if failures:
-        raise typer.Exit(1)
-
-
-def _ingest_with_progress(
-    wh: Warehouse, path: Path, fmt: str, options: IngestOptions | None = None
-) -> FileReport:
-    size = path.stat().st_size if path.is_file() else 0
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task(path.name, total=size or None)
-        return ingest_file(
-            wh, path, fmt, lambda done: progress.update(task, completed=done), options
-        )
-
-
-def _print_reports(reports: list[FileReport]) -> None:
-    table = Table(title="Ingested")
-    for col in ("file", "format", "read", "accepted", "quarantined", "note"):
-        table.add_column(
-            col, justify="right" if col in ("read", "accepted", "quarantined") else "left"
-        )
-    for r in reports:
-        table.add_row(
-            Path(r.path).name,
-            r.format,
-            f"{r.rows_read:,}",
-            f"{r.rows_accepted:,}",
-            f"{r.rows_quarantined:,}",
-            "already loaded" if r.already_loaded else "",
-        )
-    out.print(table)
-
-
-@app.command()
-def quarantine(
-    ctx: typer.Context,
-    as_json: JsonOption = False,
-    file: Annotated[str | None, typer.Option(help="Only rows of this file name.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).", min=0)] = 0,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """List rows refused at ingest, with the field at fault and the reason."""
-    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit)
-    if as_json:
-        emit_json(rows)
-        return
-    table = Table(title=f"Quarantine ({len(rows):,} rows shown)")
-    for col in ("file", "row", "field", "reason"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(r["file"], str(r["row"]), r["field"], r["reason"])
-    out.print(table)
-
-
-def _quarantine_rows(ws: Workspace, file: str | None, limit: int) -> list[dict[str, Any]]:
-    if not ws.warehouse_path.exists():
-        return []
-    with Warehouse(ws, read_only=True) as wh:
-        sql = "SELECT file, source_row, field, reason, original FROM quarantine"
-        params: list[object] = []
-        if file:
-            sql += " WHERE file = ?"
-            params.append(file)
-        sql += " ORDER BY source_id, source_row"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [
-            {"file": f, "row": r, "field": fld, "reason": why, "original": orig}
-            for f, r, fld, why, orig in wh.con.execute(sql, params).fetchall()
-        ]
-
-
-@app.command()
-def status(
-    ctx: typer.Context, as_json: JsonOption = False, workspace: WorkspaceOption = None
-) -> None:
-    """Row counts of the canonical tables and what was loaded."""
-    ws = workspace_of(ctx, workspace)
-    doc = workspace_status(ws)
-    if as_json:
-        emit_json(doc)
-        return
-    table = Table(title=f"Workspace {ws.root}")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, count in doc["tables"].items():
-        table.add_row(name, f"{count:,}")
-    table.add_row("[dim]quarantined rows[/]", f"{doc['quarantined']:,}")
-    table.add_row("[dim]files loaded[/]", f"{doc['files']:,}")
-    out.print(table)
-
-
-def workspace_status(ws: Workspace) -> dict[str, Any]:
-    # Read-only once there is a warehouse, so that it works while the API serves.
-    opened = Warehouse.for_reading(ws) if ws.warehouse_path.exists() else Warehouse(ws)
-    with opened as wh:
-        return {
-            "workspace": str(ws.root),
-            "tables": wh.table_counts(),
-            "quarantined": int(wh.scalar("SELECT count(*) FROM quarantine")),
-            "files": int(wh.scalar("SELECT count(*) FROM sources")),
-            "source_issues": int(wh.scalar("SELECT count(*) FROM source_issues")),
-        }
-
-
-@app.command()
-def synth(
-    outdir: Annotated[
-        Path, typer.Argument(help="Directory to write the world into.", show_default=False)
-    ],
-    seed: Annotated[
-        int, typer.Option(help="Random seed; the same seed gives identical files.")
-    ] = 0,
-    transactions: Annotated[
-        int, typer.Option("--transactions", "-n", help="About how many transactions.", min=1_000)
-    ] = 20_000,
-    dirty: Annotated[
-        bool, typer.Option(help="Also write a damaged copy for quarantine tests.")
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Generate a synthetic world with planted cases and their ground truth."""
-    with err.status(f"generating {transactions:,} transactions", spinner="dots"):
-        report = generate(outdir, seed=seed, transactions=transactions, dirty=dirty)
-    files = [str(f.relative_to(outdir)) for f in report.files]
-    if as_json:
-        emit_json(
-            {
-                "outdir": str(outdir),
-                "seed": seed,
-                "transactions": report.transactions,
-                "planted_transactions": report.planted_transactions,
-                "cases": report.cases,
-                "files": files,
-            }
-        )
-        return
-    out.print(
-        f"[bold]{report.transactions:,}[/] transactions, {report.planted_transactions:,} of them in "
-        f"{report.cases} planted cases, written to {outdir}"
-    )
-    for f in files:
-        out.print(f"  {f}")
-
-
-@app.command()
-def demo(
-    ctx: typer.Context,
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Where the demo's input files are written.")
-    ] = Path("moneytrail-demo"),
-    serve: Annotated[
-        bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards until Ctrl-C.")
-    ] = True,
-    workspace: WorkspaceOption = None,
-) -> None:
-    """Run the demo: generate a small world, run every stage, open a case, serve the API."""
-    ws = workspace_of(ctx, workspace or out_dir / "workspace")
-    out.print(f"[bold]moneytrail demo[/] - world in {out_dir / 'world'}, workspace {ws.root}")
-    with err.status("generating a synthetic world", spinner="dots"):
-        report = generate(out_dir / "world", seed=7, transactions=20_000)
-    out.print(
-        f"{report.transactions:,} transactions, {report.cases} planted cases (truth in world/truth/)"
-    )
-    loadable = [f for f in report.files if "truth" not in f.parts and _readable(f)]
-    with Warehouse(ws) as wh:
-        reports = [_ingest_with_progress(wh, f, "auto") for f in loadable]
-        _print_reports(reports)
-        ingest_commands.print_warnings(reports)
-        with err.status("running the pipeline", spinner="dots") as spinner:
-            stages = run_pipeline(wh, out_dir / "world", spinner.update)
-        demo_case = open_demo_case(ws, wh)
-    table = Table(title="Pipeline")
-    for col in ("stage", "result", "see it with"):
-        table.add_column(col, overflow="fold")
-    for st in stages:
-        table.add_row(st.stage, st.summary, st.command)
-    out.print(table)
-    out.print(f"Workspace: {ws.root} (use --workspace {ws.root} with any command)")
-    if demo_case is not None:
-        _print_demo_case(ws, demo_case, serve=serve)
-    if serve:
-        api_commands.run_server(ws, "127.0.0.1", 8000)
-
-
-def _print_demo_case(ws: Workspace, case: DemoCase, *, serve: bool) -> None:
-    where = f"--workspace {ws.root}"
-    out.print(
-        f"Case {case.case_id} opened on alert {case.alert_id}; sign in as "
-        f"[bold]{case.username}[/] with password [bold]{case.password}[/] "
-        f"(API: POST /auth/token; CLI: --as {case.username}, password from $MONEYTRAIL_PASSWORD "
-        "or a prompt)",
-        highlight=False,
-    )
-    out.print(
-        f"Admin (adds agencies and users): [bold]{case.admin}[/] with password "
-        f"[bold]{case.admin_password}[/], e.g. moneytrail user add NAME --agency "
-        f"'{DEMO_AGENCY}' --role analyst --as {case.admin} {where}",
-        highlight=False,
-    )
-    if case.reveal_ref is not None:
-        out.print(
-            f"The case records a demo seizure warrant naming {case.username}; reveal an account "
-            f"of the alert (audited): moneytrail reveal --case {case.case_id} --account "
-            f"{case.reveal_ref} --purpose 'seizure warrant DEMO-SW-{case.case_id}' "
-            f"--as {case.username} {where}",
-            highlight=False,
-        )
-    out.print(
-        f"Its case report: moneytrail {where} export pdf --case {case.case_id} "
-        f"--as {case.username} --out case-{case.case_id}.pdf",
-        highlight=False,
-    )
-    if serve:
-        out.print(
-            f"Workbench: open http://127.0.0.1:8000/w/case?id={case.case_id} in a browser "
-            "and sign in as above",
-            highlight=False,
-        )
-
-
-def _readable(path: Path) -> bool:
-    """Whether a reader knows the file's format (later stages add readers)."""
-    try:
-        with path.open("rb") as fh:
-            detect_format(path, fh.read(SNIFF_BYTES))
-    except MoneytrailError:
-        return False
-    return True
-
-
-# Each stage adds its commands here: `from moneytrail.<stage> import commands`, then
-# one entry below. Keep this the only place that knows every stage.
-COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline order
-    ingest_commands.register,
-    resolve_commands.register,
-    graph_commands.register,
-    detect_commands.register,
-    employers_commands.register,
-    trace_commands.register,
-    contracts_commands.register,
-    cases_commands.register,
-    report_commands.register,
-    api_commands.register,
-    access_commands.register,
-    reveal_commands.register,
-)
-for _register in COMMAND_MODULES:
-    _register(app)
-
-
 def main() -> None:
     try:
         app()
     except MoneytrailError as exc:
+        from moneytrail._cli import err  # noqa: PLC0415 - Rich's console only when needed
+
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)

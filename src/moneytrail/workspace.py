@@ -16,8 +16,6 @@ hex on every deployment); the vault key never leaves the workspace.
 from __future__ import annotations
 
 import os
-import secrets
-import tomllib
 from pathlib import Path
 
 from moneytrail.errors import WorkspaceError
@@ -77,6 +75,8 @@ class Workspace:
         return self
 
     def config(self) -> dict[str, object]:
+        import tomllib  # noqa: PLC0415 - kept off the start-up of commands that never read it
+
         try:
             with self.config_path.open("rb") as fh:
                 data = tomllib.load(fh)
@@ -113,6 +113,8 @@ class Workspace:
     def _key(self, name: str) -> bytes:
         path = self.root / "keys" / name
         if not path.exists():
+            import secrets  # noqa: PLC0415 - kept off the start-up of commands without keys
+
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(secrets.token_bytes(32))

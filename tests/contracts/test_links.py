@@ -75,3 +75,19 @@ def test_entity_members_tie_the_official_to_the_address(
     (finding,) = vendor_links(warehouse.con)
     assert finding.typology.code == "MT-P004"
     assert finding.evidence["person_party_id"] == "reg-1"
+
+
+def test_a_large_entity_is_joined_through_not_paired(warehouse: Warehouse, tmp_path: Path) -> None:
+    # 20,000 records of one entity: paired with each other they were 400 M rows (the
+    # self-join that held 6.4 GiB at 5 M transactions); joined through, 20,000.
+    load(warehouse, tmp_path, "Ann Lee-Smith")
+    warehouse.con.execute(
+        "INSERT INTO entity_members SELECT 'E1', 'person', 'bulk-' || i, 1 FROM range(20000) t(i)"
+    )
+    warehouse.con.execute(
+        "INSERT INTO entity_members VALUES ('E1', 'person', 'reg-1', 1), ('E1', 'person', 'w2-7', 1)"
+    )
+    warehouse.con.execute("SET memory_limit = '300MB'")
+    (finding,) = vendor_links(warehouse.con)
+    assert finding.typology.code == "MT-P004"
+    assert finding.evidence["person_party_id"] == "reg-1"

@@ -46,3 +46,25 @@ def test_no_table_records_protected_traits() -> None:
     for t in TABLES:
         for c in t.columns:
             assert not any(b in c.name for b in banned), f"{t.name}.{c.name}"
+
+
+def test_version_4_rebuilds_txn_features_without_its_key_and_keeps_rows() -> None:
+    con = duckdb.connect()
+    for v in (1, 2, 3):
+        for stmt in statements_for(v):
+            con.execute(stmt)
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+    )
+    con.execute("INSERT INTO schema_migrations VALUES (1, now()), (2, now()), (3, now())")
+    key = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'"
+    assert con.execute(key, ["txn_features"]).fetchall() == [(1,)]
+    con.execute("INSERT INTO txn_features VALUES ('t1', 86400, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1)")
+    assert migrate(con) == SCHEMA_VERSION >= 4
+    assert con.execute(key, ["txn_features"]).fetchall() == [(0,)]
+    assert con.execute("SELECT * FROM txn_features").fetchall() == [
+        ("t1", 86400, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1)
+    ]
+    cols = [r[0] for r in con.execute("DESCRIBE txn_features").fetchall()]
+    assert cols == next(t for t in TABLES if t.name == "txn_features").column_names()
+    assert con.execute(key, ["account_features"]).fetchall() == [(1,)]

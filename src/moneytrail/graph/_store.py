@@ -3,8 +3,8 @@
 A run mines the transactions that have no features yet for some requested
 window, plus everything after the earliest of them in time order (a late
 arrival changes the windows of the transactions that follow it), and
-replaces those rows of `txn_features` in one transaction; `account_features`
-is recomputed whole. When the parameters other than the windows change, or
+replaces those rows of `txn_features` in bulk in one transaction;
+`account_features` is recomputed and replaced whole. When the parameters other than the windows change, or
 `full` is asked for, every transaction is mined again.
 """
 
@@ -26,7 +26,16 @@ from moneytrail.graph._accounts import ACCOUNT_FEATURES, account_features
 from moneytrail.graph._arrays import Graph, build_graph
 from moneytrail.graph._features import TXN_FEATURES, features_table, mine_txn_features
 from moneytrail.graph._params import FeatureParams
-from moneytrail.warehouse import Warehouse
+from moneytrail.model._graph import ACCOUNT_FEATURES as ACCOUNT_FEATURES_TABLE
+from moneytrail.model._graph import TXN_FEATURES as TXN_FEATURES_TABLE
+from moneytrail.warehouse import SCHEMA_VERSION, Warehouse
+
+TXN_FEATURES_DDL = TXN_FEATURES_TABLE.create_ddl(SCHEMA_VERSION).replace(
+    "CREATE TABLE", "CREATE OR REPLACE TABLE", 1
+)
+ACCOUNT_FEATURES_DDL = ACCOUNT_FEATURES_TABLE.create_ddl(SCHEMA_VERSION).replace(
+    "CREATE TABLE", "CREATE OR REPLACE TABLE", 1
+)
 
 _NODES_SQL = {
     # every account is its own node
@@ -170,21 +179,9 @@ def mine_into_warehouse(
         accounts = accounts.append_column(
             "run_id", pa.array(np.full(accounts.num_rows, run_id, np.int32))
         )
-        if start == 0:
-            con.execute("DELETE FROM txn_features")
-        else:
-            stale = pa.table({"txn_id": graph.ids().slice(start)})
-            con.register("graph_stale_ids", stale)
-            con.execute(
-                "DELETE FROM txn_features WHERE txn_id IN (SELECT txn_id FROM graph_stale_ids) "
-                f"AND window_s IN ({', '.join(str(int(w)) for w in params.windows)})"
-            )
-            con.unregister("graph_stale_ids")
-        con.register("graph_txn_rows", txn)
-        cols = ", ".join(("txn_id", "window_s", *TXN_FEATURES, "run_id"))
-        con.execute(f"INSERT INTO txn_features ({cols}) SELECT {cols} FROM graph_txn_rows")
-        con.unregister("graph_txn_rows")
-        con.execute("DELETE FROM account_features")
+        _write_txn_features(con, graph, txn, start, params.windows)
+        # account_features is recomputed whole by every run: replace the table
+        con.execute(ACCOUNT_FEATURES_DDL)
         con.register("graph_account_rows", accounts)
         cols = ", ".join(("account_key", *ACCOUNT_FEATURES, "run_id"))
         con.execute(f"INSERT INTO account_features ({cols}) SELECT {cols} FROM graph_account_rows")
@@ -199,6 +196,39 @@ def mine_into_warehouse(
         txn_rows=txn.num_rows,
         seconds=round(seconds, 3),
     )
+
+
+def _write_txn_features(
+    con: duckdb.DuckDBPyConnection,
+    graph: Graph,
+    txn: pa.Table,
+    start: int,
+    windows: tuple[int, ...],
+) -> None:
+    """Replace the mined rows of txn_features in bulk, inside the caller's transaction.
+
+    A full run replaces the table (CREATE OR REPLACE, then one INSERT ... SELECT
+    from Arrow); an incremental run deletes the rows of the re-mined transactions
+    for the mined windows with one semi-join and appends the new rows. The table
+    has no index to maintain (schema version 4 dropped its VARCHAR primary key):
+    the rows of one (txn_id, window_s) are unique because only this function
+    writes them, and it always removes before it appends.
+    """
+    if start == 0:
+        con.execute(TXN_FEATURES_DDL)
+    else:
+        stale = pa.table({"txn_id": graph.ids().slice(start)})
+        con.register("graph_stale_ids", stale)
+        con.execute(
+            "DELETE FROM txn_features WHERE window_s IN "
+            f"({', '.join(str(int(w)) for w in windows)}) "
+            "AND txn_id IN (SELECT txn_id FROM graph_stale_ids)"
+        )
+        con.unregister("graph_stale_ids")
+    con.register("graph_txn_rows", txn)
+    cols = ", ".join(("txn_id", "window_s", *TXN_FEATURES, "run_id"))
+    con.execute(f"INSERT INTO txn_features ({cols}) SELECT {cols} FROM graph_txn_rows")
+    con.unregister("graph_txn_rows")
 
 
 def _settings_changed(con: duckdb.DuckDBPyConnection, settings: dict[str, object]) -> bool:

@@ -24,13 +24,20 @@ class Table:
     columns: tuple[Column, ...]
     since: int = 1
     primary_key: tuple[str, ...] = field(default=())
+    key_dropped: int | None = None
+    """Schema version that dropped the primary key (the table is rebuilt then): a
+    table a stage replaces in bulk gains nothing from an index it must maintain."""
 
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def keyed(self, version: int) -> bool:
+        """Whether the table has its primary key at schema `version`."""
+        return bool(self.primary_key) and (self.key_dropped is None or version < self.key_dropped)
+
     def create_ddl(self, version: int) -> str:
         cols = [c.ddl() for c in self.columns if c.since <= version]
-        if self.primary_key:
+        if self.keyed(version):
             cols.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
         return f"CREATE TABLE {self.name} (\n  " + ",\n  ".join(cols) + "\n)"
 

@@ -1,9 +1,9 @@
 """Schema migrations, derived from the `since` versions in model.tables.
 
-Version N creates the tables introduced in N and adds the columns introduced in
-N to older tables. Applied versions are recorded in `schema_migrations`; each
-version runs in its own transaction, so a failure leaves the previous version
-intact.
+Version N creates the tables introduced in N, adds the columns introduced in
+N to older tables and rebuilds, rows kept, the tables whose primary key N
+drops. Applied versions are recorded in `schema_migrations`; each version runs
+in its own transaction, so a failure leaves the previous version intact.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from moneytrail._sql import scalar
 from moneytrail.errors import MigrationError
 from moneytrail.model.tables import TABLES
 
-SCHEMA_VERSION = max(max(t.since, *(c.since for c in t.columns)) for t in TABLES)
+SCHEMA_VERSION = max(
+    max(t.since, t.key_dropped or 0, *(c.since for c in t.columns)) for t in TABLES
+)
 
 
 def statements_for(version: int) -> list[str]:
@@ -31,7 +33,22 @@ def statements_for(version: int) -> list[str]:
                 for c in t.columns
                 if c.since == version
             )
+            if t.key_dropped == version:
+                stmts.extend(_rebuild(t.name, t.create_ddl(version), t.column_names()))
     return stmts
+
+
+def _rebuild(name: str, ddl: str, columns: list[str]) -> list[str]:
+    """Recreate a table under a new definition, keeping its rows (DuckDB cannot drop
+    a primary key in place)."""
+    old = f"{name}__before_rebuild"
+    cols = ", ".join(columns)
+    return [
+        f"ALTER TABLE {name} RENAME TO {old}",
+        ddl,
+        f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {old}",
+        f"DROP TABLE {old}",
+    ]
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:

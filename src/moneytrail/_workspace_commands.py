@@ -1,0 +1,90 @@
+"""What the workspace holds: `moneytrail quarantine` and `moneytrail status`.
+
+Loaded by `moneytrail.cli` only when one of them is run (see its registry).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, out, workspace_of
+from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
+
+
+def register(app: typer.Typer) -> None:
+    app.command("quarantine")(quarantine)
+    app.command("status")(status)
+
+
+def quarantine(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    file: Annotated[str | None, typer.Option(help="Only rows of this file name.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).", min=0)] = 0,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List rows refused at ingest, with the field at fault and the reason."""
+    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit)
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=f"Quarantine ({len(rows):,} rows shown)")
+    for col in ("file", "row", "field", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["file"], str(r["row"]), r["field"], r["reason"])
+    out.print(table)
+
+
+def _quarantine_rows(ws: Workspace, file: str | None, limit: int) -> list[dict[str, Any]]:
+    if not ws.warehouse_path.exists():
+        return []
+    with Warehouse(ws, read_only=True) as wh:
+        sql = "SELECT file, source_row, field, reason, original FROM quarantine"
+        params: list[object] = []
+        if file:
+            sql += " WHERE file = ?"
+            params.append(file)
+        sql += " ORDER BY source_id, source_row"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            {"file": f, "row": r, "field": fld, "reason": why, "original": orig}
+            for f, r, fld, why, orig in wh.con.execute(sql, params).fetchall()
+        ]
+
+
+def status(
+    ctx: typer.Context, as_json: JsonOption = False, workspace: WorkspaceOption = None
+) -> None:
+    """Row counts of the canonical tables and what was loaded."""
+    ws = workspace_of(ctx, workspace)
+    doc = workspace_status(ws)
+    if as_json:
+        emit_json(doc)
+        return
+    table = Table(title=f"Workspace {ws.root}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in doc["tables"].items():
+        table.add_row(name, f"{count:,}")
+    table.add_row("[dim]quarantined rows[/]", f"{doc['quarantined']:,}")
+    table.add_row("[dim]files loaded[/]", f"{doc['files']:,}")
+    out.print(table)
+
+
+def workspace_status(ws: Workspace) -> dict[str, Any]:
+    # Read-only once there is a warehouse, so that it works while the API serves.
+    opened = Warehouse.for_reading(ws) if ws.warehouse_path.exists() else Warehouse(ws)
+    with opened as wh:
+        return {
+            "workspace": str(ws.root),
+            "tables": wh.table_counts(),
+            "quarantined": int(wh.scalar("SELECT count(*) FROM quarantine")),
+            "files": int(wh.scalar("SELECT count(*) FROM sources")),
+            "source_issues": int(wh.scalar("SELECT count(*) FROM source_issues")),
+        }
