@@ -26,6 +26,8 @@ from moneytrail.contracts import commands as contracts_commands
 from moneytrail.detect import commands as detect_commands
 from moneytrail.employers import commands as employers_commands
 from moneytrail.errors import MoneytrailError
+from moneytrail.gateway import commands as gateway_commands
+from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.graph import commands as graph_commands
 from moneytrail.ingest import FORMATS, FileReport, IngestOptions, detect_format, ingest_file
 from moneytrail.ingest import commands as ingest_commands
@@ -137,13 +139,20 @@ def quarantine(
     as_json: JsonOption = False,
     file: Annotated[str | None, typer.Option(help="Only rows of this file name.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).", min=0)] = 0,
+    as_user: AsOption = None,
+    case_id: CaseOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """List rows refused at ingest, with the field at fault and the reason."""
-    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit)
+    """List rows refused at ingest, with the field at fault and the reason.
+
+    Rows refused from W-2 or 941 files are FTI: shown only to a user under a case
+    whose legal basis covers them (--as or `moneytrail login`, and --case).
+    """
+    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit, as_user, case_id)
     if as_json:
         emit_json(rows)
         return
+    rows = report_withheld(rows)
     table = Table(title=f"Quarantine ({len(rows):,} rows shown)")
     for col in ("file", "row", "field", "reason"):
         table.add_column(col, overflow="fold")
@@ -152,22 +161,16 @@ def quarantine(
     out.print(table)
 
 
-def _quarantine_rows(ws: Workspace, file: str | None, limit: int) -> list[dict[str, Any]]:
+def _quarantine_rows(
+    ws: Workspace, file: str | None, limit: int, as_user: str | None, case_id: int | None
+) -> list[dict[str, Any]]:
     if not ws.warehouse_path.exists():
         return []
-    with Warehouse(ws, read_only=True) as wh:
-        sql = "SELECT file, source_row, field, reason, original FROM quarantine"
-        params: list[object] = []
-        if file:
-            sql += " WHERE file = ?"
-            params.append(file)
-        sql += " ORDER BY source_id, source_row"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [
-            {"file": f, "row": r, "field": fld, "reason": why, "original": orig}
-            for f, r, fld, why, orig in wh.con.execute(sql, params).fetchall()
-        ]
+    with (
+        Warehouse(ws, read_only=True) as wh,
+        cli_gateway(ws, wh.con, as_user, case_id) as gateway,
+    ):
+        return gateway.quarantine(file=file, limit=limit).items
 
 
 @app.command()
@@ -288,8 +291,13 @@ def _print_demo_case(ws: Workspace, case: DemoCase, *, serve: bool) -> None:
     out.print(
         f"Case {case.case_id} opened on alert {case.alert_id}; sign in as "
         f"[bold]{case.username}[/] with password [bold]{case.password}[/] "
-        f"(API: POST /auth/token; CLI: --as {case.username}, password from $MONEYTRAIL_PASSWORD "
-        "or a prompt)",
+        f"(API: POST /auth/token; CLI: moneytrail login {case.username} {where}, or --as "
+        f"{case.username} per command, password from $MONEYTRAIL_PASSWORD or a prompt)",
+        highlight=False,
+    )
+    out.print(
+        f"FTI-derived rows (W-2/941) are withheld until you sign in and name a case whose legal "
+        f"basis covers FTI, e.g. moneytrail alerts --case {case.case_id} {where}",
         highlight=False,
     )
     out.print(
@@ -344,6 +352,7 @@ COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline or
     api_commands.register,
     access_commands.register,
     reveal_commands.register,
+    gateway_commands.register,
 )
 for _register in COMMAND_MODULES:
     _register(app)
