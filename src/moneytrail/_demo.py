@@ -161,14 +161,16 @@ def open_demo_case(ws: Workspace, wh: Warehouse) -> DemoCase | None:
 
     # FTI-derived alerts need a legal basis on the case first: the demo takes the
     # strongest alert built from bank data alone.
-    top = wh.con.execute(
-        "SELECT alert_id, typology, subject, accounts, evidence, reason FROM alerts "
-        "WHERE len(list_filter(filings, lambda f: f LIKE 'w2:%' OR f LIKE '941:%')) = 0 "
-        "ORDER BY score DESC, alert_id LIMIT 1"
-    ).fetchone()
+    from moneytrail.gateway import Gate, Gateway, Viewer, cursor_source  # noqa: PLC0415
+
+    # Read as nobody through the gateway: only alerts of open (bank) data are shown.
+    nobody = Gateway(cursor_source(wh.con), Gate(Viewer(None, None, "cli"), None))
+    top = next((a for a in nobody.alerts(limit=50).items if "withheld" not in a), None)
     if top is None:
         return None
-    alert_id, typology, subject, accounts, evidence, reason = top
+    alert_id, typology, subject = top["alert_id"], top["typology"], top["subject"]
+    accounts = [int(a["ref"]) for a in top["accounts"]]
+    evidence, reason = top["evidence"], top["reason"]
     store = CaseStore.open(ws)
     try:
         if not store.has_admin():

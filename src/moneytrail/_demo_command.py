@@ -66,8 +66,13 @@ def _print_demo_case(ws: Workspace, case: DemoCase, *, serve: bool) -> None:
     out.print(
         f"Case {case.case_id} opened on alert {case.alert_id}; sign in as "
         f"[bold]{case.username}[/] with password [bold]{case.password}[/] "
-        f"(API: POST /auth/token; CLI: --as {case.username}, password from $MONEYTRAIL_PASSWORD "
-        "or a prompt)",
+        f"(API: POST /auth/token; CLI: moneytrail login {case.username} {where}, or --as "
+        f"{case.username} per command, password from $MONEYTRAIL_PASSWORD or a prompt)",
+        highlight=False,
+    )
+    out.print(
+        f"FTI-derived rows (W-2/941) are withheld until you sign in and name a case whose legal "
+        f"basis covers FTI, e.g. moneytrail alerts --case {case.case_id} {where}",
         highlight=False,
     )
     out.print(

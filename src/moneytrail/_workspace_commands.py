@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, out, workspace_of
+from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -25,13 +26,20 @@ def quarantine(
     as_json: JsonOption = False,
     file: Annotated[str | None, typer.Option(help="Only rows of this file name.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows (0: all).", min=0)] = 0,
+    as_user: AsOption = None,
+    case_id: CaseOption = None,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """List rows refused at ingest, with the field at fault and the reason."""
-    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit)
+    """List rows refused at ingest, with the field at fault and the reason.
+
+    Rows refused from W-2 or 941 files are FTI: shown only to a user under a case
+    whose legal basis covers them (--as or `moneytrail login`, and --case).
+    """
+    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit, as_user, case_id)
     if as_json:
         emit_json(rows)
         return
+    rows = report_withheld(rows)
     table = Table(title=f"Quarantine ({len(rows):,} rows shown)")
     for col in ("file", "row", "field", "reason"):
         table.add_column(col, overflow="fold")
@@ -40,22 +48,16 @@ def quarantine(
     out.print(table)
 
 
-def _quarantine_rows(ws: Workspace, file: str | None, limit: int) -> list[dict[str, Any]]:
+def _quarantine_rows(
+    ws: Workspace, file: str | None, limit: int, as_user: str | None, case_id: int | None
+) -> list[dict[str, Any]]:
     if not ws.warehouse_path.exists():
         return []
-    with Warehouse(ws, read_only=True) as wh:
-        sql = "SELECT file, source_row, field, reason, original FROM quarantine"
-        params: list[object] = []
-        if file:
-            sql += " WHERE file = ?"
-            params.append(file)
-        sql += " ORDER BY source_id, source_row"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [
-            {"file": f, "row": r, "field": fld, "reason": why, "original": orig}
-            for f, r, fld, why, orig in wh.con.execute(sql, params).fetchall()
-        ]
+    with (
+        Warehouse(ws, read_only=True) as wh,
+        cli_gateway(ws, wh.con, as_user, case_id) as gateway,
+    ):
+        return gateway.quarantine(file=file, limit=limit).items
 
 
 def status(

@@ -143,6 +143,14 @@ COMMANDS: dict[str, Entry] = {
         "subject under the case's legal basis; every reveal is audited.",
         _STAGE.format("reveal"),
     ),
+    "login": _e(
+        "Sign in once: later commands read as you until the session ends or `moneytrail logout`.",
+        _STAGE.format("gateway"),
+    ),
+    "logout": _e(
+        "Sign out of this workspace (delete the session `moneytrail login` kept).",
+        _STAGE.format("gateway"),
+    ),
 }
 
 # Every registered module adds its commands to this one app, once per process.

@@ -20,7 +20,7 @@ def test_reveal_on_a_case_with_a_warrant_and_the_list_of_reveals(
 ) -> None:
     sam, alice, ivan = login("sam"), login("alice"), login("ivan")
     top = client.get("/alerts?limit=1", headers=sam).json()["items"][0]
-    key = str(top["accounts"][0])
+    key = top["accounts"][0]["ref"]
     cid = client.post("/cases", json={"title": "Ring"}, headers=sam).json()["id"]
     client.post(f"/cases/{cid}/members", json={"username": "alice"}, headers=sam)
     r = client.post(f"/cases/{cid}/alerts", json={"alert_id": top["alert_id"]}, headers=sam)

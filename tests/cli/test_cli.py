@@ -27,8 +27,8 @@ def csv_file(tmp_path: Path) -> Path:
     return path
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -132,10 +132,21 @@ def test_demo_generates_loads_and_runs_every_stage(tmp_path: Path) -> None:
     assert [a["alert_id"] for a in case["alerts"]] == [alert_id]
     assert case["subjects"] and case["evidence"]
     assert all(e["table"] == "transactions" for e in case["evidence"])
+    # The demo says how to sign in from the CLI; employers (W-2/941: FTI) stay withheld
+    # without a case whose legal basis covers them, and say so.
+    assert f"moneytrail login {username}" in out
     code, out, _ = invoke("--workspace", ws, "employers", "--json")
     assert code == 0
-    flagged = [e for e in json.loads(out) if e["flags"]]
-    assert [e["name"].upper() for e in flagged] == ["GREEN VALLEY FARMS 1 LLC"]
+    (notice,) = json.loads(out)
+    assert notice["labels"] == ["fti"] and "GREEN VALLEY" not in out.upper()
+    code, out, _ = invoke(
+        "--workspace", ws, "login", username, env={"MONEYTRAIL_PASSWORD": password}
+    )
+    assert code == 0 and username in out
+    code, out, _ = invoke("--workspace", ws, "alerts", "--json")
+    assert code == 0 and alert_id in out  # read as the signed-in supervisor
+    code, out, _ = invoke("--workspace", ws, "logout")
+    assert code == 0 and "Signed out" in out
     code, out, _ = invoke("--workspace", ws, "entities", "--json")
     assert code == 0
     kinds = {e["kind"] for e in json.loads(out)}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from moneytrail.access import Label, LegalBasis, Role
+from moneytrail.cases import CaseStore
 from moneytrail.cli import app
 from moneytrail.employers import CHECKS, run_checks, store_flags
 from moneytrail.employers._defs import BY_CODE
@@ -15,15 +18,46 @@ from moneytrail.employers._run import DETECTORS
 from moneytrail.errors import EmployerCheckError
 from moneytrail.ingest import ingest_file
 from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 from tests.employers.files import W2, Employer, load, worker
 from tests.ingest.efw2_build import DATA as EFW2_DATA
 
 F941 = Path(__file__).parent.parent / "ingest" / "data" / "form941" / "valid_2024.csv"
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args))
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
     return result.exit_code, result.stdout, result.stderr
+
+
+PASSWORD = "correct horse battery staple"
+
+
+def fti_reader(ws: str) -> tuple[list[str], dict[str, str]]:
+    """`--as` and `--case` of a supervisor named in an FTI order on a case, and the env."""
+    store = CaseStore.open(Workspace(Path(ws)))
+    try:
+        store.add_agency(None, "IRS-CI", "ci@irs.example")
+        store.add_user(None, "root", "IRS-CI", Role.ADMIN, PASSWORD)
+        store.add_user(store.principal("root"), "sam", "IRS-CI", Role.SUPERVISOR, PASSWORD)
+        sam = store.principal("sam")
+        cid = int(store.create_case(sam, "payroll review")["id"])
+        store.record_legal_basis(
+            sam,
+            cid,
+            LegalBasis(
+                kind="IRC 6103(i)(1) ex parte order",
+                reference="24-MJ-1",
+                scope="Acme payroll",
+                labels=frozenset({Label.FTI}),
+                persons=frozenset({"sam"}),
+                agencies=frozenset(),
+                expires=date.today() + timedelta(days=30),
+            ),
+        )
+    finally:
+        store.close()
+    return ["--as", "sam", "--case", str(cid)], {"MONEYTRAIL_PASSWORD": PASSWORD}
 
 
 def test_every_check_is_defined_and_implemented() -> None:
@@ -104,8 +138,15 @@ def test_cli_json_straight_after_ingest(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     code, _, _ = invoke("-w", ws, "ingest", str(EFW2_DATA / "valid_2024.efw2"), str(F941))
     assert code == 0
-    code, out, _ = invoke("employers", "--json", "--workspace", ws)
+    # Nobody signed in: W-2/941-derived employers are withheld, with how to see them.
+    code, out, err = invoke("employers", "--json", "--workspace", ws)
     assert code == 0
+    (notice,) = json.loads(out)
+    assert set(notice) == {"withheld", "labels", "rows"} and notice["labels"] == ["fti"]
+    assert "moneytrail login" in notice["withheld"] and "Acme" not in out
+    user, env = fti_reader(ws)
+    code, out, err = invoke("employers", "--json", "--workspace", ws, *user, env=env)
+    assert code == 0, err
     doc = json.loads(out)
     assert [(e["employer"], e["name"]) for e in doc] == [("**-***6789", "Acme Builders LLC")]
     (acme,) = doc
@@ -114,19 +155,23 @@ def test_cli_json_straight_after_ingest(tmp_path: Path) -> None:
         "ITIN_AS_SSN": (1, ["w2:1:6"]),
         "WAGE_BELOW_MINIMUM": (2, ["w2:1:5", "w2:1:6"]),  # $12,000.00 and $10,000.55
     }
-    assert set(acme) == {"employer", "name", "score", "data_label", "flags"}
-    assert acme["data_label"] == "FTI"
+    assert set(acme) == {"employer", "name", "score", "labels", "flags"}
+    assert acme["labels"] == ["fti"] and all(f["labels"] == ["fti"] for f in acme["flags"])
     assert acme["score"] == round(1 - 0.7 * 0.75 * 0.5, 3)
     for secret in ("666123456", "912701234", "JANE", "ROE", "MAJOR", "123456789"):
         assert secret not in out
-    code, out, _ = invoke("employers", "--json", "--all", "-w", ws)
+    code, out, _ = invoke("employers", "--json", "--all", "-w", ws, *user, env=env)
     assert [e["employer"] for e in json.loads(out)] == ["**-***6789", "**-***4321"]
 
 
 def test_cli_human_output_and_checks(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     invoke("-w", ws, "ingest", str(EFW2_DATA / "valid_2024.efw2"))
-    code, out, _ = invoke("-w", ws, "employers")
+    code, out, err = invoke("-w", ws, "employers")
+    assert code == 0
+    assert "ITIN_AS_SSN" not in out and "withheld" in err
+    user, env = fti_reader(ws)
+    code, out, _ = invoke("-w", ws, "employers", *user, env=env)
     assert code == 0
     assert "ITIN_AS_SSN" in out
     code, out, _ = invoke("employers", "--checks", "--json")

@@ -1,7 +1,8 @@
 """Access control: who may do what to which data, under which law, and the audit chain.
 
 `decide` (the policy module's one entry point) answers allow/deny with a reason;
-`derive` gives the labels of derived data; `mask_identity` hides worker and
+`derive` gives the labels of derived data; `table_labels`/`row_labels` (the
+labels module) say how sensitive each table and row of either store is; `mask_identity` hides worker and
 victim identifiers unless a case grants them; `hash_password`/`verify_password`
 use argon2id; `AuditLog` appends to and verifies the tamper-evident hash chain.
 
@@ -10,6 +11,19 @@ load on first use, so `moneytrail.cases` may import from here freely.
 """
 
 from moneytrail.access._audit import AuditLog, AuditReport
+from moneytrail.access._labels import (
+    TABLE_LABELS,
+    TableLabels,
+    format_labels,
+    is_labelled,
+    label_names,
+    labelled_tables,
+    protected_columns,
+    ref_labels,
+    row_labels,
+    source_labels,
+    table_labels,
+)
 from moneytrail.access._passwords import hash_password, needs_rehash, verify_password
 from moneytrail.access._policy import (
     decide,
@@ -30,6 +44,7 @@ from moneytrail.access._types import (
 )
 
 __all__ = [
+    "TABLE_LABELS",
     "Action",
     "AuditLog",
     "AuditReport",
@@ -39,13 +54,23 @@ __all__ = [
     "LegalBasis",
     "Principal",
     "Role",
+    "TableLabels",
     "decide",
     "decide_reveal",
     "decide_view",
     "derive",
+    "format_labels",
     "hash_password",
+    "is_labelled",
+    "label_names",
+    "labelled_tables",
     "mask_identity",
     "may_see_identities",
     "needs_rehash",
+    "protected_columns",
+    "ref_labels",
+    "row_labels",
+    "source_labels",
+    "table_labels",
     "verify_password",
 ]

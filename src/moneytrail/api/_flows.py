@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from moneytrail.api._auth import Actor
 from moneytrail.api._errors import ERROR_RESPONSES
 from moneytrail.api._fields import AlertId
-from moneytrail.api._guard import CaseParam, fti_derived, require_investigator, withhold_fti
+from moneytrail.api._guard import CaseParam, gateway_of
 from moneytrail.api._state import reader_of
 from moneytrail.errors import NotFoundError
 from moneytrail.privacy import accounts_by_key
@@ -53,7 +53,8 @@ def neighbourhood(
     limit: Annotated[int, Query(ge=1, le=MAX_EDGES, description="At most this many edges.")] = 200,
 ) -> dict[str, Any]:
     """Transactions in and out of an account within `hops` hops, as nodes and edges (capped)."""
-    require_investigator(actor)
+    # Bank data (open): the gateway only checks that the asker may read warehouse views.
+    gateway_of(request, actor).gate.require_view()
     edges: dict[str, dict[str, Any]] = {}
     seen = {account_key}
     frontier = [account_key]
@@ -113,21 +114,15 @@ def trace_alert(
     case_id: CaseParam = None,
 ) -> dict[str, Any]:
     """Trace the alert's evidence transactions as tainted funds, under one rule."""
-    require_investigator(actor)
-    reader = reader_of(request)
-    with reader.cursor() as cur:
-        row = cur.execute(
-            "SELECT evidence, filings FROM alerts WHERE alert_id = ?", [alert_id]
-        ).fetchone()
-    if row is None:
-        raise NotFoundError(f"no alert {alert_id!r} in the last detect run")
-    evidence, filings = list(row[0]), list(row[1])
-    doc: dict[str, Any] = {"alert_id": alert_id, "labels": ["fti"] if fti_derived(filings) else []}
-    (shown,) = withhold_fti(request, actor, [doc], case_id, "alert_trace", "alert_id")
-    if "withheld" in shown:
-        return shown
+    gateway = gateway_of(request, actor, case_id)
+    gateway.gate.require_view()
+    head, _, evidence = gateway.alert_material(alert_id, "alert_trace")
+    doc: dict[str, Any] = {"alert_id": alert_id, **head}
+    if "withheld" in head:
+        return head
     if not evidence:
         return {**doc, "trace": None, "note": "the alert names no transactions to trace"}
+    reader = reader_of(request)
     with reader.trace_lock:
         report = reader.tracer().run(evidence, str(rule), max_hops=max_hops, steps=False)
     return {**doc, "trace": report.as_json(steps=False)}

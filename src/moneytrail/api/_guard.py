@@ -1,26 +1,22 @@
-"""Who may read warehouse views through the API, and how FTI-derived rows are withheld.
+"""The API's way into the read gateway: one `Gateway` per request, for the signed-in user.
 
-Warehouse views (alerts, entities, graph, trace, employers) are triage views
-for investigators: who may read them is `moneytrail.access.decide_view`
-(analysts and supervisors; never admins or auditors). Rows derived from federal tax information (W-2,
-941) are shown only with ?case_id=N naming a case whose unexpired legal basis
-covers FTI and names the asker, as `moneytrail.access.decide` rules; the store
-audits that decision either way. Otherwise their content is withheld and the
-row says why.
+Warehouse views (alerts, entities, graph, trace, employers) are read only
+through `moneytrail.gateway`: who may read them is `access.decide_view`
+(analysts and supervisors), and rows labelled FTI (or otherwise restricted) are
+shown only with ?case_id=N naming a case whose unexpired legal basis covers them
+and names the asker, as `access.decide` rules; the gateway audits that decision
+either way, and a withheld row says only that it is withheld and why.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Query, Request
 
-from moneytrail.access import Label, Principal, decide_view
-from moneytrail.api._state import store_of
-from moneytrail.errors import AccessDeniedError
-
-_FTI_PREFIXES = ("w2:", "941:")
+from moneytrail.access import Principal
+from moneytrail.api._state import reader_of, store_of
+from moneytrail.gateway import Gate, Gateway, Viewer
 
 CaseParam = Annotated[
     int | None,
@@ -32,46 +28,8 @@ CaseParam = Annotated[
 ]
 
 
-def require_investigator(actor: Principal) -> None:
-    decision = decide_view(actor)
-    if not decision.allowed:
-        denial = AccessDeniedError(decision.reason)
-        denial.audit_principal = actor  # type: ignore[attr-defined]  # the error handler audits it
-        raise denial
-
-
-def fti_derived(filings: Iterable[str]) -> bool:
-    """Whether evidence references name a W-2 or 941 filing (tax return information)."""
-    return any(str(f).startswith(_FTI_PREFIXES) for f in filings)
-
-
-def withhold_fti(
-    request: Request,
-    actor: Principal,
-    items: Sequence[dict[str, Any]],
-    case_id: int | None,
-    object_type: str,
-    key: str,
-) -> list[dict[str, Any]]:
-    """The items, with the content of FTI-labelled ones withheld unless the case allows it."""
-    labelled = [item for item in items if "fti" in item.get("labels", ())]
-    if not labelled:
-        return list(items)
-    ids = [str(item[key]) for item in labelled]
-    if case_id is None:
-        reason = (
-            "federal tax information (derived from W-2/941 filings): withheld; ask with "
-            "?case_id=N for a case whose unexpired legal basis covers FTI and names you"
-        )
-    else:
-        decision = store_of(request).decide_read(actor, case_id, (Label.FTI,), object_type, ids)
-        if decision.allowed:
-            return list(items)
-        reason = f"federal tax information withheld: {decision.reason}"
-    shown: list[dict[str, Any]] = []
-    for item in items:
-        if "fti" in item.get("labels", ()):
-            shown.append({key: item[key], "labels": item["labels"], "withheld": reason})
-        else:
-            shown.append(item)
-    return shown
+def gateway_of(request: Request, actor: Principal, case_id: int | None = None) -> Gateway:
+    """The read gateway for this request: the asker, the case they name, the shared reader."""
+    reader = reader_of(request)
+    viewer = Viewer(actor, case_id, "api", place=request.url.path)
+    return Gateway(reader.cursor, Gate(viewer, store_of(request)), reader.cached)

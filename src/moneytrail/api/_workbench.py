@@ -1,9 +1,9 @@
 """Routes the web workbench needs beyond the others: the alert queue, link charts,
 timelines, sources and uses, and an entity's profile.
 
-Reads are in `_workbench_reads` (one function per read, to move behind the read
-gateway); here each route checks the asker (`require_investigator`), withholds
-FTI-derived data without a covering case (`withhold_fti`), and shapes the answer.
+Every read goes through the read gateway (`moneytrail.gateway`), which checks
+the asker, withholds FTI-derived data without a covering case and audits; here
+each route shapes the answer.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from moneytrail.api import _workbench_reads as reads
 from moneytrail.api._auth import Actor
 from moneytrail.api._entities import EntityId
 from moneytrail.api._errors import ERROR_RESPONSES
 from moneytrail.api._fields import AlertId
 from moneytrail.api._flows import AccountKey
-from moneytrail.api._guard import CaseParam, require_investigator, withhold_fti
+from moneytrail.api._guard import CaseParam, gateway_of
 from moneytrail.api._pagination import Paging
-from moneytrail.api._state import WarehouseReader, reader_of
 from moneytrail.errors import CaseInputError, NotFoundError
+from moneytrail.gateway import Gateway
+from moneytrail.gateway import _charts as reads
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -58,20 +58,6 @@ Banks = Annotated[bool, Query(description="Add each account's bank as a node.")]
 Typology = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_-]*$")]
 
 
-def _queue_rows(reader: WarehouseReader) -> list[dict[str, Any]]:
-    def build() -> list[dict[str, Any]]:
-        with reader.cursor() as cur:
-            rows = reads.alert_rows(cur)
-            spans = reads.alert_spans(cur)
-        for row in rows:
-            first, last = spans.get(row["alert_id"], (None, None))
-            row["first"] = None if first is None else first.isoformat()
-            row["last"] = None if last is None else last.isoformat()
-        return rows
-
-    return reader.cached(("workbench", "queue"), build)
-
-
 @router.get("/alert-queue", tags=["workbench"])
 def alert_queue(
     request: Request,
@@ -86,9 +72,8 @@ def alert_queue(
 ) -> dict[str, Any]:
     """The alert queue: networks first, then strongest first, filtered; with the
     typologies and subject kinds present (for the filters) and each alert's time span."""
-    require_investigator(actor)
-    reader = reader_of(request)
-    rows = _queue_rows(reader)
+    gateway = gateway_of(request, actor, case_id)
+    rows, notices, kinds = gateway.queue()
     lo = since.isoformat() if since else None
     hi = until.isoformat() if until else None
     chosen = [
@@ -100,24 +85,20 @@ def alert_queue(
         and (lo is None or (r["last"] is not None and r["last"] >= lo))
         and (hi is None or (r["first"] is not None and r["first"] <= hi))
     ]
-    window = chosen[paging.offset : paging.offset + paging.limit]
-    items = withhold_fti(request, actor, window, case_id, "alert", "alert_id")
-
-    def names() -> dict[str, str]:
-        with reader.cursor() as cur:
-            return reads.typology_names(cur)
-
+    # Filters ran over what the asker may see; withheld alerts follow, as one notice.
+    every = chosen + notices
+    items = every[paging.offset : paging.offset + paging.limit]
     following = paging.offset + paging.limit
     return {
         "items": items,
-        "total": len(chosen),
+        "total": len(every),
         "limit": paging.limit,
         "offset": paging.offset,
         "next": str(request.url.include_query_params(offset=following))
-        if following < len(chosen)
+        if following < len(every)
         else None,
-        "typologies": reader.cached(("workbench", "typologies"), names),
-        "subject_kinds": sorted({r["subject_kind"] for r in rows}),
+        "typologies": gateway.typology_names(),
+        "subject_kinds": kinds,
     }
 
 
@@ -142,27 +123,21 @@ def alert_chart(
 ) -> dict[str, Any]:
     """The link chart of an alert: its accounts, their counterparties `hops` out, holders,
     banks and assets; flows summed per payer and payee, the alert's evidence marked."""
-    require_investigator(actor)
     flt = _filter(since, until, min_amount)
-    with reader_of(request).cursor() as cur:
-        got = reads.alert_accounts(cur, alert_id)
-        if got is None:
-            raise NotFoundError(f"no alert {alert_id!r} in the last detect run")
-        fti = reads.alert_is_fti(cur, alert_id)
-        doc: dict[str, Any] = {"focus": f"alert:{alert_id}", "labels": ["fti"] if fti else []}
-        (shown,) = withhold_fti(request, actor, [doc], case_id, "alert_chart", "focus")
-        if "withheld" in shown:
-            return {**shown, "nodes": [], "edges": [], "truncated": False}
-        keys, evidence = got
-        body = reads.chart(
-            cur,
-            keys,
-            hops=hops,
-            flt=flt,
-            max_nodes=max(max_nodes, len(keys)),
-            evidence=evidence,
-            banks=banks,
-        )
+    gateway = gateway_of(request, actor, case_id)
+    gateway.gate.require_view()
+    head, keys, evidence = gateway.alert_material(alert_id, "alert_chart")
+    if "withheld" in head:
+        return {**head, "nodes": [], "edges": [], "truncated": False}
+    doc: dict[str, Any] = {"focus": f"alert:{alert_id}", **head}
+    body = gateway.chart(
+        keys,
+        hops=hops,
+        flt=flt,
+        max_nodes=max(max_nodes, len(keys)),
+        evidence=evidence,
+        banks=banks,
+    )
     return {**doc, **body}
 
 
@@ -179,12 +154,13 @@ def account_chart(
     banks: Banks = False,
 ) -> dict[str, Any]:
     """The link chart around one account (hops=1 is what 'expand' adds to a chart)."""
-    require_investigator(actor)
     flt = _filter(since, until, min_amount)
-    with reader_of(request).cursor() as cur:
+    gateway = gateway_of(request, actor)
+    gateway.gate.require_view()
+    with gateway.cursor() as cur:
         if not reads.account_exists(cur, account_key):
             raise NotFoundError(f"no account with account_key {account_key}")
-        body = reads.chart(cur, [account_key], hops=hops, flt=flt, max_nodes=max_nodes, banks=banks)
+    body = gateway.chart([account_key], hops=hops, flt=flt, max_nodes=max_nodes, banks=banks)
     return {"focus": f"account:{account_key}", "labels": [], **body}
 
 
@@ -201,42 +177,33 @@ def entity_chart(
     banks: Banks = False,
 ) -> dict[str, Any]:
     """The link chart of the accounts an entity holds (a bank: the accounts it keeps)."""
-    require_investigator(actor)
     flt = _filter(since, until, min_amount)
-    with reader_of(request).cursor() as cur:
-        got = reads.entity_accounts(cur, entity_id)
-        if got is None:
-            raise NotFoundError(f"no entity {entity_id!r}; entity ids come from GET /entities")
-        _, keys = got
-        body = reads.chart(
-            cur, keys[:max_nodes], hops=hops, flt=flt, max_nodes=max_nodes, banks=banks
-        )
+    gateway = gateway_of(request, actor)
+    got = gateway.entity_accounts(entity_id)
+    if got is None:
+        raise NotFoundError(f"no entity {entity_id!r}; entity ids come from GET /entities")
+    _, keys = got
+    body = gateway.chart(keys[:max_nodes], hops=hops, flt=flt, max_nodes=max_nodes, banks=banks)
     return {"focus": f"entity:{entity_id}", "labels": [], **body}
 
 
 def _keys_of(
-    request: Request,
-    actor: Any,
-    alert_id: str | None,
-    account_key: int | None,
-    case_id: int | None,
+    gateway: Gateway, alert_id: str | None, account_key: int | None
 ) -> tuple[list[int], dict[str, Any]]:
     """The accounts named by ?alert_id or ?account_key, and the document's head."""
     if (alert_id is None) == (account_key is None):
         raise CaseInputError(["alert_id, account_key: name exactly one of them"])
-    with reader_of(request).cursor() as cur:
-        if alert_id is not None:
-            got = reads.alert_accounts(cur, alert_id)
-            if got is None:
-                raise NotFoundError(f"no alert {alert_id!r} in the last detect run")
-            fti = reads.alert_is_fti(cur, alert_id)
-            doc: dict[str, Any] = {"focus": f"alert:{alert_id}", "labels": ["fti"] if fti else []}
-            (shown,) = withhold_fti(request, actor, [doc], case_id, "alert_flows", "focus")
-            return ([] if "withheld" in shown else got[0]), shown
-        assert account_key is not None
+    gateway.gate.require_view()
+    if alert_id is not None:
+        head, keys, _ = gateway.alert_material(alert_id, "alert_flows")
+        if "withheld" in head:
+            return [], head
+        return keys, {"focus": f"alert:{alert_id}", **head}
+    assert account_key is not None
+    with gateway.cursor() as cur:
         if not reads.account_exists(cur, account_key):
             raise NotFoundError(f"no account with account_key {account_key}")
-        return [account_key], {"focus": f"account:{account_key}", "labels": []}
+    return [account_key], {"focus": f"account:{account_key}", "labels": []}
 
 
 AlertQuery = Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
@@ -253,11 +220,11 @@ def flow_timeline(
     case_id: CaseParam = None,
 ) -> dict[str, Any]:
     """Money in, out and within an account or an alert's network, per day, week or month."""
-    require_investigator(actor)
-    keys, doc = _keys_of(request, actor, alert_id, account_key, case_id)
+    gateway = gateway_of(request, actor, case_id)
+    keys, doc = _keys_of(gateway, alert_id, account_key)
     if "withheld" in doc:
         return {**doc, "bucket": str(bucket), "periods": []}
-    with reader_of(request).cursor() as cur:
+    with gateway.cursor() as cur:
         periods = reads.timeline(cur, keys, str(bucket))
     return {**doc, "bucket": str(bucket), "accounts": len(keys), "periods": periods}
 
@@ -272,11 +239,11 @@ def flow_sources_uses(
     case_id: CaseParam = None,
 ) -> dict[str, Any]:
     """Sources and uses of funds of an account or an alert's network (bank-deposits data)."""
-    require_investigator(actor)
-    keys, doc = _keys_of(request, actor, alert_id, account_key, case_id)
+    gateway = gateway_of(request, actor, case_id)
+    keys, doc = _keys_of(gateway, alert_id, account_key)
     if "withheld" in doc:
         return doc
-    with reader_of(request).cursor() as cur:
+    with gateway.cursor() as cur:
         body = reads.sources_and_uses(cur, keys, top)
     return {**doc, **body}
 
@@ -290,10 +257,11 @@ TxnIds = Annotated[
 @router.get("/transactions", tags=["workbench"])
 def get_transactions(request: Request, actor: Actor, txn_id: TxnIds) -> dict[str, Any]:
     """Movements by id (at most 200): time, accounts (keys and masked numbers), amount."""
-    require_investigator(actor)
     if any(not t or len(t) > 200 or "\x00" in t for t in txn_id):
         raise CaseInputError(["txn_id: each id is 1 to 200 characters, without NUL"])
-    with reader_of(request).cursor() as cur:
+    gateway = gateway_of(request, actor)
+    gateway.gate.require_view()
+    with gateway.cursor() as cur:
         items = reads.transactions(cur, txn_id)
     return {"items": items}
 
@@ -304,15 +272,4 @@ def entity_profile(
 ) -> dict[str, Any]:
     """An entity's accounts with money in and out, each link's match weights per field
     (what `moneytrail link explain` shows), and its ownerships, directorships and jobs."""
-    require_investigator(actor)
-    reader = reader_of(request)
-
-    def build() -> dict[str, Any] | None:
-        with reader.cursor() as cur:
-            return reads.entity_profile(cur, entity_id)
-
-    profile = reader.cached(("entity-profile", entity_id), build)
-    if profile is None:
-        raise NotFoundError(f"no entity {entity_id!r}; entity ids come from GET /entities")
-    (shown,) = withhold_fti(request, actor, [profile], case_id, "entity", "entity_id")
-    return shown
+    return gateway_of(request, actor, case_id).entity_profile(entity_id)

@@ -3,7 +3,7 @@
 Each write asks the policy with the labels of what is written (FTI content may
 be written only by a person the case's legal basis names), refuses changes to a
 closed case, and is audited in its own transaction. Evidence is a pointer to a
-warehouse row; pointing at a tax table makes it FTI whatever the caller says.
+warehouse row; pointing at a tax table makes it FTI whatever the caller says (the labels module).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moneytrail.access import decide
+from moneytrail.access import decide, row_labels
 from moneytrail.access._types import Action, Label, Principal
 from moneytrail.cases import _deconfliction, _render
 from moneytrail.cases._base import RefusalError, StoreBase
@@ -49,10 +49,6 @@ DIGIT_SCHEMES = frozenset({"ssn", "itin", "ein", "tin"})
 # Labels that go to a partner agency only by a supervisor's decision (see _check_partners).
 _PARTNER_CHECKED = frozenset({Label.BSA, Label.LE_SENSITIVE})
 
-# Warehouse tables whose every row is tax return information: evidence pointing
-# at them is FTI whatever the caller says. employer_flags is derived from W-2s and
-# 941s for some checks, and the case store cannot see which rows: all of it is FTI.
-FTI_TABLES = frozenset({"w2_employers", "w2_wages", "form941_filings", "employer_flags"})
 WAREHOUSE_TABLES = frozenset(t.name for t in TABLES)
 MAX_TEXT = 20_000
 
@@ -319,8 +315,11 @@ class CaseContent(StoreBase):
         values = parse_labels(labels, "labels", problems)
         if problems:
             raise CaseInputError(problems)
-        if table in FTI_TABLES and Label.FTI.value not in values:
-            values = sorted({*values, Label.FTI.value})
+        # Evidence is as labelled as the table it points into can be, whatever the
+        # caller says: the case store cannot see which rows of a derived table
+        # (employer_flags, alerts) came from tax data.
+        cited = row_labels("evidence", {"table_name": table, "labels": values})
+        values = sorted({*values, *(lab.value for lab in cited - {Label.OPEN})})
         with self._write() as session:
             loaded = self._open_case(session, actor, case_id)
             self._check(

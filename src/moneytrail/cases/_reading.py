@@ -19,7 +19,7 @@ from moneytrail.access import AuditReport, decide, may_see_identities
 from moneytrail.access._types import Action, CaseContext, Decision, Label, Principal, Role
 from moneytrail.cases import _deconfliction, _render
 from moneytrail.cases._base import RefusalError, StoreBase
-from moneytrail.cases._context import LoadedCase, verify_actor
+from moneytrail.cases._context import LoadedCase, load_case, verify_actor
 from moneytrail.cases._models import (
     Agency,
     Case,
@@ -32,7 +32,7 @@ from moneytrail.cases._models import (
     Task,
     User,
 )
-from moneytrail.errors import CaseInputError
+from moneytrail.errors import CaseInputError, NotFoundError
 
 _Row = TypeVar("_Row")
 
@@ -128,7 +128,13 @@ class CaseReader(StoreBase):
     def deconfliction_hits(
         self, actor: Principal, *, limit: int = 50, offset: int = 0
     ) -> list[dict[str, Any]]:
-        """Hits for the actor's agency: which agency to contact, and nothing else."""
+        """Hits for the actor's agency: which agency to contact, and nothing else.
+
+        Only hits on cases whose subjects the actor may read: a hit says that a
+        subject of that case is someone else's too, so it is as labelled as the
+        subjects (a case labelled FTI: only under its legal basis) and goes only
+        to the case's members. Paging runs over the hits the actor may see.
+        """
         _page(limit, offset)
         with self._read() as session:
             verify_actor(session, actor)
@@ -144,8 +150,21 @@ class CaseReader(StoreBase):
                     "deconfliction",
                 )
         with self._read() as session:
-            hits, _ = _deconfliction.hits_for(session, actor.agency, limit=limit, offset=offset)
-            return hits
+            hits, _ = _deconfliction.hits_for(session, actor.agency, limit=10_000, offset=0)
+            seen: dict[int, bool] = {}
+            for hit in hits:
+                cid = int(hit["case_id"])
+                if cid not in seen:
+                    try:
+                        loaded = load_case(session, cid)
+                    except NotFoundError:
+                        seen[cid] = False
+                        continue
+                    seen[cid] = decide(
+                        actor, Action.READ, loaded.labels_for(()), loaded.context
+                    ).allowed
+            visible = [h for h in hits if seen[int(h["case_id"])]]
+            return visible[offset : offset + limit]
 
     def audit_entries(
         self, actor: Principal, *, limit: int = 50, offset: int = 0

@@ -23,7 +23,7 @@ from moneytrail.detect._detectors import DETECTORS
 from moneytrail.detect._evaluate import evaluate
 from moneytrail.detect._group import Alert, Grouping, group_hits
 from moneytrail.detect._hits import Hit
-from moneytrail.detect._run import USER_FILE, DetectReport, catalogue, run_detect, stored_alerts
+from moneytrail.detect._run import USER_FILE, DetectReport, catalogue, run_detect
 from moneytrail.detect._scorer import TrainReport, score, train
 
 __all__ = [
@@ -43,6 +43,5 @@ __all__ = [
     "resolve_params",
     "run_detect",
     "score",
-    "stored_alerts",
     "train",
 ]

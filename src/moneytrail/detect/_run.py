@@ -249,29 +249,3 @@ def _store(
                 ],
             )
     return run_id
-
-
-def stored_alerts(con: duckdb.DuckDBPyConnection, limit: int = 0) -> list[dict[str, Any]]:
-    """The stored alerts, highest score first, in the `alerts --json` shape."""
-    sql = (
-        "SELECT alert_id, typology, typologies, subject, score, evidence, filings, reason, "
-        "len(accounts) FROM alerts ORDER BY score DESC, alert_id"
-    )
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [
-        {
-            "id": aid,
-            "typology": typ,
-            "typologies": typs,
-            "subject": subject,
-            "score": round(score, 4),
-            "evidence": evidence,
-            "filings": filings,
-            "reason": reason,
-            "accounts": n,
-        }
-        for aid, typ, typs, subject, score, evidence, filings, reason, n in con.execute(
-            sql
-        ).fetchall()
-    ]

@@ -19,10 +19,10 @@ from moneytrail.detect._run import (
     catalogue,
     missing_inputs,
     run_detect,
-    stored_alerts,
 )
 from moneytrail.detect._scorer import score, train
 from moneytrail.errors import DetectError, MoneytrailError
+from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -82,20 +82,29 @@ def alerts(
     ctx: typer.Context,
     min_score: MinScoreOption = REVIEW_SCORE,
     limit: Annotated[int, typer.Option(help="At most this many alerts (0: all).", min=0)] = 0,
+    as_user: AsOption = None,
+    case_id: CaseOption = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """List the alerts of the last detect run, highest score first."""
+    """List the alerts of the last detect run, highest score first.
+
+    FTI-derived alerts are shown only to a user (--as or `moneytrail login`) under
+    a case (--case) whose legal basis covers them; otherwise they are withheld, and
+    a note says how many and how to see them.
+    """
     ws = workspace_of(ctx, workspace)
     if not ws.warehouse_path.exists():
         raise fail(f"no warehouse at {ws.warehouse_path}; ingest files and run `moneytrail detect`")
-    with Warehouse.for_reading(ws) as wh:  # read-only: works while the API serves
-        rows = [a for a in stored_alerts(wh.con) if a["score"] >= min_score]
-    if limit:
-        rows = rows[:limit]
+    with (
+        Warehouse.for_reading(ws) as wh,  # read-only: works while the API serves
+        cli_gateway(ws, wh.con, as_user, case_id) as gateway,
+    ):
+        items = gateway.alerts(min_score=min_score, limit=limit).items
     if as_json:
-        emit_json(rows)
+        emit_json(items)
         return
+    rows = report_withheld(items)
     table = Table(title=f"Alerts ({len(rows):,})")
     for col in ("score", "typology", "subject", "evidence", "reason"):
         table.add_column(col, overflow="fold")

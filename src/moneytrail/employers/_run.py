@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from moneytrail.access import Label, source_labels
 from moneytrail.employers import _bank, _payroll, _reconcile
 from moneytrail.employers._defs import (
     BY_CODE,
@@ -36,7 +37,15 @@ DETECTORS: dict[str, Detector] = {
     "CASH_PAYROLL": _bank.cash_payroll,
     "WAGE_SWEEP": _bank.wage_sweep,
 }
-FTI_SOURCES = frozenset({"w2", "941"})
+# The warehouse tables each kind of input reads: a flag is labelled as they are
+# (moneytrail.access's labels). Resolution only says which bank records belong
+# together; the check reads no W-2 or 941 value through it.
+NEEDS_TABLES: dict[str, tuple[str, ...]] = {
+    "w2": ("w2_employers", "w2_wages"),
+    "941": ("form941_filings",),
+    "bank": ("transactions", "accounts", "account_holders"),
+    "resolution": (),
+}
 
 
 @dataclass
@@ -80,7 +89,9 @@ class EmployerReport:
 
 
 def is_fti(code: str) -> bool:
-    return bool(FTI_SOURCES & set(BY_CODE[code].needs))
+    """Whether the check's flags are FTI: the labels of the tables it reads say so."""
+    tables = [t for need in BY_CODE[code].needs for t in NEEDS_TABLES[need]]
+    return Label.FTI in source_labels(tables)
 
 
 def run_checks(

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
-from moneytrail.employers._defs import CHECKS, check_codes, resolve_parameters
-from moneytrail.employers._run import EmployerReport, run_checks, store_flags
+from moneytrail.access import source_labels
+from moneytrail.employers._defs import BY_CODE, CHECKS, check_codes, resolve_parameters
+from moneytrail.employers._run import (
+    NEEDS_TABLES,
+    EmployerReport,
+    is_fti,
+    run_checks,
+    store_flags,
+)
 from moneytrail.errors import EmployerCheckError, MoneytrailError, WarehouseBusyError
+from moneytrail.gateway._shapes import employer_row
+from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -35,13 +44,17 @@ def employers(
     list_checks: Annotated[
         bool, typer.Option("--checks", help="Describe the checks and their parameters.")
     ] = False,
+    as_user: AsOption = None,
+    case_id: CaseOption = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Score employers from payroll filings (W-2, 941) and, where loaded, bank data.
 
-    Output is federal tax information where it derives from W-2s or 941s. Workers
-    are never scored; their numbers appear masked and only as evidence.
+    Output is federal tax information where it derives from W-2s or 941s: it is
+    shown only to a user (--as or `moneytrail login`) under a case (--case) whose
+    legal basis covers FTI (audited), and otherwise withheld with a note saying how
+    to see it. Workers are never scored; their numbers appear masked, as evidence.
     """
     if list_checks:
         _describe(as_json)
@@ -59,34 +72,85 @@ def employers(
         raise fail(str(exc)) from exc
     ws = workspace_of(ctx, workspace)
     if not ws.warehouse_path.exists():  # nothing loaded yet: say so, create nothing
-        reports: list[EmployerReport] = []
+        items: list[dict[str, Any]] = []
     else:
-        reports = _run(ws, check, overrides)
-    shown = [r for r in reports if show_all or r.flags]
+        items = _run(ws, check, overrides, as_user, case_id, show_all)
     if as_json:
-        emit_json([r.as_json() for r in shown])
+        emit_json(items)
         return
-    _print(shown)
+    _print(report_withheld(items))
 
 
-def _run(ws: Workspace, check: list[str] | None, overrides: dict[str, str]) -> list[EmployerReport]:
+def _run(
+    ws: Workspace,
+    check: list[str] | None,
+    overrides: dict[str, str],
+    as_user: str | None,
+    case_id: int | None,
+    show_all: bool,
+) -> list[dict[str, Any]]:
+    """Run the checks, store the flags, and return what the reader may see of them."""
     try:
         try:
             with Warehouse(ws) as wh:
                 reports = run_checks(wh.con, codes=check or None, overrides=overrides)
                 store_flags(wh.con, reports)
+                return _shown(ws, wh, reports, as_user, case_id, show_all)
         except WarehouseBusyError:
             # The API holds the warehouse read-only: check, but leave the stored flags as they are.
             with Warehouse.for_reading(ws) as wh:
                 reports = run_checks(wh.con, codes=check or None, overrides=overrides)
-            err.print(
-                "[yellow]note:[/] the warehouse is held by another process (the API?): "
-                "flags computed, not stored",
-                highlight=False,
-            )
+                err.print(
+                    "[yellow]note:[/] the warehouse is held by another process (the API?): "
+                    "flags computed, not stored",
+                    highlight=False,
+                )
+                return _shown(ws, wh, reports, as_user, case_id, show_all)
     except MoneytrailError as exc:
         raise fail(str(exc)) from exc
-    return reports
+
+
+def _shown(
+    ws: Workspace,
+    wh: Warehouse,
+    reports: list[EmployerReport],
+    as_user: str | None,
+    case_id: int | None,
+    show_all: bool,
+) -> list[dict[str, Any]]:
+    """The employers as the reader may see them, through the gate.
+
+    Employers are known from W-2 and 941 filings (their names and masked EINs as
+    filed), so each is as labelled as those, with its flags' labels besides.
+    """
+    filed = source_labels([*NEEDS_TABLES["w2"], *NEEDS_TABLES["941"]])
+    rows = [
+        employer_row(
+            r.employer,
+            r.name,
+            r.score,
+            filed,
+            [
+                (
+                    r.employer,
+                    r.name,
+                    f.tax_year,
+                    f.code,
+                    BY_CODE[f.code].severity,
+                    f.count,
+                    list(f.evidence),
+                    f.reason,
+                    is_fti(f.code),
+                )
+                for f in r.flags
+            ],
+        )
+        for r in reports
+        if show_all or r.flags
+    ]
+    with cli_gateway(ws, wh.con, as_user, case_id) as gateway:
+        shown, notices = gateway.gate.sift(rows, "employer_flag")
+    return shown + notices
 
 
 def _describe(as_json: bool) -> None:
@@ -121,11 +185,11 @@ def _describe(as_json: bool) -> None:
     out.print(table)
 
 
-def _print(reports: list[EmployerReport]) -> None:
+def _print(reports: list[dict[str, Any]]) -> None:
     table = Table(title=f"Employers ({len(reports)}) - FTI where derived from W-2s or 941s")
     for col in ("employer", "name", "score", "flags"):
         table.add_column(col, overflow="fold", justify="right" if col == "score" else "left")
     for r in reports:
-        flags = "\n".join(f"[bold]{f.code}[/] ({f.count}): {f.reason}" for f in r.flags)
-        table.add_row(r.employer, r.name or "", f"{r.score:.2f}", flags or "-")
+        flags = "\n".join(f"[bold]{f['code']}[/] ({f['count']}): {f['reason']}" for f in r["flags"])
+        table.add_row(r["employer"], r["name"] or "", f"{r['score']:.2f}", flags or "-")
     out.print(table)

@@ -20,7 +20,7 @@ see the `CaseDossier`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,6 +28,7 @@ from typing import Any
 
 from moneytrail.access import Label, Principal, derive
 from moneytrail.cases import CaseStore
+from moneytrail.gateway import Gate, Gateway, Viewer, cursor_source
 from moneytrail.report._dossier import (
     Account,
     Alert,
@@ -47,7 +48,6 @@ from moneytrail.report._protect import masked_of, protected_accounts, shield
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
-_FTI_PREFIXES = ("w2:", "941:")
 _PARTY_KINDS = ("person", "company", "organization", "legal_entity")
 # Income schedules load the whole ledger; a case names a handful of subjects.
 MAX_INCOME_SUBJECTS = 5
@@ -85,6 +85,10 @@ class _Collector:
     def __init__(self, store: CaseStore, wh: Warehouse, principal: Principal, case_id: int):
         self.store, self.wh, self.principal, self.case_id = store, wh, principal, case_id
         self.con = wh.con
+        # Labelled rows (alerts, employer flags, entity membership) come through the
+        # read gateway, decided and audited under this case.
+        viewer = Viewer(principal, case_id, "cli")
+        self.gateway = Gateway(cursor_source(wh.con), Gate(viewer, store))
         self.withheld: list[Withheld] = []
         self.labels: set[Label] = set()
         self._names = _typology_names()
@@ -117,7 +121,7 @@ class _Collector:
             accounts += [replace(a, in_case=False) for a in counterparties]
         protected = self.store.protected_refs(self.principal, self.case_id)
         if protected:
-            keys, people = protected_accounts(self.con, protected)
+            keys, people = protected_accounts(self.gateway, protected)
             accounts, parties, movements, traces, alerts = shield(
                 masked_of(self.con, keys), people, accounts, parties, movements, traces, alerts
             )
@@ -148,38 +152,16 @@ class _Collector:
             notes=tuple(str(n["text"]) for n in doc.get("notes", [])),
         )
 
-    # --- FTI-derived warehouse rows -------------------------------------------------
-
-    def _fti_allowed(self, object_type: str, ids: Sequence[str]) -> tuple[bool, str]:
-        """The API guard's rule for FTI-derived rows under this case (audited either way)."""
-        decision = self.store.decide_read(
-            self.principal, self.case_id, (Label.FTI,), object_type, ids
-        )
-        if decision.allowed:
-            self.labels.add(Label.FTI)
-        return decision.allowed, decision.reason
-
-    # --- alerts ---------------------------------------------------------------------
+    # --- alerts (through the read gateway) -------------------------------------------
 
     def _alerts(self, attached: Iterable[dict[str, Any]]) -> list[Alert]:
         by_id = {str(a["alert_id"]): a for a in attached}
         if not by_id:
             return []
-        rows = self.con.execute(
-            "SELECT alert_id, typology, typologies, subject, accounts, score, evidence, filings,"
-            " reason FROM alerts WHERE alert_id IN (SELECT unnest(?)) ORDER BY score DESC, alert_id",
-            [sorted(by_id)],
-        ).fetchall()
-        hits: dict[str, list[Hit]] = {}
-        for aid, typ, subj, key, score, ev, why in self.con.execute(
-            "SELECT alert_id, typology, subject, account_key, score, evidence, reason FROM"
-            " alert_hits WHERE alert_id IN (SELECT unnest(?)) ORDER BY score DESC, typology",
-            [sorted(by_id)],
-        ).fetchall():
-            hits.setdefault(aid, []).append(
-                Hit(typ, self._names.get(typ, typ), subj, key, float(score), tuple(ev), why)
-            )
-        found = {r[0] for r in rows}
+        rows, withheld = self.gateway.case_alerts(sorted(by_id))
+        for aid, reason in withheld:
+            self.withheld.append(Withheld(f"alert {aid}", reason))
+        found = {str(r["alert_id"]) for r in rows} | {aid for aid, _ in withheld}
         for missing in sorted(set(by_id) - found):
             self.withheld.append(
                 Withheld(
@@ -188,33 +170,38 @@ class _Collector:
                     "attached); run `moneytrail detect` on the data it came from",
                 )
             )
-        fti_ids = [str(r[0]) for r in rows if any(f.startswith(_FTI_PREFIXES) for f in r[7])]
-        fti_ok, fti_reason = self._fti_allowed("alert", fti_ids) if fti_ids else (True, "")
         out: list[Alert] = []
-        for aid, typ, typs, subj, accts, score, ev, filings, reason in rows:
+        for doc in rows:
+            aid = str(doc["alert_id"])
             labels = {Label(lab) for lab in by_id[aid].get("labels", [])}
-            if aid in fti_ids:
-                if not fti_ok:
-                    self.withheld.append(
-                        Withheld(f"alert {aid}", f"federal tax information: {fti_reason}")
-                    )
-                    continue
-                labels.add(Label.FTI)
+            labels |= {Label(lab) for lab in doc["labels"]}
+            self.labels |= labels
             out.append(
                 Alert(
                     alert_id=aid,
-                    typology=typ,
-                    typology_name=self._names.get(typ, typ),
-                    typologies=tuple(typs),
-                    subject=subj,
-                    accounts=tuple(int(a) for a in accts),
-                    score=float(score),
-                    evidence=tuple(ev),
-                    filings=tuple(filings),
-                    reason=reason,
+                    typology=doc["typology"],
+                    typology_name=self._names.get(doc["typology"], doc["typology"]),
+                    typologies=tuple(doc["typologies"]),
+                    subject=doc["subject"],
+                    accounts=tuple(int(a["ref"]) for a in doc["accounts"]),
+                    score=float(doc["score"]),
+                    evidence=tuple(doc["evidence"]),
+                    filings=tuple(doc["filings"]),
+                    reason=doc["reason"],
                     disposition=by_id[aid].get("disposition"),
                     labels=derive(labels),
-                    hits=tuple(hits.get(aid, [])),
+                    hits=tuple(
+                        Hit(
+                            h["typology"],
+                            self._names.get(h["typology"], h["typology"]),
+                            h["subject"],
+                            h["account_key"],
+                            h["score"],
+                            tuple(h["evidence"]),
+                            h["reason"],
+                        )
+                        for h in doc["hits"]
+                    ),
                 )
             )
         return out
@@ -230,25 +217,14 @@ class _Collector:
             if s["kind"] == "account" and ref.lstrip("-").isdigit():
                 keys.add(int(ref))
             elif s["kind"] == "network":
-                row = self.con.execute(
-                    "SELECT accounts FROM alerts WHERE alert_id = ?", [ref]
-                ).fetchone()
-                if row is not None:
-                    keys.update(int(a) for a in row[0])
+                keys.update(self.gateway.network_accounts(ref))
             elif s["kind"] in ("entity", "business"):
                 keys.update(self._entity_accounts(ref))
         return keys
 
     def _entity_accounts(self, ref: str) -> set[int]:
         """Accounts held by a resolved entity (or party record) or that are one."""
-        rows = self.con.execute(
-            "WITH members AS (SELECT member_id FROM entity_members WHERE entity_id = $r"
-            " UNION SELECT $r) "
-            "SELECT account_key FROM account_holders WHERE party_id IN (SELECT member_id FROM members)"
-            " UNION SELECT account_key FROM accounts WHERE record_id IN (SELECT member_id FROM members)",
-            {"r": ref},
-        ).fetchall()
-        return {int(r[0]) for r in rows}
+        return self.gateway.held_accounts(ref)
 
     def _accounts_and_parties(
         self, keys: list[int], *, holders: bool = True
@@ -303,12 +279,13 @@ class _Collector:
             return []
         rows = self.con.execute(
             "SELECT p.party_id, p.kind, p.name, p.birth_date, p.incorporation_date, p.jurisdiction,"
-            " p.address, s.name, p.source_row, m.entity_id FROM parties p"
+            " p.address, s.name, p.source_row FROM parties p"
             " JOIN sources s USING (source_id)"
-            " LEFT JOIN entity_members m ON m.member_id = p.party_id AND m.kind IN ('person', 'company')"
             " WHERE p.party_id IN (SELECT unnest(?)) ORDER BY p.party_id, p.source_id",
             [party_ids],
         ).fetchall()
+        entity_of = self.gateway.entity_of_parties(party_ids)
+        rows = [(*r, entity_of.get(str(r[0]))) for r in rows]
         grouped: dict[str, list[tuple[Any, ...]]] = {}
         for r in rows:
             if r[1] not in _PARTY_KINDS:
@@ -413,31 +390,26 @@ class _Collector:
         keys |= {a.subject.split(":", 1)[1] for a in alerts if a.subject.startswith("employer:")}
         if not keys:
             return []
-        rows = self.con.execute(
-            "SELECT employer, employer_name, tax_year, code, severity, count, evidence, reason, fti"
-            " FROM employer_flags WHERE employer_key IN (SELECT unnest($k))"
-            " OR employer IN (SELECT unnest($k))"
-            " ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,"
-            " employer, tax_year, code",
-            {"k": sorted(keys)},
-        ).fetchall()
-        findings = [
-            EmployerFinding(r[0], r[1], int(r[2]), r[3], r[4], int(r[5]), tuple(r[6]), r[7], r[8])
-            for r in rows
-        ]
-        fti = [f for f in findings if f.fti]
-        if fti:
-            ok, reason = self._fti_allowed(
-                "employer_flag", [f"{f.employer}:{f.tax_year}:{f.code}" for f in fti]
-            )
-            if not ok:
-                self.withheld.append(
-                    Withheld(
-                        f"{len(fti)} employer findings",
-                        f"derived from W-2/941 filings (federal tax information): {reason}",
-                    )
+        shown, withheld = self.gateway.case_employer_flags(sorted(keys))
+        if withheld:
+            self.withheld.append(Withheld(f"{len(withheld)} employer findings", withheld[0][1]))
+        findings = []
+        for row in shown:
+            d = row.doc
+            findings.append(
+                EmployerFinding(
+                    d["employer"],
+                    d["employer_name"],
+                    d["tax_year"],
+                    d["code"],
+                    d["severity"],
+                    d["count"],
+                    tuple(d["evidence"]),
+                    d["reason"],
+                    "fti" in d["labels"],
                 )
-                findings = [f for f in findings if not f.fti]
+            )
+            self.labels |= row.labels
         return findings
 
     def _income(self, parties: list[Party]) -> list[IncomeLine]:

@@ -17,11 +17,12 @@ from dataclasses import replace
 
 import duckdb
 
+from moneytrail.gateway import Gateway
 from moneytrail.report._dossier import Account, Alert, Hit, Movement, Party, Trace
 
 
 def protected_accounts(
-    con: duckdb.DuckDBPyConnection, refs: Iterable[tuple[str, str]]
+    gateway: Gateway, refs: Iterable[tuple[str, str]]
 ) -> tuple[set[int], set[str]]:
     """(account keys, entity or party ids) that the protected subjects stand for."""
     keys: set[int] = set()
@@ -30,17 +31,10 @@ def protected_accounts(
         if kind == "account" and ref.lstrip("-").isdigit():
             keys.add(int(ref))
         elif kind == "network":
-            row = con.execute("SELECT accounts FROM alerts WHERE alert_id = ?", [ref]).fetchone()
-            keys.update(int(a) for a in (row[0] if row else []))
+            keys.update(gateway.accounts_to_hide(ref))
         else:
             people.add(ref)
-            rows = con.execute(
-                "WITH members AS (SELECT member_id FROM entity_members WHERE entity_id = $r"
-                " UNION SELECT $r) SELECT account_key FROM account_holders"
-                " WHERE party_id IN (SELECT member_id FROM members)",
-                {"r": ref},
-            ).fetchall()
-            keys.update(int(r[0]) for r in rows)
+            keys.update(gateway.held_accounts(ref, as_account=False))
     return keys, people
 
 

@@ -9,9 +9,10 @@ from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.errors import MoneytrailError
+from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.resolve._backend import BACKENDS
 from moneytrail.resolve._engine import ResolveConfig
-from moneytrail.resolve._query import decide, entities, explain, generic_identifiers, links_of
+from moneytrail.resolve._query import decide, explain, generic_identifiers, links_of
 from moneytrail.resolve._run import resolve
 from moneytrail.warehouse import Warehouse
 
@@ -92,24 +93,33 @@ def entities_command(
     kind: Annotated[
         str | None, typer.Option(help="Only entities of this kind (person, company, ...).")
     ] = None,
+    as_user: AsOption = None,
+    case_id: CaseOption = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """List resolved entities and the source records they are made of."""
+    """List resolved entities and the source records they are made of.
+
+    Entities with a record from a W-2 or 941 file are FTI: shown only to a user
+    (--as or `moneytrail login`) under a case (--case) whose legal basis covers it.
+    """
     ws = workspace_of(ctx, workspace)
-    if not ws.warehouse_path.exists():
-        rows: list[dict[str, Any]] = []
-    else:
-        with Warehouse.for_reading(ws) as wh:  # read-only: works while the API serves
-            rows = entities(wh, kind)
+    items: list[dict[str, Any]] = []
+    if ws.warehouse_path.exists():
+        with (
+            Warehouse.for_reading(ws) as wh,  # read-only: works while the API serves
+            cli_gateway(ws, wh.con, as_user, case_id) as gateway,
+        ):
+            items = gateway.entities(kind=kind).items
     if as_json:
-        emit_json(rows)
+        emit_json(items)
         return
+    rows = report_withheld(items)
     table = Table(title=f"Entities ({len(rows):,})")
     for col in ("entity_id", "kind", "members"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(r["entity_id"], r["kind"], ", ".join(r["members"]))
+        table.add_row(r["entity_id"], r["kind"], ", ".join(r["member_ids"]))
     out.print(table)
 
 

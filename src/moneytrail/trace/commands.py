@@ -11,6 +11,7 @@ from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.errors import MoneytrailError, TraceError
+from moneytrail.gateway.commands import cli_gateway
 from moneytrail.trace._api import Tracer
 from moneytrail.trace._income import (
     StatedItems,
@@ -23,6 +24,7 @@ from moneytrail.trace._report import TraceReport
 from moneytrail.trace._rules import RULES
 from moneytrail.trace._schedule import save_report, write_schedule
 from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -55,18 +57,26 @@ def _read_ids(path: Path) -> list[str]:
     return [x.strip() for x in lines if x.strip() and not x.lstrip().startswith("#")]
 
 
-def _alert_evidence(wh: Warehouse, alert_ids: list[str]) -> list[str]:
-    """The transactions behind the named alerts (alerts.evidence), in alert order."""
+def _alert_evidence(
+    ws: Workspace, wh: Warehouse, alert_ids: list[str], as_user: str | None, case: int | None
+) -> list[str]:
+    """The transactions behind the named alerts (alerts.evidence), in alert order.
+
+    Read through the gateway: an FTI-derived alert is traced only by a user (--as
+    or `moneytrail login`) under a case (--case) whose legal basis covers it.
+    """
+    if not alert_ids:
+        return []
+    with cli_gateway(ws, wh.con, as_user, case) as gateway:
+        evidence = gateway.alert_evidence(alert_ids)
     found: list[str] = []
     for alert_id in alert_ids:
-        row = wh.con.execute(
-            "SELECT evidence FROM alerts WHERE alert_id = ?", [alert_id]
-        ).fetchone()
-        if row is None:
+        got = evidence[alert_id]
+        if got is None:
             raise TraceError(f"no alert {alert_id!r}; `moneytrail alerts` lists the current ones")
-        if not row[0]:
+        if not got:
             raise TraceError(f"alert {alert_id!r} names no transactions (an employer alert?)")
-        found += row[0]
+        found += got
     return list(dict.fromkeys(found))
 
 
@@ -110,8 +120,9 @@ def trace(
         int | None,
         typer.Option(
             "--case",
-            help="With --schedule and --as: a case whose legal basis grants the reveal; the "
-            "schedule then names its subjects' accounts by bank and real number (audited).",
+            help="A case whose legal basis covers the FTI-derived --alert you trace; with "
+            "--schedule and --as, one that grants the reveal: the schedule then names its "
+            "subjects' accounts by bank and real number (audited).",
         ),
     ] = None,
     as_user: Annotated[
@@ -129,7 +140,7 @@ def trace(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Trace tainted funds through commingled accounts into payments and assets."""
-    if case is not None and (schedule is None or as_user is None):
+    if case is not None and schedule is not None and as_user is None:
         raise fail(
             "--case reveals account numbers in a court schedule: give --schedule F and --as USER"
         )
@@ -142,7 +153,7 @@ def trace(
     ws = workspace_of(ctx, workspace)
     try:
         with Warehouse(ws, read_only=not save) as wh:
-            names += _alert_evidence(wh, _split(alert or []))
+            names += _alert_evidence(ws, wh, _split(alert or []), as_user, case)
             report = Tracer(wh, stated).run(
                 names, rule, max_hops=max_hops, steps=schedule is not None or save
             )

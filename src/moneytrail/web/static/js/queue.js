@@ -81,7 +81,7 @@ function render() {
         ondblclick: () => open(i),
       },
       el("td", { class: "num" }, a.withheld ? "" : el("span", { class: "score", style: `--s:${(a.score || 0) * 100}%` }, (a.score ?? 0).toFixed(3))),
-      el("td", {}, a.withheld ? el("em", {}, "withheld (FTI)") : a.subject),
+      el("td", {}, a.withheld ? el("em", {}, `${a.rows || 1} withheld (${(a.labels || []).join(", ").toUpperCase() || "labelled"})`) : a.subject),
       el("td", { title: state.names[a.typology] || "" }, a.typology || ""),
       el("td", { class: "num" }, a.accounts ?? ""),
       el("td", { class: "num" }, a.evidence ?? ""),
@@ -114,7 +114,7 @@ function select(i) {
 
 function showDetail(a) {
   const attached = onCase(a.alert_id);
-  const parts = [el("h2", {}, `Alert ${a.alert_id}`)];
+  const parts = [el("h2", {}, a.withheld ? `${a.rows || 1} alerts withheld` : `Alert ${a.alert_id}`)];
   if (a.withheld) {
     parts.push(withheld(a.withheld));
     detail.replaceChildren(...parts);
@@ -167,6 +167,7 @@ async function attach() {
   const a = current();
   const id = workingCase();
   if (!a || !id) return notice("choose a working case first", "error");
+  if (a.withheld) return notice("withheld alerts cannot be attached: choose a case that covers them", "error");
   try {
     await api(`/cases/${id}/alerts`, { method: "POST", body: { alert_id: a.alert_id, labels: a.labels || [] } });
     notice(`alert ${a.alert_id} attached to case #${id}`);

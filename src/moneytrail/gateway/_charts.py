@@ -1,9 +1,9 @@
 """Warehouse reads behind the workbench's routes (alert queue, link charts, timelines).
 
 Every read of the warehouse the web workbench needs is one function here, taking
-a DuckDB cursor and returning plain data, so that the set can move behind the
-read gateway as a whole. Routes (`_workbench`) decide who may ask and what is
-withheld; these functions only read.
+a DuckDB cursor and returning plain data. They are private to the read
+gateway (`_reader`), which decides who may ask and what is withheld, with the
+rows' labels; these functions only read.
 
 Identities: accounts appear by their masked number, people by initials
 (`mask_name`), companies and banks by name. Nothing here reveals a raw value.
@@ -19,12 +19,11 @@ from typing import Any
 
 import duckdb
 
-from moneytrail.api._entities import mask_name
+from moneytrail.gateway._shapes import mask_name, shown_id
 
 Cursor = duckdb.DuckDBPyConnection
 
 SUBJECT_KINDS = ("network", "account", "employer", "supplier", "process", "buyer")
-_FTI_FILINGS = "len(list_filter(filings, lambda f: f LIKE 'w2:%' OR f LIKE '941:%')) > 0"
 
 
 # -- alert queue ------------------------------------------------------------------
@@ -45,9 +44,9 @@ def alert_spans(cur: Cursor) -> dict[str, tuple[datetime | None, datetime | None
 def alert_rows(cur: Cursor) -> list[dict[str, Any]]:
     """Every alert of the last detect run, networks first, then strongest first."""
     rows = cur.execute(
-        f"""
+        """
         SELECT alert_id, typology, typologies, subject, accounts, score, len(evidence),
-               reason, {_FTI_FILINGS}
+               reason, filings
         FROM alerts
         ORDER BY (subject LIKE 'network:%') DESC, score DESC, alert_id
         """
@@ -63,9 +62,9 @@ def alert_rows(cur: Cursor) -> list[dict[str, Any]]:
             "score": float(score),
             "evidence": int(n_evidence),
             "reason": reason,
-            "labels": ["fti"] if fti else [],
+            "filings": list(filings),
         }
-        for alert_id, typology, typologies, subject, accounts, score, n_evidence, reason, fti in rows
+        for alert_id, typology, typologies, subject, accounts, score, n_evidence, reason, filings in rows
     ]
 
 
@@ -85,13 +84,6 @@ def alert_accounts(cur: Cursor, alert_id: str) -> tuple[list[int], list[str]] | 
     if row is None:
         return None
     return [int(a) for a in row[0]], [str(t) for t in row[1]]
-
-
-def alert_is_fti(cur: Cursor, alert_id: str) -> bool:
-    row = cur.execute(
-        f"SELECT {_FTI_FILINGS} FROM alerts WHERE alert_id = ?", [alert_id]
-    ).fetchone()
-    return bool(row and row[0])
 
 
 def account_exists(cur: Cursor, account_key: int) -> bool:
@@ -202,8 +194,11 @@ def chart(
     max_nodes: int,
     evidence: list[str] | None = None,
     banks: bool = False,
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The money-flow chart around `focus`: accounts, holders, banks and assets as nodes.
+
+    `hidden`: alert ids withheld from the reader, left off the accounts they touch.
 
     Flows are summed per payer and payee (the edge's weight is the total); each
     hop adds the counterparties of the last hop's accounts, largest flows first,
@@ -241,13 +236,16 @@ def chart(
         """,
         {"k": keys},
     ).fetchall()
+    # Alerts the reader may not see (FTI-derived, without a covering case) name
+    # neither their ids nor their typologies on the chart.
     typologies = cur.execute(
         """
-        SELECT k, list(DISTINCT t), list(DISTINCT alert_id)
+        SELECT k, list(DISTINCT t) FILTER (WHERE NOT list_contains($h, alert_id)),
+               list(DISTINCT alert_id) FILTER (WHERE NOT list_contains($h, alert_id))
         FROM (SELECT unnest(accounts) AS k, unnest(typologies) AS t, alert_id FROM alerts)
         WHERE k IN (SELECT unnest($k)) GROUP BY k
         """,
-        {"k": keys},
+        {"k": keys, "h": sorted(hidden)},
     ).fetchall()
     holders = cur.execute(
         """
@@ -273,7 +271,7 @@ def chart(
     ).fetchall()
     txns, marked = _flow_txns(cur, list(flows), flt, evidence or [])
     by_key = {int(k): (m, b) for k, m, b in meta}
-    typ = {int(k): (sorted(t), sorted(a)) for k, t, a in typologies}
+    typ = {int(k): (sorted(t or []), sorted(a or [])) for k, t, a in typologies}
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
     bank_ids: set[str] = set()
@@ -556,7 +554,7 @@ def entity_profile(cur: Cursor, entity_id: str) -> dict[str, Any] | None:
     return {
         "entity_id": entity_id,
         "kind": kind,
-        "labels": ["fti"] if any(f in ("efw2", "form941") for (f,) in formats) else [],
+        "formats": [f for (f,) in formats],
         "accounts": [
             {
                 "account_key": str(k),
@@ -570,8 +568,8 @@ def entity_profile(cur: Cursor, entity_id: str) -> dict[str, Any] | None:
         ],
         "links": [
             {
-                "member_l": a,
-                "member_r": b,
+                "member_l": shown_id(a),
+                "member_r": shown_id(b),
                 "rule": rule,
                 "match_weight": None if w is None else float(w),
                 "match_probability": float(p),
@@ -584,12 +582,18 @@ def entity_profile(cur: Cursor, entity_id: str) -> dict[str, Any] | None:
                 "kind": k,
                 "role": role,
                 "direction": "out" if se == entity_id else "in",
-                "other": (oe if se == entity_id else se) or (o if se == entity_id else s),
+                "other": _other(entity_id, s, o, se, oe),
                 "since": start,
             }
             for k, role, s, o, start, se, oe in ties
         ],
     }
+
+
+def _other(entity_id: str, s: Any, o: Any, se: Any, oe: Any) -> str | None:
+    """The other end of a tie: its entity, else its record (id shown masked)."""
+    other = (oe if se == entity_id else se) or (o if se == entity_id else s)
+    return None if other is None else shown_id(str(other))
 
 
 def _weights(fields: dict[str, Any]) -> list[dict[str, Any]]:

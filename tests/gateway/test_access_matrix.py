@@ -1,0 +1,382 @@
+"""Every API route and CLI command that reads labelled data, cell by cell of the policy.
+
+Cells: role (analyst, supervisor, auditor, admin) x label of the row read (open,
+fti) x the case's legal basis for FTI (present: unexpired, names the reader and
+covers the partner agency; expired; uncovered: names the reader but covers no
+agency beyond the owner) x the reader's agency (owner: a member from the owning
+agency; shared: a member from a partner agency the owner shared the case with;
+other: an agency with no part in the case). Each cell is read under the case
+(?case_id / --case) and must be allowed or denied as `expected` says, which
+restates the policy's rule table (access/_policy.py) by hand:
+
+    admin, auditor        never read warehouse views (decide_view), any label
+    analyst, supervisor   read(M) open; read(M,N) fti: N = named in an unexpired
+                          basis covering FTI that reaches the reader's agency
+                          (the owner's always; a partner's only when covered)
+
+Every FTI row shown and every denial must leave an audit-chain entry naming
+the reader; `audit verify` passes after the whole run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from moneytrail.access import Label, LegalBasis, Role, row_labels
+from moneytrail.api import TokenService, create_app
+from moneytrail.cases import CaseStore
+from moneytrail.cli import app as cli_app
+from moneytrail.gateway._session import end_session, write_session
+from moneytrail.workspace import Workspace
+
+PASSWORD = "correct horse battery staple"
+ROLES = ("analyst", "supervisor", "auditor", "admin")
+LABELS = ("open", "fti")
+BASES = ("present", "expired", "uncovered")
+AGENCIES = ("owner", "shared", "other")
+AGENCY_NAME = {"owner": "IRS-CI", "shared": "HSI", "other": "DEA"}
+CELLS = [(r, lab, b, a) for r in ROLES for lab in LABELS for b in BASES for a in AGENCIES]
+
+
+def expected(role: str, label: str, basis: str, agency: str) -> bool:
+    """The policy's rule table, restated: may this reader see this row under the case?"""
+    if role in ("admin", "auditor"):
+        return False  # admins manage users, auditors read the log: no warehouse views
+    if agency == "other":
+        return False  # not a member of the case (M)
+    if label == "open":
+        return True  # read(M)
+    if basis == "expired":
+        return False  # N: the basis must not have expired
+    if basis == "uncovered":
+        return agency == "owner"  # N: the owner's agency is always reached, a partner's not
+    return True
+
+
+@dataclass
+class Matrix:
+    ws: Workspace
+    url: str
+    store: CaseStore
+    cases: dict[str, int]
+    targets: dict[tuple[str, str], Any]  # (kind, label) -> id
+
+    def user(self, role: str, agency: str) -> str:
+        return f"{agency}_{role}"
+
+    def audit_since(self, seq: int) -> list[tuple[str, str, str]]:
+        with self.store._engine.begin() as con:
+            rows = con.execute(
+                text("SELECT actor, object_type, outcome FROM audit_entries WHERE seq > :s"),
+                {"s": seq},
+            ).fetchall()
+        return [(str(a), str(o), str(out)) for a, o, out in rows]
+
+    def last_seq(self) -> int:
+        with self.store._engine.begin() as con:
+            return int(
+                con.execute(text("SELECT coalesce(max(seq), 0) FROM audit_entries")).scalar()
+            )
+
+
+def _targets(ws: Workspace) -> dict[tuple[str, str], Any]:
+    """One open and one FTI-labelled row of each kind, by the labels module's row rule."""
+    found: dict[tuple[str, str], Any] = {}
+    with duckdb.connect(str(ws.warehouse_path), read_only=True) as con:
+        for aid, typ, filings, n in con.execute(
+            "SELECT alert_id, typology, filings, len(evidence) FROM alerts ORDER BY score DESC"
+        ).fetchall():
+            label = "fti" if Label.FTI in row_labels("alerts", {"filings": filings}) else "open"
+            # Prefer alerts with movements behind them (traces, charts); employer alerts
+            # built from W-2s alone have none and are taken when nothing else is FTI.
+            if ("alert", label) not in found or (n and not found[("alert-n", label)]):
+                found[("alert", label)] = (aid, typ)
+                found[("alert-n", label)] = n
+        for employer, year, code, fti, ev in con.execute(
+            "SELECT employer, tax_year, code, fti, evidence FROM employer_flags"
+        ).fetchall():
+            labels = row_labels("employer_flags", {"fti": fti, "evidence": ev})
+            found.setdefault(
+                ("flag", "fti" if Label.FTI in labels else "open"), f"{employer}:{year}:{code}"
+            )
+        for eid, kind, formats in con.execute(
+            """
+            SELECT m.entity_id, m.kind, list(DISTINCT s.format)
+            FROM entity_members m JOIN resolve_records r ON r.record_id = m.member_id
+            JOIN sources s ON s.source_id = r.source_id GROUP BY 1, 2 ORDER BY 1
+            """
+        ).fetchall():
+            label = "fti" if Label.FTI in row_labels("entities", {"formats": formats}) else "open"
+            found.setdefault(("entity", label), (eid, kind))
+    return found
+
+
+@pytest.fixture(scope="module")
+def matrix(
+    world_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Matrix]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'cases.sqlite'}"
+    store = CaseStore.open(world_workspace, url)
+    store.add_agency(None, "IRS-CI", "ci@irs.example")
+    store.add_user(None, "root", "IRS-CI", Role.ADMIN, PASSWORD)
+    root = store.principal("root")
+    for agency in ("HSI", "DEA"):
+        store.add_agency(root, agency, f"duty@{agency.lower()}.example")
+    for agency, name in AGENCY_NAME.items():
+        for role in ROLES:
+            store.add_user(root, f"{agency}_{role}", name, Role(role), PASSWORD)
+    sup = store.principal("owner_supervisor")
+    members = ("owner_analyst", "owner_supervisor", "shared_analyst", "shared_supervisor")
+    cases: dict[str, int] = {}
+    for basis in BASES:
+        cid = int(store.create_case(sup, f"matrix {basis}")["id"])
+        for m in members[:1] + members[2:]:
+            store.add_member(sup, cid, m)
+        store.record_legal_basis(
+            sup,
+            cid,
+            LegalBasis(
+                kind="IRC 6103(i)(1) ex parte order",
+                reference=f"MX-{basis}",
+                scope="payroll of the employers under review",
+                labels=frozenset({Label.FTI}),
+                persons=frozenset(members),
+                agencies=frozenset({"HSI"}),
+                expires=date.today() + timedelta(days=30),
+            ),
+        )
+        cases[basis] = cid
+    # Time passes for one order; another is narrowed to the owner alone (as a court may).
+    with store._engine.begin() as con:
+        con.execute(
+            text("UPDATE legal_bases SET expires = :d WHERE case_id = :c"),
+            {"d": date.today() - timedelta(days=1), "c": cases["expired"]},
+        )
+        con.execute(
+            text("UPDATE legal_bases SET agencies = :a WHERE case_id = :c"),
+            {"a": "[]", "c": cases["uncovered"]},
+        )
+    try:
+        yield Matrix(world_workspace, url, store, cases, _targets(world_workspace))
+    finally:
+        end_session(world_workspace)
+        store.close()
+
+
+# --- API ---------------------------------------------------------------------------------
+
+Outcome = str  # "shown", "withheld" or "refused"
+
+
+def _in_listing(r: Any, key: str, want: Any) -> Outcome:
+    if r.status_code in (403, 404):
+        return "refused"
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    if any(i.get(key) == want for i in items):
+        return "shown"
+    assert any("withheld" in i for i in items), f"{want} neither shown nor withheld"
+    return "withheld"
+
+
+def _one(r: Any) -> Outcome:
+    if r.status_code in (403, 404):
+        return "refused"
+    assert r.status_code == 200, r.text
+    return "withheld" if "withheld" in r.json() else "shown"
+
+
+ApiRead = Callable[[TestClient, dict[str, str], int, Matrix, str], Outcome | None]
+
+
+def _alert(m: Matrix, label: str) -> tuple[str, str]:
+    got: tuple[str, str] = m.targets[("alert", label)]
+    return got
+
+
+def _entity(m: Matrix, label: str) -> tuple[str, str] | None:
+    return m.targets.get(("entity", label))
+
+
+API_ROUTES: dict[str, ApiRead] = {
+    "GET /alerts": lambda c, h, cid, m, lab: _in_listing(
+        c.get(f"/alerts?limit=500&typology={_alert(m, lab)[1]}&case_id={cid}", headers=h),
+        "alert_id",
+        _alert(m, lab)[0],
+    ),
+    "GET /alerts/{id}": lambda c, h, cid, m, lab: _one(
+        c.get(f"/alerts/{_alert(m, lab)[0]}?case_id={cid}", headers=h)
+    ),
+    "GET /alerts/{id}/trace": lambda c, h, cid, m, lab: _one(
+        c.get(f"/alerts/{_alert(m, lab)[0]}/trace?max_hops=1&case_id={cid}", headers=h)
+    ),
+    "GET /alert-queue": lambda c, h, cid, m, lab: _in_listing(
+        c.get(f"/alert-queue?limit=500&typology={_alert(m, lab)[1]}&case_id={cid}", headers=h),
+        "alert_id",
+        _alert(m, lab)[0],
+    ),
+    "GET /charts/alert/{id}": lambda c, h, cid, m, lab: _one(
+        c.get(f"/charts/alert/{_alert(m, lab)[0]}?hops=0&case_id={cid}", headers=h)
+    ),
+    "GET /flows/timeline": lambda c, h, cid, m, lab: _one(
+        c.get(f"/flows/timeline?alert_id={_alert(m, lab)[0]}&case_id={cid}", headers=h)
+    ),
+    "GET /flows/sources-uses": lambda c, h, cid, m, lab: _one(
+        c.get(f"/flows/sources-uses?alert_id={_alert(m, lab)[0]}&case_id={cid}", headers=h)
+    ),
+    "GET /employers": lambda c, h, cid, m, lab: (
+        None
+        if ("flag", lab) not in m.targets
+        else _in_listing(
+            c.get(f"/employers?limit=500&case_id={cid}", headers=h),
+            "flag_id",
+            m.targets[("flag", lab)],
+        )
+    ),
+    "GET /entities": lambda c, h, cid, m, lab: (
+        None
+        if _entity(m, lab) is None
+        else _in_listing(
+            c.get(f"/entities?limit=500&kind={_entity(m, lab)[1]}&case_id={cid}", headers=h),  # type: ignore[index]
+            "entity_id",
+            _entity(m, lab)[0],  # type: ignore[index]
+        )
+    ),
+    "GET /entities/{id}": lambda c, h, cid, m, lab: (
+        None
+        if _entity(m, lab) is None
+        else _one(c.get(f"/entities/{_entity(m, lab)[0]}?case_id={cid}", headers=h))
+    ),  # type: ignore[index]
+    "GET /entities/{id}/profile": lambda c, h, cid, m, lab: (
+        None
+        if _entity(m, lab) is None
+        else _one(c.get(f"/entities/{_entity(m, lab)[0]}/profile?case_id={cid}", headers=h))
+    ),  # type: ignore[index]
+}
+
+
+def _check_audit(m: Matrix, seq: int, who: str, label: str, outcome: Outcome, where: str) -> None:
+    entries = [e for e in m.audit_since(seq) if e[0] == who]
+    if outcome == "shown" and label == "fti":
+        assert any(out == "ok" for _, _, out in entries), f"{where}: FTI read not audited"
+    if outcome != "shown":
+        assert any(out in ("denied", "not_found") for _, _, out in entries), (
+            f"{where}: denial not audited ({entries})"
+        )
+
+
+def test_every_api_route_that_reads_labelled_data_follows_the_rule_table(matrix: Matrix) -> None:
+    app = create_app(matrix.ws, matrix.store)
+    tokens: TokenService = app.state.tokens
+    cells = 0
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for route, read in API_ROUTES.items():
+            for role, label, basis, agency in CELLS:
+                who = matrix.user(role, agency)
+                headers = {"Authorization": f"Bearer {tokens.issue(matrix.store.principal(who))}"}
+                seq = matrix.last_seq()
+                outcome = read(client, headers, matrix.cases[basis], matrix, label)
+                if outcome is None:
+                    continue  # the world holds no row of this kind with this label
+                cell = f"{route} {role} {label} {basis} {agency}"
+                assert (outcome == "shown") == expected(role, label, basis, agency), (
+                    f"{cell}: {outcome}"
+                )
+                _check_audit(matrix, seq, who, label, outcome, cell)
+                cells += 1
+    assert cells >= len(CELLS) * 8  # alerts' seven routes and the employer flags at least
+    print(f"API cells: {cells}")
+
+
+# --- CLI ---------------------------------------------------------------------------------
+
+CliRead = Callable[[Matrix, int, str], tuple[list[str], str, Any] | None]
+
+CLI_COMMANDS: dict[str, CliRead] = {
+    "alerts": lambda m, cid, lab: (
+        ["alerts", "--min-score", "0", "--json", "--case", str(cid)],
+        "alert_id",
+        _alert(m, lab)[0],
+    ),
+    "entities": lambda m, cid, lab: (
+        None
+        if _entity(m, lab) is None
+        else (
+            ["entities", "--kind", _entity(m, lab)[1], "--json", "--case", str(cid)],  # type: ignore[index]
+            "entity_id",
+            _entity(m, lab)[0],  # type: ignore[index]
+        )
+    ),
+    "trace --alert": lambda m, cid, lab: (
+        ["trace", "--alert", _alert(m, lab)[0], "--max-hops", "1", "--json", "--case", str(cid)],
+        "",
+        None,
+    ),
+}
+
+
+def _cli_outcome(result: Any, key: str, want: Any) -> Outcome:
+    if result.exit_code != 0:
+        # An employer alert built from W-2s alone was read, and has nothing to trace.
+        return "shown" if "names no transactions" in result.stderr else "refused"
+    doc = json.loads(result.stdout)
+    if not key:
+        return "shown"
+    if any(i.get(key) == want for i in doc):
+        return "shown"
+    assert any("withheld" in i for i in doc), f"{want} neither shown nor withheld"
+    return "withheld"
+
+
+def test_every_cli_command_that_reads_labelled_data_follows_the_rule_table(
+    matrix: Matrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONEYTRAIL_CASES_URL", matrix.url)
+    runner = CliRunner()
+    ws = str(matrix.ws.root)
+    cells = 0
+    for command, make in CLI_COMMANDS.items():
+        for role, label, basis, agency in CELLS:
+            args = make(matrix, matrix.cases[basis], label)
+            if args is None:
+                continue
+            argv, key, want = args
+            who = matrix.user(role, agency)
+            # Signed in as `moneytrail login` leaves it (no password per command).
+            write_session(matrix.ws, matrix.store.principal(who))
+            seq = matrix.last_seq()
+            result = runner.invoke(cli_app, ["--workspace", ws, *argv])
+            outcome = _cli_outcome(result, key, want)
+            cell = f"{command} {role} {label} {basis} {agency}"
+            assert (outcome == "shown") == expected(role, label, basis, agency), (
+                f"{cell}: {outcome} {result.stderr[-300:]}"
+            )
+            _check_audit(matrix, seq, who, label, outcome, cell)
+            cells += 1
+    assert cells >= len(CELLS) * 2
+    print(f"CLI cells: {cells}")
+    assert matrix.store.verify_audit().ok
+
+
+def test_without_a_user_the_cli_withholds_labelled_rows_and_says_how_to_see_them(
+    matrix: Matrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONEYTRAIL_CASES_URL", matrix.url)
+    end_session(matrix.ws)
+    result = CliRunner().invoke(
+        cli_app, ["--workspace", str(matrix.ws.root), "alerts", "--min-score", "0"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "withheld" in result.stderr and "moneytrail login" in result.stderr
+    assert _alert(matrix, "fti")[0] not in result.stdout
+    assert "Alerts (" in result.stdout  # the open rest is printed
