@@ -317,6 +317,16 @@ CLI_COMMANDS: dict[str, CliRead] = {
             _entity(m, lab)[0],  # type: ignore[index]
         )
     ),
+    # Employers are known from W-2/941 filings: every employer row is FTI.
+    "employers": lambda m, cid, lab: (
+        None
+        if lab == "open"
+        else (
+            ["employers", "--json", "--case", str(cid)],
+            "employer",
+            str(m.targets[("flag", "fti")]).split(":", 1)[0],
+        )
+    ),
     "trace --alert": lambda m, cid, lab: (
         ["trace", "--alert", _alert(m, lab)[0], "--max-hops", "1", "--json", "--case", str(cid)],
         "",
