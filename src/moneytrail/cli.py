@@ -19,7 +19,6 @@ from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail._demo import DEMO_AGENCY, DemoCase, open_demo_case, run_pipeline
-from moneytrail.access import commands as access_commands
 from moneytrail.api import commands as api_commands
 from moneytrail.cases import commands as cases_commands
 from moneytrail.contracts import commands as contracts_commands
@@ -350,7 +349,6 @@ COMMAND_MODULES: tuple[Callable[[typer.Typer], None], ...] = (  # in pipeline or
     cases_commands.register,
     report_commands.register,
     api_commands.register,
-    access_commands.register,
     reveal_commands.register,
     gateway_commands.register,
 )
