@@ -24,8 +24,8 @@ from moneytrail.access import (
     verify_password,
 )
 from moneytrail.access._audit_tables import AuditEntry, AuditHead
-from moneytrail.cases._db import make_engine, migrate
 from moneytrail.errors import AuditError
+from moneytrail.store import make_engine, migrate
 
 KEY = bytes(range(32))
 TODAY = date(2026, 6, 1)

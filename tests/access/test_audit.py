@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from moneytrail.access import AuditLog
 from moneytrail.access._audit_tables import AuditEntry, AuditHead
-from moneytrail.cases._db import make_engine, migrate
 from moneytrail.errors import AuditError
+from moneytrail.store import make_engine, migrate
 
 KEY = bytes(range(32))
 

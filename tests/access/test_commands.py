@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from moneytrail.access import AuditLog
 from moneytrail.access._audit_tables import AuditEntry, AuditHead
-from moneytrail.cases._db import make_engine, migrate
 from moneytrail.cases._deconfliction import register_tokens, tokens_for
 from moneytrail.cli import app
+from moneytrail.store import make_engine, migrate
 from moneytrail.workspace import ENV_CASES_URL, ENV_TOKEN_KEY, Workspace
 
 SHARED_KEY = bytes(range(64, 96))

@@ -28,7 +28,7 @@ def test_every_warehouse_table_declares_its_labels() -> None:
 
 def test_every_case_store_table_declares_its_labels() -> None:
     import moneytrail.access._audit_tables  # noqa: F401, PLC0415 - registers the audit tables
-    from moneytrail.cases._db import Base  # noqa: PLC0415
+    from moneytrail.store import Base  # noqa: PLC0415
 
     declared = {name for name, t in TABLE_LABELS.items() if t.store == "cases"}
     assert set(Base.metadata.tables) == declared

@@ -20,3 +20,17 @@ def test_public_names_are_exported() -> None:
     assert {"decide", "derive", "mask_identity", "AuditLog", "AuditReport"} <= set(
         moneytrail.access.__all__
     )
+
+
+def test_access_never_imports_the_case_store_package() -> None:
+    # No cycle: access and cases meet only in moneytrail.store, below both.
+    import ast  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    root = Path(moneytrail.access.__file__).parent
+    for path in root.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith("moneytrail.cases"), path.name
+            if isinstance(node, ast.Import):
+                assert all(not a.name.startswith("moneytrail.cases") for a in node.names)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from moneytrail.access import AuditLog
 from moneytrail.access._audit_tables import AuditEntry
-from moneytrail.cases._db import make_engine, migrate
 from moneytrail.cases._deconfliction import (
     DeconflictionHit,
     DeconflictionToken,
@@ -25,6 +24,7 @@ from moneytrail.cases._deconfliction import (
     withdraw_case,
 )
 from moneytrail.errors import CaseInputError
+from moneytrail.store import make_engine, migrate
 
 TOKEN_KEY = bytes(range(100, 132))
 AUDIT = AuditLog(bytes(range(32)))

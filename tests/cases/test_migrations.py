@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 import moneytrail.access
 import moneytrail.cases
-from moneytrail.cases._db import Base, alembic_config, make_engine, migrate
+from moneytrail.store._db import Base, alembic_config, make_engine, migrate
 
 
 def _import_models() -> None:

@@ -37,7 +37,7 @@ def test_planted_cases_found_and_innocents_spared(tmp_path: Path) -> None:
         assert run["alerts"] >= 1
         alerts = json.loads(_cli("alerts", "--json", "-w", ws))
         for a in alerts:
-            assert set(a) >= {"id", "typology", "subject", "score", "evidence", "reason"}
+            assert set(a) >= {"alert_id", "typology", "subject", "score", "evidence", "reason"}
             assert a["evidence"] and a["reason"].endswith(".")
             assert a["subject"].split(":")[0] in {"account", "network", "employer"}
         doc = json.loads(_cli("eval", "--truth", str(world), "--json", "-w", ws))

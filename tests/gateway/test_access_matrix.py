@@ -317,6 +317,16 @@ CLI_COMMANDS: dict[str, CliRead] = {
             _entity(m, lab)[0],  # type: ignore[index]
         )
     ),
+    # Employers are known from W-2/941 filings: every employer row is FTI.
+    "employers": lambda m, cid, lab: (
+        None
+        if lab == "open"
+        else (
+            ["employers", "--json", "--case", str(cid)],
+            "employer",
+            str(m.targets[("flag", "fti")]).split(":", 1)[0],
+        )
+    ),
     "trace --alert": lambda m, cid, lab: (
         ["trace", "--alert", _alert(m, lab)[0], "--max-hops", "1", "--json", "--case", str(cid)],
         "",
@@ -380,3 +390,17 @@ def test_without_a_user_the_cli_withholds_labelled_rows_and_says_how_to_see_them
     assert "withheld" in result.stderr and "moneytrail login" in result.stderr
     assert _alert(matrix, "fti")[0] not in result.stdout
     assert "Alerts (" in result.stdout  # the open rest is printed
+
+
+def test_audit_verify_names_the_entry_after_a_row_of_the_audit_table_is_altered(
+    matrix: Matrix,
+) -> None:
+    # Runs after the matrix: the chain holds its FTI reads and denials.
+    assert matrix.store.verify_audit().ok
+    with matrix.store._engine.begin() as con:
+        seq = con.execute(
+            text("SELECT min(seq) FROM audit_entries WHERE outcome = 'denied'")
+        ).scalar()
+        con.execute(text("UPDATE audit_entries SET outcome = 'ok' WHERE seq = :s"), {"s": seq})
+    report = matrix.store.verify_audit()
+    assert not report.ok and report.first_bad_seq == seq

@@ -2,12 +2,13 @@
 
 `decide` (the policy module's one entry point) answers allow/deny with a reason;
 `derive` gives the labels of derived data; `table_labels`/`row_labels` (the
-labels module) say how sensitive each table and row of either store is; `mask_identity` hides worker and
-victim identifiers unless a case grants them; `hash_password`/`verify_password`
+labels module) say how sensitive each table and row of either store is;
+`mask_identity` hides worker and victim identifiers unless a case grants them; `hash_password`/`verify_password`
 use argon2id; `AuditLog` appends to and verifies the tamper-evident hash chain.
 
-Importing this package never imports the case store: the audit chain's tables
-load on first use, so `moneytrail.cases` may import from here freely.
+This package never imports `moneytrail.cases`: the audit chain's tables sit on
+`moneytrail.store` (below both), so `moneytrail.cases` may import from here
+freely and there is no cycle.
 """
 
 from moneytrail.access._audit import AuditLog, AuditReport

@@ -1,8 +1,10 @@
 """Tables of the audit hash chain (migration 0002).
 
-Kept apart from `_audit` so that importing `moneytrail.access` never imports
-the case-store package (which itself imports the access policy): the chain's
-code loads these declarations the first time it touches the database.
+Declared on `moneytrail.store.Base`, the database layer below both `access`
+and `cases`, so `access` never imports the case-store package (which imports
+the access policy). Kept apart from `_audit` so that importing
+`moneytrail.access` does not load SQLAlchemy's declarations until the chain's
+code first touches the database.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from moneytrail.cases._db import Base
+from moneytrail.store import Base
 
 
 class AuditEntry(Base):

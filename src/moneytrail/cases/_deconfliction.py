@@ -46,10 +46,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from moneytrail.access._audit import AuditLog
-from moneytrail.cases._db import Base
 from moneytrail.errors import CaseInputError
 from moneytrail.privacy import Tokeniser
 from moneytrail.privacy._tokens import TOKEN_HEX
+from moneytrail.store import Base
 
 FILE_FORMAT: Final = "moneytrail-deconfliction"
 FILE_VERSION: Final = 1

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false
 
-from moneytrail.cases._db import Base
+from moneytrail.store import Base
 
 # JSON lists (labels, persons, agencies) as Python sees them.
 JsonList = list[Any]

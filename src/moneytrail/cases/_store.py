@@ -36,7 +36,6 @@ from moneytrail.cases._context import (
     user_row,
     verify_actor,
 )
-from moneytrail.cases._db import make_engine, migrate
 from moneytrail.cases._models import Agency, Case, CaseMember, LegalBasisRow, User
 from moneytrail.cases._reading import CaseReader
 from moneytrail.cases._referrals import CaseReferrals
@@ -48,6 +47,7 @@ from moneytrail.errors import (
     CaseStateError,
     SignInLockedError,
 )
+from moneytrail.store import make_engine, migrate
 from moneytrail.workspace import Workspace
 
 

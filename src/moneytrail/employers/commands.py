@@ -149,6 +149,7 @@ def _shown(
         if show_all or r.flags
     ]
     with cli_gateway(ws, wh.con, as_user, case_id) as gateway:
+        gateway.gate.require_view("employers")
         shown, notices = gateway.gate.sift(rows, "employer_flag")
     return shown + notices
 

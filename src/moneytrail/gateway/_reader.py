@@ -18,7 +18,14 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from moneytrail.access import Action, Label, decide, label_names, row_labels
+from moneytrail.access import (
+    Action,
+    Label,
+    decide,
+    label_names,
+    protected_columns,
+    row_labels,
+)
 from moneytrail.errors import NotFoundError
 from moneytrail.gateway import _charts as reads
 from moneytrail.gateway._gate import Gate, Row, Viewer
@@ -501,7 +508,9 @@ def _entity(cur: Cursor, entity_id: str) -> Row | None:
         [entity_id],
     ).fetchall()
     eid, kind, count = head
-    person = kind == "person"
+    # resolve_records.name identifies a person to protect (the labels module says
+    # so): a person's name is shown as initials, a company's as filed.
+    person = kind == "person" and "name" in protected_columns("resolve_records")
     labels = row_labels("entities", {"formats": [fmt for *_, fmt in members]})
     doc = {
         "entity_id": eid,

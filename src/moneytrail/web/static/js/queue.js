@@ -75,6 +75,7 @@ function render() {
       {
         "data-testid": "alert-row",
         "data-alert-id": a.alert_id,
+        "data-withheld": a.withheld ? "true" : undefined,
         tabindex: "-1",
         "aria-selected": i === state.selected ? "true" : "false",
         onclick: () => select(i),

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.access._audit import AuditLog
-from moneytrail.cases import CaseStore, _deconfliction
-from moneytrail.cases._db import make_engine, migrate
+from moneytrail.cases import _deconfliction
+from moneytrail.cases._store import CaseStore
 from moneytrail.errors import MoneytrailError, NotFoundError
+from moneytrail.store import make_engine, migrate
 from moneytrail.workspace import Workspace
 
 audit_app = typer.Typer(

@@ -1,15 +1,15 @@
-"""Alembic environment: runs on the engine `moneytrail.cases._db.migrate` hands over."""
+"""Alembic environment: runs on the engine `moneytrail.store._db.migrate` hands over."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Engine
 
-from moneytrail.cases._db import Base
+from moneytrail.store._db import Base
 
 engine = context.config.attributes.get("engine")
 if not isinstance(engine, Engine):
-    raise TypeError("run migrations through moneytrail.cases._db.migrate(engine)")
+    raise TypeError("run migrations through moneytrail.store._db.migrate(engine)")
 
 with engine.begin() as connection:
     context.configure(

@@ -3,7 +3,7 @@
 SQLite in the workspace is the embedded default; a team server points
 MONEYTRAIL_CASES_URL at PostgreSQL (``postgresql+psycopg://...``). Every table
 of the case store (cases, access, audit, deconfliction) is declared on `Base`
-and created only by the migrations under ``cases/migrations/versions``; a test
+and created only by the migrations under ``store/migrations/versions``; a test
 checks that the migrations and the declarations agree.
 """
 
