@@ -133,10 +133,10 @@ COMMANDS: dict[str, Entry] = {
         _STAGE.format("cases"),
         _STAGE.format("report"),
     ),
-    "audit": _e("Verify and read the tamper-evident audit log.", _STAGE.format("cases")),
+    "audit": _e("Verify and read the tamper-evident audit log.", "moneytrail.cases.audit_commands"),
     "deconflict": _e(
         "Deconflict with a partner deployment by exchanging token files (no raw values).",
-        _STAGE.format("cases"),
+        "moneytrail.cases.audit_commands",
     ),
     "reveal": _e(
         "Reveal a raw identifier (account number with its bank, IBAN, SSN, EIN) of a case's "

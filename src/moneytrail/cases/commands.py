@@ -59,10 +59,6 @@ alert_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    # `audit` and `deconflict` work on this store too (an operator's tools).
-    from moneytrail.cases import audit_commands  # noqa: PLC0415
-
-    audit_commands.register(app)
     app.add_typer(user_app)
     app.add_typer(agency_app)
     case_app.add_typer(alert_app)
