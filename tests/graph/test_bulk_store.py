@@ -1,7 +1,7 @@
 """The bulk write of txn_features stores exactly what the kernels mined.
 
-Schema version 4 dropped the VARCHAR primary key of txn_features and the graph
-stage now replaces its rows in bulk. On a synthetic world the stored rows must
+Schema version 4 keys txn_features by the integer transactions.txn_key, without
+a primary-key index, and the graph stage replaces its rows in bulk. On a synthetic world the stored rows must
 be the ones the old path stored (a digest it computed, before the change) and
 the ones the kernels return in memory, for full and incremental runs alike.
 """
@@ -46,8 +46,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def stored(wh: Warehouse) -> list[tuple[object, ...]]:
-    cols = ", ".join(COLUMNS)
-    return wh.con.execute(f"SELECT {cols} FROM txn_features ORDER BY txn_id, window_s").fetchall()
+    """The rows by the user-facing txn_id, as the old path stored them."""
+    cols = ", ".join(("t.txn_id", *(f"f.{c}" for c in COLUMNS[1:])))
+    return wh.con.execute(
+        f"SELECT {cols} FROM txn_features f JOIN transactions t USING (txn_key) "
+        "ORDER BY t.txn_id, f.window_s"
+    ).fetchall()
 
 
 def digest(rows: list[tuple[object, ...]]) -> str:
@@ -71,13 +75,9 @@ def test_bulk_rows_equal_the_old_path_and_the_kernels(world: Path, warehouse: Wa
     for txn_id, window, *values in rows:
         i = position[str(txn_id)]
         assert values == [int(mined[int(str(window))][f][i]) for f in TXN_FEATURES]
-    assert (
-        warehouse.scalar(
-            "SELECT count(*) FROM (SELECT txn_id, window_s FROM txn_features GROUP BY ALL "
-            "HAVING count(*) > 1)"
-        )
-        == 0
-    )
+    duplicates = "SELECT count(*) FROM (SELECT txn_key, window_s FROM txn_features GROUP BY ALL HAVING count(*) > 1)"
+    assert warehouse.scalar(duplicates) == 0
+    assert warehouse.scalar("SELECT count(DISTINCT txn_key) FROM transactions") == len(rows) // 2
 
 
 def test_incremental_bulk_runs_equal_a_full_run(world: Path, tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_incremental_bulk_runs_equal_a_full_run(world: Path, tmp_path: Path) -> 
         assert report.mode == "incremental"
         incremental = stored(wh)
         counts = np.array(
-            wh.con.execute("SELECT count(*) FROM txn_features GROUP BY txn_id").fetchall()
+            wh.con.execute("SELECT count(*) FROM txn_features GROUP BY txn_key").fetchall()
         )
     with Warehouse(Workspace(tmp_path / "full").ensure()) as wh:
         ingest_file(wh, first)

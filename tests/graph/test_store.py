@@ -58,8 +58,8 @@ def write_csv(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
 def features(wh: Warehouse, window: int) -> dict[tuple[str, str], dict[str, int]]:
     """(payer masked, payee masked) of each row's transaction -> its features."""
     rows = wh.con.execute(
-        f"SELECT t.ts, f.txn_id, {', '.join('f.' + n for n in TXN_FEATURES)} "
-        "FROM txn_features f JOIN transactions t USING (txn_id) WHERE f.window_s = ? "
+        f"SELECT t.ts, t.txn_id, {', '.join('f.' + n for n in TXN_FEATURES)} "
+        "FROM txn_features f JOIN transactions t USING (txn_key) WHERE f.window_s = ? "
         "ORDER BY t.ts, t.source_id, t.source_row",
         [window],
     ).fetchall()
@@ -145,11 +145,11 @@ def test_graph_arrays_from_the_warehouse(
 
 def test_tables_document_every_feature() -> None:
     txn = table("txn_features")
-    assert txn.column_names() == ["txn_id", "window_s", *TXN_FEATURES, "run_id"]
+    assert txn.column_names() == ["txn_key", "window_s", *TXN_FEATURES, "run_id"]
     acct = table("account_features")
     assert acct.column_names() == ["account_key", *ACCOUNT_FEATURES, "run_id"]
     for t in (txn, acct, table("graph_runs")):
-        assert t.since == 2 and all(c.since == 2 and c.doc for c in t.columns)
+        assert t.since == 2 and all(c.since in (2, 4) and c.doc for c in t.columns)
 
 
 def test_invalid_parameters_are_all_reported() -> None:

@@ -26,7 +26,7 @@ def test_planted_patterns_stand_out(tmp_path: Path, warehouse: Warehouse) -> Non
         SELECT coalesce(t.typology, 'normal'), f.window_s,
                max(f.temporal_cycle), max(f.structuring),
                avg((f.scatter_gather > 0)::INT), avg((f.gather_scatter > 0)::INT)
-        FROM txn_features f LEFT JOIN truth t USING (txn_id)
+        FROM txn_features f JOIN transactions x USING (txn_key) LEFT JOIN truth t USING (txn_id)
         GROUP BY ALL
         """
     ).fetchall()

@@ -48,7 +48,7 @@ def test_no_table_records_protected_traits() -> None:
             assert not any(b in c.name for b in banned), f"{t.name}.{c.name}"
 
 
-def test_version_4_rebuilds_txn_features_without_its_key_and_keeps_rows() -> None:
+def test_version_4_keys_transactions_and_rebuilds_txn_features_by_txn_key() -> None:
     con = duckdb.connect()
     for v in (1, 2, 3):
         for stmt in statements_for(v):
@@ -57,14 +57,31 @@ def test_version_4_rebuilds_txn_features_without_its_key_and_keeps_rows() -> Non
         "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
     )
     con.execute("INSERT INTO schema_migrations VALUES (1, now()), (2, now()), (3, now())")
-    key = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'"
+    key = (
+        "SELECT count(*) FROM duckdb_constraints() "
+        "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'"
+    )
     assert con.execute(key, ["txn_features"]).fetchall() == [(1,)]
-    con.execute("INSERT INTO txn_features VALUES ('t1', 86400, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1)")
+    for txn in ("t1", "t2"):
+        con.execute(
+            "INSERT INTO transactions (txn_id, ts, amount, currency, source_id, source_row) "
+            "VALUES (?, '2024-01-01', 1, 'USD', 1, 1)",
+            [txn],
+        )
+    con.execute("INSERT INTO txn_features VALUES ('t2', 86400, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1)")
     assert migrate(con) == SCHEMA_VERSION >= 4
+    keys = dict(con.execute("SELECT txn_id, txn_key FROM transactions").fetchall())
+    assert sorted(keys.values()) == [1, 2]
     assert con.execute(key, ["txn_features"]).fetchall() == [(0,)]
     assert con.execute("SELECT * FROM txn_features").fetchall() == [
-        ("t1", 86400, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1)
+        (keys["t2"], 86400, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1)
     ]
     cols = [r[0] for r in con.execute("DESCRIBE txn_features").fetchall()]
     assert cols == next(t for t in TABLES if t.name == "txn_features").column_names()
     assert con.execute(key, ["account_features"]).fetchall() == [(1,)]
+    # every later insert draws its own key, whichever stage writes it
+    con.execute(
+        "INSERT INTO transactions (txn_id, ts, amount, currency, source_id, source_row) "
+        "VALUES ('t3', '2024-01-02', 1, 'USD', 1, 2)"
+    )
+    assert con.execute("SELECT txn_key FROM transactions WHERE txn_id = 't3'").fetchall() == [(3,)]

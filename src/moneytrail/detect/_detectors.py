@@ -41,7 +41,7 @@ from moneytrail.detect._scored import model_score
 from moneytrail.errors import CatalogueError
 from moneytrail.model._graph import TXN_FEATURES
 
-_FEATURES = {c.name for c in TXN_FEATURES.columns} - {"txn_id", "window_s", "run_id"}
+_FEATURES = set(TXN_FEATURES.column_names()) - {"txn_key", "window_s", "run_id"}
 _PHRASE = {
     "pass_through": "passed on money it had just received",
     "temporal_cycle": "took part in payments that closed a cycle",
@@ -101,8 +101,8 @@ def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
     )
     sql = f"""
         WITH hit0 AS (
-            SELECT f.txn_id, t.from_account, t.to_account, f.{feature} AS v
-            FROM txn_features f JOIN transactions t USING (txn_id)
+            SELECT t.txn_id, t.from_account, t.to_account, f.{feature} AS v
+            FROM txn_features f JOIN transactions t USING (txn_key)
             WHERE f.window_s = ? AND f.{feature} >= ? {also_sql}
         ){once_sql}, s AS ({union})
         SELECT s.acct, a.masked, count(DISTINCT s.txn_id), max(s.v),
@@ -332,7 +332,7 @@ def pass_through_account(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
     sql = f"""
         WITH o AS (
             SELECT t.from_account AS acct, t.txn_id, f.pass_through > 0 AS passed
-            FROM transactions t JOIN txn_features f USING (txn_id)
+            FROM transactions t JOIN txn_features f USING (txn_key)
             WHERE f.window_s = ? AND t.from_account IS DISTINCT FROM t.to_account
         )
         SELECT o.acct, a.masked, count(*) FILTER (WHERE passed), count(*), af.txn_in + af.txn_out,

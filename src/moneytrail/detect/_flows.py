@@ -212,7 +212,7 @@ def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
     sql = f"""
         WITH pt0 AS (
             SELECT t.txn_id, t.from_account AS payer, t.to_account AS acct, t.ts, t.amount
-            FROM txn_features f JOIN transactions t USING (txn_id)
+            FROM txn_features f JOIN transactions t USING (txn_key)
             WHERE f.window_s = ? AND f.pass_through >= 1 AND t.to_account IS NOT NULL
               AND t.from_account IS NOT NULL AND t.from_account <> t.to_account
         ), pt AS (

@@ -23,7 +23,7 @@ from moneytrail.detect._causal import SCORED, build_causal
 from moneytrail.errors import ScorerError
 from moneytrail.model._graph import TXN_FEATURES
 
-GRAPH = [c.name for c in TXN_FEATURES.columns if c.name not in ("txn_id", "window_s", "run_id")]
+GRAPH = [n for n in TXN_FEATURES.column_names() if n not in ("txn_key", "window_s", "run_id")]
 CHANNELS = ("ach", "cheque", "card", "wire", "cash", "reinvestment", "crypto", "transfer", "other")
 BASE = ["log_amount", "hour", "weekday", "channel", "cross_currency", "whole_amount", "cents"]
 CATEGORICAL = ["channel"]
@@ -115,7 +115,7 @@ def load_frame(
                (t.amount = round(t.amount))::FLOAT AS whole_amount,
                (t.amount - floor(t.amount))::FLOAT AS cents
                {", " + pivot if pivot else ""}{relative}
-        FROM transactions t LEFT JOIN txn_features f USING (txn_id)
+        FROM transactions t LEFT JOIN txn_features f USING (txn_key)
             {join}
         WHERE {where}
         GROUP BY t.txn_id, t.ts, t.amount, t.channel, t.currency, t.currency_received,

@@ -67,6 +67,8 @@ class Graph:
     """Transaction id of each edge, in edge order; None: the edge's input row number."""
     node_entity: pa.Array | None = None
     """Resolved entity of each node when nodes are entities (see load_graph)."""
+    txn_keys: I64 | None = None
+    """transactions.txn_key of each edge, in edge order, when loaded from the warehouse."""
 
     @property
     def n_edges(self) -> int:

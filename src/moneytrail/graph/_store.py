@@ -18,13 +18,14 @@ from decimal import Decimal
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from moneytrail.errors import GraphDataError, GraphParamsError
 from moneytrail.graph._accounts import ACCOUNT_FEATURES, account_features
 from moneytrail.graph._arrays import Graph, build_graph
-from moneytrail.graph._features import TXN_FEATURES, features_table, mine_txn_features
+from moneytrail.graph._features import TXN_FEATURES, Columns, mine_txn_features
 from moneytrail.graph._params import FeatureParams
 from moneytrail.model._graph import ACCOUNT_FEATURES as ACCOUNT_FEATURES_TABLE
 from moneytrail.model._graph import TXN_FEATURES as TXN_FEATURES_TABLE
@@ -57,7 +58,7 @@ _NODES_SQL = {
 
 _EDGES_SQL = """
 WITH node AS ({nodes})
-SELECT t.txn_id,
+SELECT t.txn_id, t.txn_key,
        epoch_us(t.ts) // 1000000 AS t,
        coalesce(nf.node_key, t.from_account, 0) AS src, t.from_account IS NOT NULL AS src_known,
        coalesce(nt.node_key, t.to_account, 0) AS dst, t.to_account IS NOT NULL AS dst_known,
@@ -102,6 +103,7 @@ def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
         channel=edges["channel"].combine_chunks(),
         txn_ids=ids,
     )
+    graph = replace(graph, txn_keys=edges["txn_key"].to_numpy()[graph.order])
     if nodes == "account":
         return graph
     n = graph.n_nodes
@@ -155,7 +157,7 @@ def mine_into_warehouse(
         full = True
     start = 0 if full else _first_unmined(wh.con, graph, params.windows)
     mined = mine_txn_features(graph, params, start=start)
-    txn = features_table(graph, mined, start)
+    txn = _txn_rows(_keys(graph), mined, start)
     accounts = account_features(graph, params)
     seconds = time.perf_counter() - began
     with wh.transaction() as con:
@@ -198,6 +200,30 @@ def mine_into_warehouse(
     )
 
 
+def _keys(graph: Graph) -> npt.NDArray[np.int64]:
+    if graph.txn_keys is None:
+        raise GraphDataError("the graph was not loaded from the warehouse: no txn_key")
+    return graph.txn_keys
+
+
+def _txn_rows(keys: npt.NDArray[np.int64], mined: dict[int, Columns], start: int) -> pa.Table:
+    """Long form keyed by txn_key: one row per transaction and window."""
+    tail = keys[start:]
+    parts = [
+        pa.table(
+            {
+                "txn_key": tail,
+                "window_s": np.full(len(tail), window, dtype=np.int64),
+                **{name: cols[name] for name in TXN_FEATURES},
+            }
+        )
+        for window, cols in mined.items()
+    ]
+    if not parts:
+        return pa.table({"txn_key": pa.array([], pa.int64())})
+    return pa.concat_tables(parts)
+
+
 def _write_txn_features(
     con: duckdb.DuckDBPyConnection,
     graph: Graph,
@@ -209,24 +235,25 @@ def _write_txn_features(
 
     A full run replaces the table (CREATE OR REPLACE, then one INSERT ... SELECT
     from Arrow); an incremental run deletes the rows of the re-mined transactions
-    for the mined windows with one semi-join and appends the new rows. The table
-    has no index to maintain (schema version 4 dropped its VARCHAR primary key):
-    the rows of one (txn_id, window_s) are unique because only this function
-    writes them, and it always removes before it appends.
+    for the mined windows with one semi-join on the integer txn_key and appends
+    the new rows. The table has no index to maintain (schema version 4 dropped
+    its VARCHAR primary key): the rows of one (txn_key, window_s) are unique
+    because only this function writes them, and it always removes before it
+    appends.
     """
     if start == 0:
         con.execute(TXN_FEATURES_DDL)
     else:
-        stale = pa.table({"txn_id": graph.ids().slice(start)})
-        con.register("graph_stale_ids", stale)
+        stale = pa.table({"txn_key": _keys(graph)[start:]})
+        con.register("graph_stale_keys", stale)
         con.execute(
             "DELETE FROM txn_features WHERE window_s IN "
             f"({', '.join(str(int(w)) for w in windows)}) "
-            "AND txn_id IN (SELECT txn_id FROM graph_stale_ids)"
+            "AND txn_key IN (SELECT txn_key FROM graph_stale_keys)"
         )
-        con.unregister("graph_stale_ids")
+        con.unregister("graph_stale_keys")
     con.register("graph_txn_rows", txn)
-    cols = ", ".join(("txn_id", "window_s", *TXN_FEATURES, "run_id"))
+    cols = ", ".join(("txn_key", "window_s", *TXN_FEATURES, "run_id"))
     con.execute(f"INSERT INTO txn_features ({cols}) SELECT {cols} FROM graph_txn_rows")
     con.unregister("graph_txn_rows")
 
@@ -244,15 +271,17 @@ def _settings_changed(con: duckdb.DuckDBPyConnection, settings: dict[str, object
 
 def _first_unmined(con: duckdb.DuckDBPyConnection, graph: Graph, windows: tuple[int, ...]) -> int:
     """Edge position from which features must be (re)computed."""
-    have = con.sql(
-        "SELECT txn_id FROM txn_features WHERE window_s IN ("
-        + ", ".join("?" * len(windows))
-        + ") GROUP BY txn_id HAVING count(*) = ?",
-        params=[*windows, len(windows)],
-    ).to_arrow_table()["txn_id"]
-    missing = np.flatnonzero(
-        ~pc.is_in(graph.ids(), value_set=have.combine_chunks()).to_numpy(zero_copy_only=False)
+    have = (
+        con.sql(
+            "SELECT txn_key FROM txn_features WHERE window_s IN ("
+            + ", ".join("?" * len(windows))
+            + ") GROUP BY txn_key HAVING count(*) = ?",
+            params=[*windows, len(windows)],
+        )
+        .to_arrow_table()["txn_key"]
+        .to_numpy()
     )
+    missing = np.flatnonzero(~np.isin(_keys(graph), have))
     if len(missing) == 0:
         return graph.n_edges
     # tied edges see each other, so start at the first edge of the earliest tie group

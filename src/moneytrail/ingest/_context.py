@@ -87,7 +87,8 @@ class HashingReader(io.RawIOBase):
         self._cr = chunk.endswith(b"\r")
         if self._cr:
             chunk = chunk[:-1]
-        self.content_sha256.update(chunk.replace(b"\r\n", b"\n"))
+        # most files have no CR: skip the copy that replace() would make
+        self.content_sha256.update(chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk)
 
     def read_rest(self) -> None:
         """Hash whatever the reader left unread, so the digest covers the whole file."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from moneytrail import _arrow as arrow
 from moneytrail._sql import scalar
 from moneytrail.errors import FileFormatError
 from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, ISO_CURRENCIES
@@ -144,7 +145,7 @@ def _lines(data: bytes, first_row: int) -> pa.Table:
         pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
     row_no = np.arange(first_row + 1, first_row + 1 + n, dtype=np.int64)
-    return pa.table({"row_no": row_no, "line": lines})
+    return arrow.table({"row_no": arrow.int64_array(row_no), "line": lines})
 
 
 def _field_checks() -> tuple[str, str, str]:

@@ -42,6 +42,22 @@ def _window_feature(name: str, doc: str) -> Column:
     return Column(name, "BIGINT", doc + " In the window (t - window_s, t].", not_null=True, since=2)
 
 
+# txn_features' columns after its key, for the rebuild of schema version 4
+_FEATURE_NAMES = (
+    "window_s",
+    "fan_in",
+    "fan_out",
+    "deg_in",
+    "deg_out",
+    "scatter_gather",
+    "gather_scatter",
+    "temporal_cycle",
+    "simple_cycle",
+    "structuring",
+    "pass_through",
+    "run_id",
+)
+
 TXN_FEATURES = Table(
     "txn_features",
     "Pattern features of each transaction e (payer u, payee v, time t) at one time scale: "
@@ -51,7 +67,14 @@ TXN_FEATURES = Table(
     "match IBM's Graph Feature Preprocessor where the names coincide (fan, degree); see "
     "moneytrail.graph._features.",
     (
-        Column("txn_id", "VARCHAR", "transactions.txn_id.", not_null=True, since=2),
+        Column("txn_id", "VARCHAR", "transactions.txn_id.", not_null=True, since=2, dropped=4),
+        Column(
+            "txn_key",
+            "BIGINT",
+            "transactions.txn_key (join transactions for txn_id).",
+            not_null=True,
+            since=4,
+        ),
         Column("window_s", "BIGINT", "Window length in seconds.", not_null=True, since=2),
         _window_feature("fan_in", "Distinct accounts that paid v."),
         _window_feature("fan_out", "Distinct accounts that u paid."),
@@ -93,10 +116,13 @@ TXN_FEATURES = Table(
         ),
     ),
     since=2,
-    # One row per (txn_id, window_s), kept by the graph stage, which replaces the rows
+    # One row per (txn_key, window_s), kept by the graph stage, which replaces the rows
     # of a run in bulk; an index over VARCHAR keys cost it more than the mining.
     primary_key=("txn_id", "window_s"),
     key_dropped=4,
+    rebuild_select="SELECT t.txn_key, "
+    + ", ".join(f"o.{name}" for name in _FEATURE_NAMES)
+    + " FROM {old} o JOIN transactions t USING (txn_id)",
 )
 
 _STAT_DOCS = {

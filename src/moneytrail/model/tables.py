@@ -3,10 +3,11 @@
 Stages talk to each other only through these tables. Each table and column
 records the schema version that introduced it (`since`); the warehouse's
 migrations are derived from that, so adding a column means adding a `Column`
-with the next version number here, never editing an old one. The foundation
-tables (sources, facts, vault) are declared here; each later stage declares its
-own in a module beside this one (`_resolve`, `_payroll`, `_contracts`, `_graph`,
-`_trace`), and TABLES below lists them all.
+with the next version number here, never editing an old one; removing one
+means setting its `dropped` version (the migration then rebuilds the table).
+The foundation tables (sources, facts, vault) are declared here; each later
+stage declares its own in a module beside this one (`_resolve`, `_payroll`,
+`_contracts`, `_graph`, `_trace`), and TABLES below lists them all.
 
 Identifiers (account numbers, IBANs, SSNs, ITINs, EINs, company numbers) never
 appear in clear: columns ending in `_token` hold a keyed HMAC, `masked` columns
@@ -204,6 +205,14 @@ TRANSACTIONS = Table(
             "training material, never evidence.",
         ),
         *provenance(),
+        Column(
+            "txn_key",
+            "BIGINT",
+            "Integer surrogate of txn_id, unique, from the sequence txn_key_seq at insert: "
+            "what derived tables (txn_features) store and join on, where a VARCHAR key costs.",
+            since=4,
+            sequence="txn_key_seq",
+        ),
     ),
 )
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from moneytrail import _arrow as arrow
 from moneytrail._sql import first_row, scalar
 from moneytrail.errors import VaultError
 
@@ -56,8 +57,12 @@ class Vault:
             blobs.append(self.encrypt(token, raw))
         if not tokens:
             return 0
-        batch = pa.table(
-            {"token": tokens, "scheme": schemes, "ciphertext": pa.array(blobs, pa.binary())}
+        batch = arrow.table(
+            {
+                "token": arrow.bytes_array([t.encode() for t in tokens], pa.string()),
+                "scheme": arrow.bytes_array([t.encode() for t in schemes], pa.string()),
+                "ciphertext": arrow.bytes_array(blobs, pa.binary()),
+            }
         )
         before = _count(con)
         con.register("_vault_batch", batch)

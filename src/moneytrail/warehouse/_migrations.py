@@ -1,9 +1,10 @@
 """Schema migrations, derived from the `since` versions in model.tables.
 
 Version N creates the tables introduced in N, adds the columns introduced in
-N to older tables and rebuilds, rows kept, the tables whose primary key N
-drops. Applied versions are recorded in `schema_migrations`; each version runs
-in its own transaction, so a failure leaves the previous version intact.
+N to older tables (creating their sequences) and rebuilds, rows kept, the
+tables whose primary key or columns N drops. Applied versions are recorded in
+`schema_migrations`; each version runs in its own transaction, so a failure
+leaves the previous version intact.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import duckdb
 
 from moneytrail._sql import scalar
 from moneytrail.errors import MigrationError
+from moneytrail.model._schema import Table
 from moneytrail.model.tables import TABLES
 
 SCHEMA_VERSION = max(
-    max(t.since, t.key_dropped or 0, *(c.since for c in t.columns)) for t in TABLES
+    max(t.since, t.rebuilt_in() or 0, *(c.since for c in t.declared)) for t in TABLES
 )
 
 
@@ -28,25 +30,32 @@ def statements_for(version: int) -> list[str]:
         if t.since == version:
             stmts.append(t.create_ddl(version))
         elif t.since < version:
-            stmts.extend(
-                f"ALTER TABLE {t.name} ADD COLUMN {c.ddl()}"
-                for c in t.columns
-                if c.since == version
-            )
-            if t.key_dropped == version:
-                stmts.extend(_rebuild(t.name, t.create_ddl(version), t.column_names()))
+            rebuilt = t.rebuilt_in() == version
+            for c in t.declared:
+                if c.since == version:
+                    if c.sequence:
+                        stmts.append(f"CREATE SEQUENCE IF NOT EXISTS {c.sequence}")
+                    if not rebuilt:  # a rebuilt table is created with its new columns
+                        stmts.append(f"ALTER TABLE {t.name} ADD COLUMN {c.ddl()}")
+            if rebuilt:
+                stmts.extend(_rebuild(t, version))
     return stmts
 
 
-def _rebuild(name: str, ddl: str, columns: list[str]) -> list[str]:
-    """Recreate a table under a new definition, keeping its rows (DuckDB cannot drop
-    a primary key in place)."""
-    old = f"{name}__before_rebuild"
-    cols = ", ".join(columns)
+def _rebuild(t: Table, version: int) -> list[str]:
+    """Recreate a table under its new definition, keeping its rows (DuckDB can drop
+    neither a primary key nor an indexed column in place)."""
+    old = f"{t.name}__before_rebuild"
+    cols = ", ".join(t.names_at(version))
+    if t.rebuild_select:
+        select = t.rebuild_select.format(old=old)
+    else:
+        kept = ", ".join(n for n in t.names_at(version) if n in t.names_at(version - 1))
+        cols, select = kept, f"SELECT {kept} FROM {old}"
     return [
-        f"ALTER TABLE {name} RENAME TO {old}",
-        ddl,
-        f"INSERT INTO {name} ({cols}) SELECT {cols} FROM {old}",
+        f"ALTER TABLE {t.name} RENAME TO {old}",
+        t.create_ddl(version),
+        f"INSERT INTO {t.name} ({cols}) {select}",
         f"DROP TABLE {old}",
     ]
 
