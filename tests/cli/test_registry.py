@@ -112,3 +112,18 @@ def test_top_level_help_imports_no_heavy_module() -> None:
         "moneytrail.warehouse",
     }
     assert not heavy & loaded
+
+
+def test_small_commands_import_no_array_library(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    for command in (["status", "--json"], ["quarantine", "--json"]):
+        probe = (
+            "import sys\nfrom moneytrail.cli import app\n"
+            f"app(['-w', {ws!r}, *{command!r}], standalone_mode=False)\n"
+            "print(sorted(m for m in ('numpy', 'pyarrow', 'pandas', 'numba', 'fastapi') "
+            "if m in sys.modules), file=sys.stderr)"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        )
+        assert proc.stderr.strip().splitlines()[-1] == "[]", command

@@ -106,3 +106,18 @@ def test_incremental_bulk_runs_equal_a_full_run(world: Path, tmp_path: Path) -> 
         full = stored(wh)
     assert (counts == 2).all()
     assert incremental == full
+
+
+@pytest.mark.parametrize("start", [0, 4_000])
+def test_threads_split_the_work_exactly(world: Path, warehouse: Warehouse, start: int) -> None:
+    ingest_file(warehouse, world)
+    graph = load_graph(warehouse)
+    params = FeatureParams(windows=(HOUR, 6 * HOUR, DAY))
+    one = mine_txn_features(graph, params, start=start, threads=1)
+    two = mine_txn_features(graph, params, start=start, threads=2)
+    many = mine_txn_features(graph, params, start=start, threads=8)
+    for window in params.windows:
+        for name in TXN_FEATURES:
+            assert np.array_equal(one[window][name], two[window][name]), (window, name)
+            assert np.array_equal(one[window][name], many[window][name]), (window, name)
+    assert int(one[DAY]["scatter_gather"].sum()) > 0

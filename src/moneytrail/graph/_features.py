@@ -41,7 +41,7 @@ pass_through      earlier transactions into u in the window, in e's currency
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,32 +98,84 @@ class _Scratch:
 
 
 def mine_txn_features(
-    graph: Graph, params: FeatureParams | None = None, *, start: int = 0
+    graph: Graph, params: FeatureParams | None = None, *, start: int = 0, threads: int = 1
 ) -> dict[int, Columns]:
     """Features of the edges at positions >= start, per window (seconds).
 
     Edges before `start` are history: they shape the windows of later edges
     but get no features, so mining a batch appended in time order gives the
     same values as mining everything again.
+
+    Each (window, feature family) is one task with its own scratch arrays and
+    its own output columns, so tasks can run side by side on `threads` threads
+    (the kernels release the GIL) and give exactly the values one thread gives;
+    the longest tasks (widest windows, cycles and scatter-gather first) start
+    first. One thread by default: on the project's loaded 2-vCPU machine two
+    measured no faster (1 M transactions, default windows: 14.1-16.4 s on one,
+    19.2-19.6 s on two).
     """
     params = params or FeatureParams()
     if not 0 <= start <= graph.n_edges:
         raise ValueError(f"start {start} is outside the graph's {graph.n_edges} edges")
-    cycles = params.wants("simple_cycle")
-    scratch = _Scratch.for_graph(graph, params.cycle_len, cycles)
-    return {w: _mine_window(scratch, params, w, start) for w in params.windows}
-
-
-def _mine_window(s: _Scratch, params: FeatureParams, window: int, start: int) -> Columns:
-    g = s.graph
-    n = g.n_edges
-    full: Columns = {
-        name: np.zeros(n, dtype=np.int64 if name in _WIDE else np.int32) for name in TXN_FEATURES
+    n = graph.n_edges
+    full: dict[int, Columns] = {
+        w: {
+            name: np.zeros(n, dtype=np.int64 if name in _WIDE else np.int32)
+            for name in TXN_FEATURES
+        }
+        for w in params.windows
     }
-    steps: dict[str, Callable[[], None]] = {
-        "scatter_gather": lambda: _scatter_gather(s, window, start, full),
-        "gather_scatter": lambda: _gather_scatter(s, window, start, full),
-        "temporal_cycle": lambda: _motifs.temporal_cycles(
+    families = [f for f in _BY_COST if f == "fan_degree" or params.wants(f)]
+    if not (params.wants("fan") or params.wants("degree")):
+        families.remove("fan_degree")
+    tasks = [(w, f) for w in sorted(params.windows, reverse=True) for f in families]
+    workers = max(1, min(threads, len(tasks)))
+    if workers == 1:
+        for w, f in tasks:
+            _run_task(graph, params, w, f, start, full[w])
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="mine") as pool:
+            done = [pool.submit(_run_task, graph, params, w, f, start, full[w]) for w, f in tasks]
+            for future in done:
+                future.result()
+    for cols in full.values():
+        for pattern, names in (("fan", ("fan_in", "fan_out")), ("degree", ("deg_in", "deg_out"))):
+            if not params.wants(pattern):
+                for name in names:
+                    cols[name][:] = 0  # one sweep yields both families
+    if start == 0:
+        return full
+    return {
+        w: {name: cols[name][start:].copy() for name in TXN_FEATURES} for w, cols in full.items()
+    }
+
+
+_BY_COST = (
+    "simple_cycle",
+    "scatter_gather",
+    "gather_scatter",
+    "temporal_cycle",
+    "pass_through",
+    "fan_degree",
+    "structuring",
+)
+"""The tasks of one window, the usually longest first."""
+
+
+def _run_task(
+    g: Graph, params: FeatureParams, window: int, family: str, start: int, full: Columns
+) -> None:
+    s = _Scratch.for_graph(g, params.cycle_len, family == "simple_cycle")
+    if family == "fan_degree":
+        _fan_degree(g, window, start, s.count, full)
+    elif family == "scatter_gather":
+        _scatter_gather(s, window, start, full)
+    elif family == "gather_scatter":
+        _gather_scatter(s, window, start, full)
+    elif family == "simple_cycle":
+        _simple_cycles(s, params, window, start, full)
+    elif family == "temporal_cycle":
+        _motifs.temporal_cycles(
             g.ts,
             g.src,
             g.dst,
@@ -135,10 +187,11 @@ def _mine_window(s: _Scratch, params: FeatureParams, window: int, start: int) ->
             start,
             full["temporal_cycle"],
             s.on_path,
-        ),
-        "simple_cycle": lambda: _simple_cycles(s, params, window, start, full),
-        "structuring": lambda: _structuring(g, params, window, start, full),
-        "pass_through": lambda: _window.pass_through(
+        )
+    elif family == "structuring":
+        _structuring(g, params, window, start, full)
+    else:
+        _window.pass_through(
             g.ts,
             g.src,
             g.amount,
@@ -149,21 +202,7 @@ def _mine_window(s: _Scratch, params: FeatureParams, window: int, start: int) ->
             float(params.pass_through_tolerance),
             start,
             full["pass_through"],
-        ),
-    }
-    if params.wants("fan") or params.wants("degree"):
-        # one sweep yields both; the family not asked for is zeroed below
-        _fan_degree(g, window, start, s.count, full)
-    for pattern, step in steps.items():
-        if params.wants(pattern):
-            step()
-    for pattern, names in (("fan", ("fan_in", "fan_out")), ("degree", ("deg_in", "deg_out"))):
-        if not params.wants(pattern):
-            for name in names:
-                full[name][:] = 0
-    if start == 0:
-        return full
-    return {name: full[name][start:].copy() for name in TXN_FEATURES}
+        )
 
 
 def _nodes_from(ptr: I64, edges: I64, start: int) -> I64:

@@ -147,7 +147,7 @@ def params_json(params: FeatureParams) -> dict[str, object]:
 
 
 def mine_into_warehouse(
-    wh: Warehouse, params: FeatureParams | None = None, *, full: bool = False
+    wh: Warehouse, params: FeatureParams | None = None, *, full: bool = False, threads: int = 1
 ) -> MiningReport:
     params = params or FeatureParams()
     began = time.perf_counter()
@@ -156,7 +156,7 @@ def mine_into_warehouse(
     if not full and _settings_changed(wh.con, settings):
         full = True
     start = 0 if full else _first_unmined(wh.con, graph, params.windows)
-    mined = mine_txn_features(graph, params, start=start)
+    mined = mine_txn_features(graph, params, start=start, threads=threads)
     txn = _txn_rows(_keys(graph), mined, start)
     accounts = account_features(graph, params)
     seconds = time.perf_counter() - began

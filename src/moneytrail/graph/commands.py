@@ -53,6 +53,12 @@ def features(
     full: Annotated[
         bool, typer.Option("--full", help="Mine every transaction again, not only new ones.")
     ] = False,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Threads mining windows and feature families side by side (same values)."
+        ),
+    ] = 1,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -79,7 +85,7 @@ def features(
         Warehouse(workspace_of(ctx, workspace)) as wh,
         err.status("mining graph features", spinner="dots"),
     ):
-        report = mine_into_warehouse(wh, params, full=full)
+        report = mine_into_warehouse(wh, params, full=full, threads=threads)
     if as_json:
         emit_json(report.as_json())
         return
