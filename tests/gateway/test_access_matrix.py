@@ -118,7 +118,30 @@ def _targets(ws: Workspace) -> dict[tuple[str, str], Any]:
         ).fetchall():
             label = "fti" if Label.FTI in row_labels("entities", {"formats": formats}) else "open"
             found.setdefault(("entity", label), (eid, kind))
+        # People with a name on record: their names are protected (a worker, a victim).
+        for eid, formats, names in con.execute(
+            """
+            SELECT m.entity_id, list(DISTINCT s.format), list(DISTINCT r.name ORDER BY r.name)
+            FROM entity_members m JOIN resolve_records r ON r.record_id = m.member_id
+            JOIN sources s ON s.source_id = r.source_id
+            WHERE m.kind = 'person' AND r.name IS NOT NULL GROUP BY 1 ORDER BY 1
+            """
+        ).fetchall():
+            label = "fti" if Label.FTI in row_labels("entities", {"formats": formats}) else "open"
+            found.setdefault(("person", label), (eid, sorted(names)))
     return found
+
+
+def _basis(reference: str, members: tuple[str, ...]) -> LegalBasis:
+    return LegalBasis(
+        kind="IRC 6103(i)(1) ex parte order",
+        reference=reference,
+        scope="payroll of the employers under review",
+        labels=frozenset({Label.FTI}),
+        persons=frozenset(members),
+        agencies=frozenset({"HSI"}),
+        expires=date.today() + timedelta(days=30),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -142,30 +165,28 @@ def matrix(
         cid = int(store.create_case(sup, f"matrix {basis}")["id"])
         for m in members[:1] + members[2:]:
             store.add_member(sup, cid, m)
-        store.record_legal_basis(
-            sup,
-            cid,
-            LegalBasis(
-                kind="IRC 6103(i)(1) ex parte order",
-                reference=f"MX-{basis}",
-                scope="payroll of the employers under review",
-                labels=frozenset({Label.FTI}),
-                persons=frozenset(members),
-                agencies=frozenset({"HSI"}),
-                expires=date.today() + timedelta(days=30),
-            ),
-        )
+        store.record_legal_basis(sup, cid, _basis(f"MX-{basis}", members))
         cases[basis] = cid
+    # Twins of each case on which the owner's supervisor granted identities to every member.
+    for basis in BASES:
+        twin = int(store.create_case(sup, f"matrix {basis} identities")["id"])
+        for m in members[:1] + members[2:]:
+            store.add_member(sup, twin, m)
+        store.record_legal_basis(sup, twin, _basis(f"MX-{basis}-ids", members))
+        for m in members:
+            store.grant_identities(sup, twin, m)
+        cases[f"{basis}+identities"] = twin
     # Time passes for one order; another is narrowed to the owner alone (as a court may).
     with store._engine.begin() as con:
-        con.execute(
-            text("UPDATE legal_bases SET expires = :d WHERE case_id = :c"),
-            {"d": date.today() - timedelta(days=1), "c": cases["expired"]},
-        )
-        con.execute(
-            text("UPDATE legal_bases SET agencies = :a WHERE case_id = :c"),
-            {"a": "[]", "c": cases["uncovered"]},
-        )
+        for grant in ("", "+identities"):
+            con.execute(
+                text("UPDATE legal_bases SET expires = :d WHERE case_id = :c"),
+                {"d": date.today() - timedelta(days=1), "c": cases["expired" + grant]},
+            )
+            con.execute(
+                text("UPDATE legal_bases SET agencies = :a WHERE case_id = :c"),
+                {"a": "[]", "c": cases["uncovered" + grant]},
+            )
     try:
         yield Matrix(world_workspace, url, store, cases, _targets(world_workspace))
     finally:
@@ -296,6 +317,63 @@ def test_every_api_route_that_reads_labelled_data_follows_the_rule_table(matrix:
                 cells += 1
     assert cells >= len(CELLS) * 8  # alerts' seven routes and the employer flags at least
     print(f"API cells: {cells}")
+
+
+# --- identities: masked unless the case grants them ------------------------------------
+
+GRANTS = ("granted", "not granted")
+
+
+def _masked(name: str) -> bool:
+    return all(part.endswith("***") and len(part) == 4 for part in name.split())
+
+
+def test_people_are_named_in_full_only_under_a_case_that_grants_identities(
+    matrix: Matrix,
+) -> None:
+    """GET /entities/{id} of a person, cell by cell, on a case that grants identities to
+    its members and on one that does not: names unmasked only where the row is shown
+    and the case grants them; each unmasked read is an audit entry, a masked one none."""
+    app = create_app(matrix.ws, matrix.store)
+    tokens: TokenService = app.state.tokens
+    cells = 0
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for grant in GRANTS:
+            for role, label, basis, agency in CELLS:
+                target = matrix.targets.get(("person", label))
+                if target is None:
+                    continue  # the world holds no named person with this label
+                entity_id, names = target
+                cid = matrix.cases[basis + ("+identities" if grant == "granted" else "")]
+                who = matrix.user(role, agency)
+                headers = {"Authorization": f"Bearer {tokens.issue(matrix.store.principal(who))}"}
+                seq = matrix.last_seq()
+                r = client.get(f"/entities/{entity_id}?case_id={cid}", headers=headers)
+                outcome = _one(r)
+                cell = f"identities {grant} {role} {label} {basis} {agency}"
+                assert (outcome == "shown") == expected(role, label, basis, agency), (
+                    f"{cell}: {outcome}"
+                )
+                _check_audit(matrix, seq, who, label, outcome, cell)
+                ids_read = [
+                    e for e in matrix.audit_since(seq) if e[:2] == (who, "entity identities")
+                ]
+                if outcome == "shown":
+                    shown = sorted({x["name"] for x in r.json()["records"] if x["name"]})
+                    if grant == "granted":
+                        assert shown == names, f"{cell}: {shown}"
+                        assert [e[2] for e in ids_read] == ["ok"], f"{cell}: {ids_read}"
+                    else:
+                        assert shown and all(_masked(n) for n in shown), f"{cell}: {shown}"
+                        assert shown != names and ids_read == [], f"{cell}: {ids_read}"
+                else:
+                    assert ids_read == [], f"{cell}: {ids_read}"
+                cells += 1
+    # The small world names people in bank data (open) and W-2 workers (FTI).
+    labels = {lab for lab in LABELS if ("person", lab) in matrix.targets}
+    assert cells == len(CELLS) * len(GRANTS) * len(labels) // len(LABELS), labels
+    print(f"identity cells: {cells} (labels {sorted(labels)})")
+    assert matrix.store.verify_audit().ok
 
 
 # --- CLI ---------------------------------------------------------------------------------

@@ -212,8 +212,16 @@ class Gateway:
         for labels, keys in restricted.items():
             if not self._granted(labels):
                 hidden.update(keys)
+        granted = self.gate.identities_granted()
         with self._cursor() as cur:
-            return reads.chart(cur, focus, hidden=frozenset(hidden), **options)
+            body = reads.chart(
+                cur, focus, hidden=frozenset(hidden), unmask=granted.allowed, **options
+            )
+        people = [n["entity_id"] for n in body["nodes"] if n["kind"] == "person"]
+        if granted and people:
+            # Holders' names were drawn unmasked: that read of identities is audited.
+            self.gate.audit_identities(granted, "chart", people)
+        return body
 
     def _granted(self, labels: frozenset[Label]) -> bool:
         """Whether the viewer's case grants these labels (decided, not audited: nothing of
@@ -290,14 +298,25 @@ class Gateway:
         """One entity: its member records (ids and people's names masked) and their links."""
         self.gate.require_view("entities")
 
-        def build() -> Row | None:
+        def build() -> tuple[Row, list[str | None]] | None:
             with self._cursor() as cur:
                 return _entity(cur, entity_id)
 
-        row: Row | None = self._cache(("entity", entity_id), build)
-        if row is None:
+        got: tuple[Row, list[str | None]] | None = self._cache(("entity", entity_id), build)
+        if got is None:
             raise NotFoundError(f"no entity {entity_id!r}; entity ids come from GET /entities")
-        return self.gate.one(row, "entity")
+        row, names = got
+        shown = self.gate.one(row, "entity")
+        if "withheld" in shown or not any(names):
+            return shown
+        # A person's names (protected: a worker or victim, maybe) are shown as initials
+        # unless the viewer's case grants identities; the unmasked read is audited.
+        granted = self.gate.identities_granted()
+        if not granted:
+            return shown
+        self.gate.audit_identities(granted, "entity", [entity_id])
+        records = [{**r, "name": n} for r, n in zip(shown["records"], names, strict=True)]
+        return {**shown, "records": records}
 
     def entity_profile(self, entity_id: str) -> dict[str, Any]:
         """An entity's accounts, its links' match weights, its ties (or the notice)."""
@@ -482,7 +501,9 @@ class Gateway:
         return Listing(every[offset:end], len(every))
 
 
-def _entity(cur: Cursor, entity_id: str) -> Row | None:
+def _entity(cur: Cursor, entity_id: str) -> tuple[Row, list[str | None]] | None:
+    """The entity's row (people's names masked) and, for a person, the names unmasked
+    (record by record), for a viewer whose case grants identities."""
     head = cur.execute(
         "SELECT entity_id, kind, members FROM entities WHERE entity_id = ?", [entity_id]
     ).fetchone()
@@ -537,7 +558,8 @@ def _entity(cur: Cursor, entity_id: str) -> Row | None:
         ],
         "labels": label_names(labels),
     }
-    return Row(str(eid), labels, doc)
+    names = [name if person else None for _, name, _, _ in members]
+    return Row(str(eid), labels, doc), names
 
 
 def cursor_source(con: Cursor) -> Callable[[], AbstractContextManager[Cursor]]:
