@@ -20,7 +20,8 @@ from typing import Any
 
 import duckdb
 
-from moneytrail.gateway._shapes import mask_name, shown_id
+from moneytrail.gateway._shapes import mask_name
+from moneytrail.privacy import shown_id
 
 Cursor = duckdb.DuckDBPyConnection
 

@@ -36,9 +36,8 @@ from moneytrail.gateway._shapes import (
     entity_row,
     flag_row,
     mask_name,
-    shown_id,
 )
-from moneytrail.privacy import accounts_by_key
+from moneytrail.privacy import accounts_by_key, shown_id
 
 Cursor = duckdb.DuckDBPyConnection
 CursorSource = Callable[[], AbstractContextManager[Cursor]]

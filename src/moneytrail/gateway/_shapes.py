@@ -7,7 +7,6 @@ the viewer sees the document or a notice in its place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,16 +18,6 @@ ALERT_COLUMNS = (
     "alert_id, typology, typologies, subject, accounts, score, evidence, filings, reason"
 )
 FLAG_COLUMNS = "employer, employer_name, tax_year, code, severity, count, evidence, reason, fti"
-
-
-# Runs of five or more digits in a record id (camt.053 file names carry whole account
-# numbers, e.g. '0260-3296350184.xml:stmt1:account') are masked to their last four.
-_LONG_DIGITS = re.compile(r"\d{5,}")
-
-
-def shown_id(member_id: str) -> str:
-    """A record id as shown to a person: digit runs past four masked, last four kept."""
-    return _LONG_DIGITS.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], member_id)
 
 
 def mask_name(name: str | None) -> str | None:
