@@ -16,14 +16,23 @@ restates the policy's rule table (access/_policy.py) by hand:
 
 Every FTI row shown and every denial must leave an audit-chain entry naming
 the reader; `audit verify` passes after the whole run.
+
+Two more axes where they apply: `quarantine` reads rows refused at ingest, as
+labelled as their file (the matrix's copy of the world adds a W-2 file with a
+refused record, FTI, and a bank file with a refused row, open); a person's
+record names are protected (a worker, a victim, maybe) and shown in full only
+where the case grants identities to the reader (granted / not granted), each
+such read audited.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -37,7 +46,10 @@ from moneytrail.api import TokenService, create_app
 from moneytrail.cases import CaseStore
 from moneytrail.cli import app as cli_app
 from moneytrail.gateway._session import end_session, write_session
+from moneytrail.ingest import ingest_file
+from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
+from tests.ingest import efw2_build
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("analyst", "supervisor", "auditor", "admin")
@@ -144,11 +156,38 @@ def _basis(reference: str, members: tuple[str, ...]) -> LegalBasis:
     )
 
 
+# Files refused in part at ingest, so that `quarantine` has a row of each label: a W-2
+# file whose second worker's SSN field holds letters (FTI) and a bank file with a bad amount.
+QUARANTINED = {"fti": "matrix_w2.efw2", "open": "matrix_bank.csv"}
+
+
+def _with_quarantine(world: Workspace, root: Path) -> Workspace:
+    """A copy of the shared world (left as it is for the other tests) with refused rows."""
+    shutil.copytree(world.root, root / "ws")
+    ws = Workspace(root / "ws")
+    records = efw2_build.valid_records()
+    records[4] = records[4][:2] + b"6661234AB" + records[4][11:]
+    (root / QUARANTINED["fti"]).write_bytes(efw2_build.join(records))
+    (root / QUARANTINED["open"]).write_text(
+        "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,"
+        "Amount Paid,Payment Currency,Payment Format,Is Laundering\n"
+        "2022/09/01 00:20,010,8000EBD30,010,8000EBD31,lots,US Dollar,1.00,US Dollar,Cash,0\n",
+        encoding="utf-8",
+    )
+    with Warehouse(ws) as wh:
+        for label, name in QUARANTINED.items():
+            report = ingest_file(wh, root / name)
+            assert report.rows_quarantined == 1, (label, report)
+    return ws
+
+
 @pytest.fixture(scope="module")
 def matrix(
     world_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Matrix]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'cases.sqlite'}"
+    root = tmp_path_factory.mktemp("matrix")
+    world_workspace = _with_quarantine(world_workspace, root)
+    url = f"sqlite:///{root / 'cases.sqlite'}"
     store = CaseStore.open(world_workspace, url)
     store.add_agency(None, "IRS-CI", "ci@irs.example")
     store.add_user(None, "root", "IRS-CI", Role.ADMIN, PASSWORD)
@@ -405,6 +444,12 @@ CLI_COMMANDS: dict[str, CliRead] = {
             str(m.targets[("flag", "fti")]).split(":", 1)[0],
         )
     ),
+    # Rows refused at ingest are as labelled as their file: a refused W-2 record is FTI.
+    "quarantine": lambda m, cid, lab: (
+        ["quarantine", "--json", "--case", str(cid)],
+        "file",
+        QUARANTINED[lab],
+    ),
     "trace --alert": lambda m, cid, lab: (
         ["trace", "--alert", _alert(m, lab)[0], "--max-hops", "1", "--json", "--case", str(cid)],
         "",
@@ -451,7 +496,7 @@ def test_every_cli_command_that_reads_labelled_data_follows_the_rule_table(
             )
             _check_audit(matrix, seq, who, label, outcome, cell)
             cells += 1
-    assert cells >= len(CELLS) * 2
+    assert cells >= len(CELLS) * 3  # alerts, quarantine and trace at least
     print(f"CLI cells: {cells}")
     assert matrix.store.verify_audit().ok
 
