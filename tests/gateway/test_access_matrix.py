@@ -47,6 +47,7 @@ from moneytrail.cases import CaseStore
 from moneytrail.cli import app as cli_app
 from moneytrail.gateway._session import end_session, write_session
 from moneytrail.ingest import ingest_file
+from moneytrail.privacy import shown_id
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 from tests.ingest import efw2_build
@@ -130,6 +131,17 @@ def _targets(ws: Workspace) -> dict[tuple[str, str], Any]:
         ).fetchall():
             label = "fti" if Label.FTI in row_labels("entities", {"formats": formats}) else "open"
             found.setdefault(("entity", label), (eid, kind))
+        for left, right, formats in con.execute(
+            """
+            SELECT l.member_l, l.member_r, list(DISTINCT s.format)
+            FROM entity_links l JOIN resolve_records r ON r.record_id IN (l.member_l, l.member_r)
+            JOIN sources s ON s.source_id = r.source_id GROUP BY 1, 2 ORDER BY 1, 2
+            """
+        ).fetchall():
+            label = (
+                "fti" if Label.FTI in row_labels("entity_links", {"formats": formats}) else "open"
+            )
+            found.setdefault(("link", label), (left, right))
         # People with a name on record: their names are protected (a worker, a victim).
         for eid, formats, names in con.execute(
             """
@@ -449,6 +461,15 @@ CLI_COMMANDS: dict[str, CliRead] = {
         ["quarantine", "--json", "--case", str(cid)],
         "file",
         QUARANTINED[lab],
+    ),
+    "link explain": lambda m, cid, lab: (
+        None
+        if ("link", lab) not in m.targets
+        else (
+            ["link", "explain", *m.targets[("link", lab)], "--json", "--case", str(cid)],
+            "member_l",
+            shown_id(m.targets[("link", lab)][0]),
+        )
     ),
     "trace --alert": lambda m, cid, lab: (
         ["trace", "--alert", _alert(m, lab)[0], "--max-hops", "1", "--json", "--case", str(cid)],

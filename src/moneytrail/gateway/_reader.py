@@ -35,6 +35,7 @@ from moneytrail.gateway._shapes import (
     alert_row,
     entity_row,
     flag_row,
+    link_row,
     mask_name,
 )
 from moneytrail.privacy import accounts_by_key, shown_id
@@ -316,6 +317,29 @@ class Gateway:
         self.gate.audit_identities(granted, "entity", [entity_id])
         records = [{**r, "name": n} for r, n in zip(shown["records"], names, strict=True)]
         return {**shown, "records": records}
+
+    def links(self, record: str, other: str | None = None) -> Listing:
+        """The scored links of one record (with `other`: that pair's), strongest first,
+        with any decision on them: each as labelled as its two records' sources (a
+        record from a tax filing makes the link FTI), record ids masked as listed."""
+        self.gate.require_view("entity links")
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """
+                SELECT l.kind, l.member_l, l.member_r, l.rule, l.match_weight,
+                       l.match_probability, l.linked, l.fields, d.decision, d.actor, d.reason,
+                       (SELECT list(DISTINCT s.format) FILTER (WHERE s.format IS NOT NULL)
+                        FROM resolve_records r JOIN sources s ON s.source_id = r.source_id
+                        WHERE r.record_id IN (l.member_l, l.member_r))
+                FROM entity_links l
+                LEFT JOIN link_decisions d ON d.member_l = l.member_l AND d.member_r = l.member_r
+                WHERE $m IN (l.member_l, l.member_r)
+                  AND ($o IS NULL OR $o IN (l.member_l, l.member_r))
+                ORDER BY l.match_probability DESC, l.member_l, l.member_r
+                """,
+                {"m": record, "o": other},
+            ).fetchall()
+        return self._page([link_row(r) for r in rows], "entity_link", lambda _: True, 0, 0)
 
     def entity_profile(self, entity_id: str) -> dict[str, Any]:
         """An entity's accounts, its links' match weights, its ties (or the notice)."""

@@ -13,7 +13,7 @@ from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, repor
 from moneytrail.privacy import shown_id
 from moneytrail.resolve._backend import BACKENDS
 from moneytrail.resolve._engine import ResolveConfig
-from moneytrail.resolve._query import decide, explain, find_record, generic_identifiers, links_of
+from moneytrail.resolve._query import decide, find_record, generic_identifiers
 from moneytrail.resolve._run import resolve
 from moneytrail.warehouse import Warehouse
 
@@ -187,25 +187,30 @@ def explain_command(
     b: Annotated[
         str | None, typer.Argument(help="The other record; omit for all links of A.")
     ] = None,
+    as_user: AsOption = None,
+    case_id: CaseOption = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Why two records were linked: the rule, and each field's level and match weight."""
-    with Warehouse(workspace_of(ctx, workspace)) as wh:
+    """Why two records were linked: the rule, and each field's level and match weight.
+
+    Links of a record from a W-2 or 941 file are FTI: shown only to a user (--as or
+    `moneytrail login`) under a case (--case) whose legal basis covers it.
+    """
+    ws = workspace_of(ctx, workspace)
+    with Warehouse.for_reading(ws) as wh:  # read-only: works while the API serves
         try:
             left = find_record(wh, a)
             right = None if b is None else find_record(wh, b)
         except MoneytrailError as exc:
             raise fail(str(exc)) from exc
-        if right is None:
-            found = [_shown(x) for x in links_of(wh, left)]
-        else:
-            one = explain(wh, left, right)
-            found = [] if one is None else [_shown(one)]
+        with cli_gateway(ws, wh.con, as_user, case_id) as gateway:
+            items = gateway.links(left, right).items
     if as_json:
-        emit_json(found)
+        emit_json(items)
         return
-    if not found:
+    found = report_withheld(items)
+    if not items:
         raise fail(f"no scored link for {a}" + (f" and {b}" if b else ""))
     for link in found:
         out.print(
