@@ -142,6 +142,22 @@ def _targets(ws: Workspace) -> dict[tuple[str, str], Any]:
                 "fti" if Label.FTI in row_labels("entity_links", {"formats": formats}) else "open"
             )
             found.setdefault(("link", label), (left, right))
+        # An open alert with an account a named person holds: its chart draws that person.
+        held = con.execute(
+            """
+            SELECT a.alert_id, a.filings, list(DISTINCT p.name ORDER BY p.name)
+            FROM alerts a, unnest(a.accounts) AS u(k)
+            JOIN account_holders h ON h.account_key = u.k
+            JOIN entity_members m ON m.member_id = h.party_id
+            JOIN entities e ON e.entity_id = m.entity_id AND e.kind = 'person'
+            JOIN parties p ON p.party_id = h.party_id AND p.name IS NOT NULL
+            GROUP BY 1, 2 ORDER BY 1
+            """
+        ).fetchall()
+        for aid, filings, names in held:
+            if Label.FTI not in row_labels("alerts", {"filings": filings}):
+                found[("held", "open")] = (aid, sorted(names))
+                break
         # People with a name on record: their names are protected (a worker, a victim).
         for eid, formats, names in con.execute(
             """
@@ -425,6 +441,31 @@ def test_people_are_named_in_full_only_under_a_case_that_grants_identities(
     assert cells == len(CELLS) * len(GRANTS) * len(labels) // len(LABELS), labels
     print(f"identity cells: {cells} (labels {sorted(labels)})")
     assert matrix.store.verify_audit().ok
+
+
+def test_a_chart_names_holders_in_full_only_under_a_case_that_grants_identities(
+    matrix: Matrix,
+) -> None:
+    alert_id, names = matrix.targets[("held", "open")]
+    app = create_app(matrix.ws, matrix.store)
+    tokens: TokenService = app.state.tokens
+    who = matrix.user("analyst", "shared")
+    headers = {"Authorization": f"Bearer {tokens.issue(matrix.store.principal(who))}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for grant, case in (("granted", "present+identities"), ("not granted", "present")):
+            seq = matrix.last_seq()
+            r = client.get(
+                f"/charts/alert/{alert_id}?hops=0&case_id={matrix.cases[case]}", headers=headers
+            )
+            assert r.status_code == 200, r.text
+            people = {n["label"] for n in r.json()["nodes"] if n["kind"] == "person"}
+            ids_read = [e for e in matrix.audit_since(seq) if e[:2] == (who, "chart identities")]
+            if grant == "granted":
+                assert people and people <= set(names), people
+                assert [e[2] for e in ids_read] == ["ok"]
+            else:
+                assert people and all(_masked(p) for p in people), people
+                assert ids_read == []
 
 
 # --- CLI ---------------------------------------------------------------------------------
