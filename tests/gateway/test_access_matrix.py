@@ -16,14 +16,23 @@ restates the policy's rule table (access/_policy.py) by hand:
 
 Every FTI row shown and every denial must leave an audit-chain entry naming
 the reader; `audit verify` passes after the whole run.
+
+Two more axes where they apply: `quarantine` reads rows refused at ingest, as
+labelled as their file (the matrix's copy of the world adds a W-2 file with a
+refused record, FTI, and a bank file with a refused row, open); a person's
+record names are protected (a worker, a victim, maybe) and shown in full only
+where the case grants identities to the reader (granted / not granted), each
+such read audited.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -37,7 +46,11 @@ from moneytrail.api import TokenService, create_app
 from moneytrail.cases import CaseStore
 from moneytrail.cli import app as cli_app
 from moneytrail.gateway._session import end_session, write_session
+from moneytrail.ingest import ingest_file
+from moneytrail.privacy import shown_id
+from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
+from tests.ingest import efw2_build
 
 PASSWORD = "correct horse battery staple"
 ROLES = ("analyst", "supervisor", "auditor", "admin")
@@ -118,14 +131,91 @@ def _targets(ws: Workspace) -> dict[tuple[str, str], Any]:
         ).fetchall():
             label = "fti" if Label.FTI in row_labels("entities", {"formats": formats}) else "open"
             found.setdefault(("entity", label), (eid, kind))
+        for left, right, formats in con.execute(
+            """
+            SELECT l.member_l, l.member_r, list(DISTINCT s.format)
+            FROM entity_links l JOIN resolve_records r ON r.record_id IN (l.member_l, l.member_r)
+            JOIN sources s ON s.source_id = r.source_id GROUP BY 1, 2 ORDER BY 1, 2
+            """
+        ).fetchall():
+            label = (
+                "fti" if Label.FTI in row_labels("entity_links", {"formats": formats}) else "open"
+            )
+            found.setdefault(("link", label), (left, right))
+        # An open alert with an account a named person holds: its chart draws that person.
+        held = con.execute(
+            """
+            SELECT a.alert_id, a.filings, list(DISTINCT p.name ORDER BY p.name)
+            FROM alerts a, unnest(a.accounts) AS u(k)
+            JOIN account_holders h ON h.account_key = u.k
+            JOIN entity_members m ON m.member_id = h.party_id
+            JOIN entities e ON e.entity_id = m.entity_id AND e.kind = 'person'
+            JOIN parties p ON p.party_id = h.party_id AND p.name IS NOT NULL
+            GROUP BY 1, 2 ORDER BY 1
+            """
+        ).fetchall()
+        for aid, filings, names in held:
+            if Label.FTI not in row_labels("alerts", {"filings": filings}):
+                found[("held", "open")] = (aid, sorted(names))
+                break
+        # People with a name on record: their names are protected (a worker, a victim).
+        for eid, formats, names in con.execute(
+            """
+            SELECT m.entity_id, list(DISTINCT s.format), list(DISTINCT r.name ORDER BY r.name)
+            FROM entity_members m JOIN resolve_records r ON r.record_id = m.member_id
+            JOIN sources s ON s.source_id = r.source_id
+            WHERE m.kind = 'person' AND r.name IS NOT NULL GROUP BY 1 ORDER BY 1
+            """
+        ).fetchall():
+            label = "fti" if Label.FTI in row_labels("entities", {"formats": formats}) else "open"
+            found.setdefault(("person", label), (eid, sorted(names)))
     return found
+
+
+def _basis(reference: str, members: tuple[str, ...]) -> LegalBasis:
+    return LegalBasis(
+        kind="IRC 6103(i)(1) ex parte order",
+        reference=reference,
+        scope="payroll of the employers under review",
+        labels=frozenset({Label.FTI}),
+        persons=frozenset(members),
+        agencies=frozenset({"HSI"}),
+        expires=date.today() + timedelta(days=30),
+    )
+
+
+# Files refused in part at ingest, so that `quarantine` has a row of each label: a W-2
+# file whose second worker's SSN field holds letters (FTI) and a bank file with a bad amount.
+QUARANTINED = {"fti": "matrix_w2.efw2", "open": "matrix_bank.csv"}
+
+
+def _with_quarantine(world: Workspace, root: Path) -> Workspace:
+    """A copy of the shared world (left as it is for the other tests) with refused rows."""
+    shutil.copytree(world.root, root / "ws")
+    ws = Workspace(root / "ws")
+    records = efw2_build.valid_records()
+    records[4] = records[4][:2] + b"6661234AB" + records[4][11:]
+    (root / QUARANTINED["fti"]).write_bytes(efw2_build.join(records))
+    (root / QUARANTINED["open"]).write_text(
+        "Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,"
+        "Amount Paid,Payment Currency,Payment Format,Is Laundering\n"
+        "2022/09/01 00:20,010,8000EBD30,010,8000EBD31,lots,US Dollar,1.00,US Dollar,Cash,0\n",
+        encoding="utf-8",
+    )
+    with Warehouse(ws) as wh:
+        for label, name in QUARANTINED.items():
+            report = ingest_file(wh, root / name)
+            assert report.rows_quarantined == 1, (label, report)
+    return ws
 
 
 @pytest.fixture(scope="module")
 def matrix(
     world_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Matrix]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'cases.sqlite'}"
+    root = tmp_path_factory.mktemp("matrix")
+    world_workspace = _with_quarantine(world_workspace, root)
+    url = f"sqlite:///{root / 'cases.sqlite'}"
     store = CaseStore.open(world_workspace, url)
     store.add_agency(None, "IRS-CI", "ci@irs.example")
     store.add_user(None, "root", "IRS-CI", Role.ADMIN, PASSWORD)
@@ -142,30 +232,28 @@ def matrix(
         cid = int(store.create_case(sup, f"matrix {basis}")["id"])
         for m in members[:1] + members[2:]:
             store.add_member(sup, cid, m)
-        store.record_legal_basis(
-            sup,
-            cid,
-            LegalBasis(
-                kind="IRC 6103(i)(1) ex parte order",
-                reference=f"MX-{basis}",
-                scope="payroll of the employers under review",
-                labels=frozenset({Label.FTI}),
-                persons=frozenset(members),
-                agencies=frozenset({"HSI"}),
-                expires=date.today() + timedelta(days=30),
-            ),
-        )
+        store.record_legal_basis(sup, cid, _basis(f"MX-{basis}", members))
         cases[basis] = cid
+    # Twins of each case on which the owner's supervisor granted identities to every member.
+    for basis in BASES:
+        twin = int(store.create_case(sup, f"matrix {basis} identities")["id"])
+        for m in members[:1] + members[2:]:
+            store.add_member(sup, twin, m)
+        store.record_legal_basis(sup, twin, _basis(f"MX-{basis}-ids", members))
+        for m in members:
+            store.grant_identities(sup, twin, m)
+        cases[f"{basis}+identities"] = twin
     # Time passes for one order; another is narrowed to the owner alone (as a court may).
     with store._engine.begin() as con:
-        con.execute(
-            text("UPDATE legal_bases SET expires = :d WHERE case_id = :c"),
-            {"d": date.today() - timedelta(days=1), "c": cases["expired"]},
-        )
-        con.execute(
-            text("UPDATE legal_bases SET agencies = :a WHERE case_id = :c"),
-            {"a": "[]", "c": cases["uncovered"]},
-        )
+        for grant in ("", "+identities"):
+            con.execute(
+                text("UPDATE legal_bases SET expires = :d WHERE case_id = :c"),
+                {"d": date.today() - timedelta(days=1), "c": cases["expired" + grant]},
+            )
+            con.execute(
+                text("UPDATE legal_bases SET agencies = :a WHERE case_id = :c"),
+                {"a": "[]", "c": cases["uncovered" + grant]},
+            )
     try:
         yield Matrix(world_workspace, url, store, cases, _targets(world_workspace))
     finally:
@@ -298,6 +386,88 @@ def test_every_api_route_that_reads_labelled_data_follows_the_rule_table(matrix:
     print(f"API cells: {cells}")
 
 
+# --- identities: masked unless the case grants them ------------------------------------
+
+GRANTS = ("granted", "not granted")
+
+
+def _masked(name: str) -> bool:
+    return all(part.endswith("***") and len(part) == 4 for part in name.split())
+
+
+def test_people_are_named_in_full_only_under_a_case_that_grants_identities(
+    matrix: Matrix,
+) -> None:
+    """GET /entities/{id} of a person, cell by cell, on a case that grants identities to
+    its members and on one that does not: names unmasked only where the row is shown
+    and the case grants them; each unmasked read is an audit entry, a masked one none."""
+    app = create_app(matrix.ws, matrix.store)
+    tokens: TokenService = app.state.tokens
+    cells = 0
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for grant in GRANTS:
+            for role, label, basis, agency in CELLS:
+                target = matrix.targets.get(("person", label))
+                if target is None:
+                    continue  # the world holds no named person with this label
+                entity_id, names = target
+                cid = matrix.cases[basis + ("+identities" if grant == "granted" else "")]
+                who = matrix.user(role, agency)
+                headers = {"Authorization": f"Bearer {tokens.issue(matrix.store.principal(who))}"}
+                seq = matrix.last_seq()
+                r = client.get(f"/entities/{entity_id}?case_id={cid}", headers=headers)
+                outcome = _one(r)
+                cell = f"identities {grant} {role} {label} {basis} {agency}"
+                assert (outcome == "shown") == expected(role, label, basis, agency), (
+                    f"{cell}: {outcome}"
+                )
+                _check_audit(matrix, seq, who, label, outcome, cell)
+                ids_read = [
+                    e for e in matrix.audit_since(seq) if e[:2] == (who, "entity identities")
+                ]
+                if outcome == "shown":
+                    shown = sorted({x["name"] for x in r.json()["records"] if x["name"]})
+                    if grant == "granted":
+                        assert shown == names, f"{cell}: {shown}"
+                        assert [e[2] for e in ids_read] == ["ok"], f"{cell}: {ids_read}"
+                    else:
+                        assert shown and all(_masked(n) for n in shown), f"{cell}: {shown}"
+                        assert shown != names and ids_read == [], f"{cell}: {ids_read}"
+                else:
+                    assert ids_read == [], f"{cell}: {ids_read}"
+                cells += 1
+    # The small world names people in bank data (open) and W-2 workers (FTI).
+    labels = {lab for lab in LABELS if ("person", lab) in matrix.targets}
+    assert cells == len(CELLS) * len(GRANTS) * len(labels) // len(LABELS), labels
+    print(f"identity cells: {cells} (labels {sorted(labels)})")
+    assert matrix.store.verify_audit().ok
+
+
+def test_a_chart_names_holders_in_full_only_under_a_case_that_grants_identities(
+    matrix: Matrix,
+) -> None:
+    alert_id, names = matrix.targets[("held", "open")]
+    app = create_app(matrix.ws, matrix.store)
+    tokens: TokenService = app.state.tokens
+    who = matrix.user("analyst", "shared")
+    headers = {"Authorization": f"Bearer {tokens.issue(matrix.store.principal(who))}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for grant, case in (("granted", "present+identities"), ("not granted", "present")):
+            seq = matrix.last_seq()
+            r = client.get(
+                f"/charts/alert/{alert_id}?hops=0&case_id={matrix.cases[case]}", headers=headers
+            )
+            assert r.status_code == 200, r.text
+            people = {n["label"] for n in r.json()["nodes"] if n["kind"] == "person"}
+            ids_read = [e for e in matrix.audit_since(seq) if e[:2] == (who, "chart identities")]
+            if grant == "granted":
+                assert people and people <= set(names), people
+                assert [e[2] for e in ids_read] == ["ok"]
+            else:
+                assert people and all(_masked(p) for p in people), people
+                assert ids_read == []
+
+
 # --- CLI ---------------------------------------------------------------------------------
 
 CliRead = Callable[[Matrix, int, str], tuple[list[str], str, Any] | None]
@@ -325,6 +495,21 @@ CLI_COMMANDS: dict[str, CliRead] = {
             ["employers", "--json", "--case", str(cid)],
             "employer",
             str(m.targets[("flag", "fti")]).split(":", 1)[0],
+        )
+    ),
+    # Rows refused at ingest are as labelled as their file: a refused W-2 record is FTI.
+    "quarantine": lambda m, cid, lab: (
+        ["quarantine", "--json", "--case", str(cid)],
+        "file",
+        QUARANTINED[lab],
+    ),
+    "link explain": lambda m, cid, lab: (
+        None
+        if ("link", lab) not in m.targets
+        else (
+            ["link", "explain", *m.targets[("link", lab)], "--json", "--case", str(cid)],
+            "member_l",
+            shown_id(m.targets[("link", lab)][0]),
         )
     ),
     "trace --alert": lambda m, cid, lab: (
@@ -373,7 +558,7 @@ def test_every_cli_command_that_reads_labelled_data_follows_the_rule_table(
             )
             _check_audit(matrix, seq, who, label, outcome, cell)
             cells += 1
-    assert cells >= len(CELLS) * 2
+    assert cells >= len(CELLS) * 3  # alerts, quarantine and trace at least
     print(f"CLI cells: {cells}")
     assert matrix.store.verify_audit().ok
 

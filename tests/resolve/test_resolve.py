@@ -9,6 +9,8 @@ from typer.testing import CliRunner
 
 from moneytrail.cli import app
 from moneytrail.errors import LinkDecisionError, ResolveBackendError
+from moneytrail.ingest import ingest_file
+from moneytrail.privacy import shown_id
 from moneytrail.resolve import _splink, decide, decision_labels, entities, explain, resolve
 from moneytrail.resolve._backend import database_api
 from moneytrail.resolve._evaluate import evaluate
@@ -254,3 +256,66 @@ def test_empty_warehouse_resolves_to_nothing(warehouse: Warehouse) -> None:
     report = resolve(warehouse)
     assert (report.records, report.links, report.entities) == (0, 0, {})
     assert entities(warehouse) == []
+
+
+def test_link_commands_take_member_ids_as_the_listing_masks_them(
+    warehouse: Warehouse, world: Path, tmp_path: Path
+) -> None:
+    # camt.053 file names carry whole account numbers, so listings mask them; two files
+    # whose names differ only in masked digits give records that show alike.
+    statements = sorted((world / "camt053").glob("*.xml"))
+    names = ("0999-1000001111.xml", "0999-2000001111.xml", statements[2].name)
+    for source, name in zip(statements[:3], names, strict=True):
+        copy = tmp_path / name
+        copy.write_bytes(source.read_bytes())
+        ingest_file(warehouse, copy, "camt053")
+    ws = str(warehouse.workspace.root)
+    warehouse.close()
+    runner = CliRunner()
+    assert runner.invoke(app, ["resolve", "-w", ws]).exit_code == 0
+    listed = runner.invoke(app, ["entities", "--json", "-w", ws])
+    assert listed.exit_code == 0, listed.stderr
+    assert "1000001111" not in listed.stdout and "2000001111" not in listed.stdout
+    doc = json.loads(listed.stdout)
+    unique = shown_id(statements[2].name)
+    a, b = (f"{unique}:stmt1:account", f"{unique}:stmt2:account")
+    assert any({a, b} <= set(e["member_ids"]) for e in doc)
+
+    # A masked id that fits one record: explain, confirm and reject take it as printed.
+    shown = runner.invoke(app, ["link", "explain", a, b, "--json", "-w", ws])
+    assert shown.exit_code == 0, shown.stderr
+    (link,) = json.loads(shown.stdout)
+    assert (link["member_l"], link["member_r"]) == (a, b)  # shown as listed, never whole
+    assert statements[2].name not in shown.stdout
+    mine = runner.invoke(app, ["link", "explain", a, "--json", "-w", ws])
+    assert mine.exit_code == 0 and b in mine.stdout and statements[2].name not in mine.stdout
+    confirmed = runner.invoke(app, ["link", "confirm", a, b, "-w", ws, "--json"])
+    assert confirmed.exit_code == 0, confirmed.stderr
+    assert json.loads(confirmed.stdout)["decision"] == "confirm"
+    with Warehouse.for_reading(warehouse.workspace) as wh:
+        stored = wh.con.execute("SELECT member_l, member_r FROM link_decisions").fetchall()
+    whole = statements[2].name
+    assert stored == [(f"{whole}:stmt1:account", f"{whole}:stmt2:account")]
+
+    # Two records show alike: refused, naming the entities that tell them apart.
+    alike = "0999-******1111.xml:stmt1:account"
+    other = "0999-******1111.xml:stmt2:account"
+    holders = sorted(e["entity_id"] for e in doc if alike in e["member_ids"])
+    assert len(holders) == 2
+    refused = runner.invoke(app, ["link", "explain", alike, other, "-w", ws])
+    assert refused.exit_code == 1
+    assert "fits 2 records" in refused.stderr and f"{holders[0]}/{alike}" in refused.stderr
+    rejected = runner.invoke(
+        app, ["link", "reject", f"{holders[0]}/{alike}", f"{holders[0]}/{other}", "-w", ws]
+    )
+    assert rejected.exit_code == 0, rejected.stderr
+    assert "1000001111" not in rejected.stdout and "2000001111" not in rejected.stdout
+    scoped = runner.invoke(
+        app, ["link", "explain", f"{holders[1]}/{alike}", f"{holders[1]}/{other}", "--json",
+              "-w", ws],
+    )  # fmt: skip
+    assert scoped.exit_code == 0, scoped.stderr
+    assert json.loads(scoped.stdout)[0]["member_l"] == alike
+
+    unknown = runner.invoke(app, ["link", "explain", "0999-******2222.xml:stmt1:account", "-w", ws])
+    assert unknown.exit_code == 1 and "entities --json" in unknown.stderr

@@ -230,6 +230,34 @@ class CaseReader(StoreBase):
             )
         return decision
 
+    def record_identity_read(
+        self,
+        actor: Principal,
+        case_id: int,
+        object_type: str,
+        object_ids: Sequence[str],
+        reason: str,
+    ) -> int:
+        """Audit that worker or victim identities were shown unmasked under a case; its seq.
+
+        The caller has decided with `may_see_identities` (the case grants them to
+        the actor); the entry names the rows, never the identities themselves.
+        """
+        shown = ",".join(object_ids[:20])
+        if len(object_ids) > 20:
+            shown += f" and {len(object_ids) - 20} more"
+        with self._write() as session:
+            return self._audit.append(
+                session,
+                actor.username,
+                "read",
+                f"{object_type} identities",
+                shown,
+                f"case {case_id}",
+                "ok",
+                {"identities": True, "rows": len(object_ids), "reason": reason},
+            )
+
     def export_context(self, actor: Principal, case_id: int) -> CaseContext:
         """The policy context of a case the actor may see (NotFoundError otherwise), for exports."""
         with self._read() as session:

@@ -15,7 +15,8 @@ used by the CLI and the API alike.
 
 from moneytrail.gateway._gate import Gate, Row, Viewer, withheld_notice
 from moneytrail.gateway._reader import Gateway, Listing, cursor_source
-from moneytrail.gateway._shapes import mask_name, shown_id
+from moneytrail.gateway._shapes import mask_name
+from moneytrail.privacy import shown_id
 
 __all__ = [
     "Gate",

@@ -6,7 +6,8 @@ gateway (`_reader`), which decides who may ask and what is withheld, with the
 rows' labels; these functions only read.
 
 Identities: accounts appear by their masked number, people by initials
-(`mask_name`), companies and banks by name. Nothing here reveals a raw value.
+(`mask_name`) unless the reader's case grants identities, companies and banks
+by name. Nothing here reveals a raw account number or tax identifier.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 
 import duckdb
 
-from moneytrail.gateway._shapes import mask_name, shown_id
+from moneytrail.gateway._shapes import mask_name
+from moneytrail.privacy import shown_id
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -195,10 +197,13 @@ def chart(
     evidence: list[str] | None = None,
     banks: bool = False,
     hidden: frozenset[str] = frozenset(),
+    unmask: bool = False,
 ) -> dict[str, Any]:
     """The money-flow chart around `focus`: accounts, holders, banks and assets as nodes.
 
     `hidden`: alert ids withheld from the reader, left off the accounts they touch.
+    `unmask`: people are named in full (the reader's case grants identities; the
+    caller audits it), else by initials.
 
     Flows are summed per payer and payee (the edge's weight is the total); each
     hop adds the counterparties of the last hop's accounts, largest flows first,
@@ -303,7 +308,7 @@ def chart(
         eid = str(entity_id)
         if eid not in seen_entities:
             seen_entities.add(eid)
-            shown = mask_name(name) if kind == "person" else name
+            shown = mask_name(name) if kind == "person" and not unmask else name
             nodes.append({"id": f"e:{eid}", "kind": kind, "label": shown or eid, "entity_id": eid})
         edges.append(
             {

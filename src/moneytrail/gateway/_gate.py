@@ -9,6 +9,11 @@ user at all, they are withheld; a signed-in user's withheld read is audited too.
 
 A withheld row is replaced by a notice that says that rows are withheld, how
 many, under which labels and why: never their ids or any of their values.
+
+Columns that identify a worker or victim (the labels module's protected
+columns: people's names) are masked, unless the viewer's case grants
+identities to the viewer (`access.may_see_identities`); each read that shows
+them unmasked is an audit-chain entry naming the rows.
 """
 
 from __future__ import annotations
@@ -17,7 +22,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from moneytrail.access import Decision, Label, Principal, decide_view, label_names
+from moneytrail.access import (
+    Decision,
+    Label,
+    Principal,
+    decide_view,
+    label_names,
+    may_see_identities,
+)
 from moneytrail.errors import AccessDeniedError
 
 if TYPE_CHECKING:
@@ -115,6 +127,21 @@ class Gate:
         if decided.allowed:
             return decided
         return Decision(False, f"{what} withheld: {decided.reason}")
+
+    def identities_granted(self) -> Decision:
+        """Whether the viewer's case grants them worker and victim identities (not audited:
+        `audit_identities` records the read once identities are actually shown)."""
+        actor, case_id = self.viewer.principal, self.viewer.case_id
+        if actor is None or case_id is None or self.store is None:
+            return Decision(False, "identities are shown only under a case that grants them")
+        return may_see_identities(actor, self.store.export_context(actor, case_id))
+
+    def audit_identities(self, granted: Decision, object_type: str, keys: Sequence[str]) -> None:
+        """Record that these rows were shown with identities unmasked (granted by the case)."""
+        actor, case_id = self.viewer.principal, self.viewer.case_id
+        assert granted.allowed and actor is not None and case_id is not None
+        assert self.store is not None
+        self.store.record_identity_read(actor, case_id, object_type, list(keys), granted.reason)
 
     def sift(
         self, rows: Sequence[Row], object_type: str

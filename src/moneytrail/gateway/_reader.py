@@ -35,10 +35,10 @@ from moneytrail.gateway._shapes import (
     alert_row,
     entity_row,
     flag_row,
+    link_row,
     mask_name,
-    shown_id,
 )
-from moneytrail.privacy import accounts_by_key
+from moneytrail.privacy import accounts_by_key, shown_id
 
 Cursor = duckdb.DuckDBPyConnection
 CursorSource = Callable[[], AbstractContextManager[Cursor]]
@@ -212,8 +212,16 @@ class Gateway:
         for labels, keys in restricted.items():
             if not self._granted(labels):
                 hidden.update(keys)
+        granted = self.gate.identities_granted()
         with self._cursor() as cur:
-            return reads.chart(cur, focus, hidden=frozenset(hidden), **options)
+            body = reads.chart(
+                cur, focus, hidden=frozenset(hidden), unmask=granted.allowed, **options
+            )
+        people = [n["entity_id"] for n in body["nodes"] if n["kind"] == "person"]
+        if granted and people:
+            # Holders' names were drawn unmasked: that read of identities is audited.
+            self.gate.audit_identities(granted, "chart", people)
+        return body
 
     def _granted(self, labels: frozenset[Label]) -> bool:
         """Whether the viewer's case grants these labels (decided, not audited: nothing of
@@ -290,14 +298,48 @@ class Gateway:
         """One entity: its member records (ids and people's names masked) and their links."""
         self.gate.require_view("entities")
 
-        def build() -> Row | None:
+        def build() -> tuple[Row, list[str | None]] | None:
             with self._cursor() as cur:
                 return _entity(cur, entity_id)
 
-        row: Row | None = self._cache(("entity", entity_id), build)
-        if row is None:
+        got: tuple[Row, list[str | None]] | None = self._cache(("entity", entity_id), build)
+        if got is None:
             raise NotFoundError(f"no entity {entity_id!r}; entity ids come from GET /entities")
-        return self.gate.one(row, "entity")
+        row, names = got
+        shown = self.gate.one(row, "entity")
+        if "withheld" in shown or not any(names):
+            return shown
+        # A person's names (protected: a worker or victim, maybe) are shown as initials
+        # unless the viewer's case grants identities; the unmasked read is audited.
+        granted = self.gate.identities_granted()
+        if not granted:
+            return shown
+        self.gate.audit_identities(granted, "entity", [entity_id])
+        records = [{**r, "name": n} for r, n in zip(shown["records"], names, strict=True)]
+        return {**shown, "records": records}
+
+    def links(self, record: str, other: str | None = None) -> Listing:
+        """The scored links of one record (with `other`: that pair's), strongest first,
+        with any decision on them: each as labelled as its two records' sources (a
+        record from a tax filing makes the link FTI), record ids masked as listed."""
+        self.gate.require_view("entity links")
+        with self._cursor() as cur:
+            rows = cur.execute(
+                """
+                SELECT l.kind, l.member_l, l.member_r, l.rule, l.match_weight,
+                       l.match_probability, l.linked, l.fields, d.decision, d.actor, d.reason,
+                       (SELECT list(DISTINCT s.format) FILTER (WHERE s.format IS NOT NULL)
+                        FROM resolve_records r JOIN sources s ON s.source_id = r.source_id
+                        WHERE r.record_id IN (l.member_l, l.member_r))
+                FROM entity_links l
+                LEFT JOIN link_decisions d ON d.member_l = l.member_l AND d.member_r = l.member_r
+                WHERE $m IN (l.member_l, l.member_r)
+                  AND ($o IS NULL OR $o IN (l.member_l, l.member_r))
+                ORDER BY l.match_probability DESC, l.member_l, l.member_r
+                """,
+                {"m": record, "o": other},
+            ).fetchall()
+        return self._page([link_row(r) for r in rows], "entity_link", lambda _: True, 0, 0)
 
     def entity_profile(self, entity_id: str) -> dict[str, Any]:
         """An entity's accounts, its links' match weights, its ties (or the notice)."""
@@ -482,7 +524,9 @@ class Gateway:
         return Listing(every[offset:end], len(every))
 
 
-def _entity(cur: Cursor, entity_id: str) -> Row | None:
+def _entity(cur: Cursor, entity_id: str) -> tuple[Row, list[str | None]] | None:
+    """The entity's row (people's names masked) and, for a person, the names unmasked
+    (record by record), for a viewer whose case grants identities."""
     head = cur.execute(
         "SELECT entity_id, kind, members FROM entities WHERE entity_id = ?", [entity_id]
     ).fetchone()
@@ -537,7 +581,8 @@ def _entity(cur: Cursor, entity_id: str) -> Row | None:
         ],
         "labels": label_names(labels),
     }
-    return Row(str(eid), labels, doc)
+    names = [name if person else None for _, name, _, _ in members]
+    return Row(str(eid), labels, doc), names
 
 
 def cursor_source(con: Cursor) -> Callable[[], AbstractContextManager[Cursor]]:

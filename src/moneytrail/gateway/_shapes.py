@@ -7,28 +7,18 @@ the viewer sees the document or a notice in its place.
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from moneytrail.access import Label, derive, label_names, row_labels
 from moneytrail.gateway._gate import Row
-from moneytrail.privacy import AccountRef
+from moneytrail.privacy import AccountRef, shown_id
 
 ALERT_COLUMNS = (
     "alert_id, typology, typologies, subject, accounts, score, evidence, filings, reason"
 )
 FLAG_COLUMNS = "employer, employer_name, tax_year, code, severity, count, evidence, reason, fti"
-
-
-# Runs of five or more digits in a record id (camt.053 file names carry whole account
-# numbers, e.g. '0260-3296350184.xml:stmt1:account') are masked to their last four.
-_LONG_DIGITS = re.compile(r"\d{5,}")
-
-
-def shown_id(member_id: str) -> str:
-    """A record id as shown to a person: digit runs past four masked, last four kept."""
-    return _LONG_DIGITS.sub(lambda m: "*" * (len(m[0]) - 4) + m[0][-4:], member_id)
 
 
 def mask_name(name: str | None) -> str | None:
@@ -118,3 +108,28 @@ def employer_row(
         "flags": [r.doc for r in rows],
     }
     return Row(employer, labels, doc)
+
+
+def link_row(row: Sequence[Any]) -> Row:
+    """A scored link between two records (entity_links, its decision, its records' formats).
+
+    `fields` gives each compared field's comparison level and match weight, never
+    a value; the record ids are shown masked, as every listing shows them.
+    """
+    kind, left, right, rule, weight, prob, linked, fields, decision, actor, reason, formats = row
+    labels = row_labels("entity_links", {"formats": list(formats or [])})
+    doc = {
+        "kind": kind,
+        "member_l": shown_id(left),
+        "member_r": shown_id(right),
+        "rule": rule,
+        "match_weight": None if weight is None else float(weight),
+        "match_probability": float(prob),
+        "linked": bool(linked),
+        "fields": json.loads(fields) if fields else {},
+        "decision": None
+        if decision is None
+        else {"decision": decision, "actor": actor, "reason": reason},
+        "labels": label_names(labels),
+    }
+    return Row(f"{doc['member_l']}|{doc['member_r']}", labels, doc)

@@ -1,5 +1,6 @@
 """Tokenisation, masking, account references and the encrypted vault of raw identifiers."""
 
+from moneytrail.privacy._record_ids import shown_id, shown_like
 from moneytrail.privacy._refs import (
     AccountRef,
     account_display,
@@ -22,4 +23,6 @@ __all__ = [
     "displays",
     "find_account",
     "mask",
+    "shown_id",
+    "shown_like",
 ]

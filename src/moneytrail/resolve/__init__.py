@@ -26,6 +26,7 @@ from moneytrail.resolve._query import (
     decision_labels,
     entities,
     explain,
+    find_record,
     generic_identifiers,
     links_of,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "decision_labels",
     "entities",
     "explain",
+    "find_record",
     "generic_identifiers",
     "links_of",
     "resolve",

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from moneytrail.errors import LinkDecisionError
+from moneytrail.privacy import shown_id, shown_like
 from moneytrail.warehouse import Warehouse
 
 DECISIONS = ("confirm", "reject")
@@ -23,6 +24,70 @@ def entities(wh: Warehouse, kind: str | None = None) -> list[dict[str, Any]]:
         {"kind": kind},
     ).fetchall()
     return [{"entity_id": e, "kind": k, "members": list(m)} for e, k, m in rows]
+
+
+def find_record(wh: Warehouse, ref: str) -> str:
+    """The record id that `ref` names, as a person may have copied it from a listing.
+
+    `ref` is a record id as `entities --json`, `/entities/{id}` and `link explain`
+    print it (digit runs masked: '0260-******0184.xml:stmt1:account'), the same
+    preceded by the entity listed with it ('ENTITY_ID/MEMBER_ID', to tell apart
+    records that show alike), or the whole record id. A masked id that fits
+    several records is refused, naming the entities that tell them apart.
+    """
+    exact = wh.con.execute(
+        "SELECT record_id FROM resolve_records WHERE record_id = ? LIMIT 1", [ref]
+    ).fetchone()
+    if exact is not None:
+        return str(exact[0])
+    entity, sep, member = ref.partition("/")
+    if sep:
+        scoped = _shown_alike(wh, member, entity)
+        if scoped:
+            return _one_of(scoped, ref, scoped_to=entity)
+    found = _shown_alike(wh, ref, None)
+    if not found:
+        raise LinkDecisionError(
+            f"record {ref!r} is not known to entity resolution; use a member id as "
+            "`moneytrail entities --json` lists it, or run `moneytrail resolve` after ingesting"
+        )
+    return _one_of(found, ref, scoped_to=None)
+
+
+def _shown_alike(wh: Warehouse, shown: str, entity: str | None) -> dict[str, str | None]:
+    """record id -> its entity, of the records that show as `shown` (in `entity`, if named)."""
+    rows = wh.con.execute(
+        """
+        SELECT r.record_id, any_value(m.entity_id)
+        FROM resolve_records r
+        LEFT JOIN entity_members m ON m.member_id = r.record_id AND m.kind = r.kind
+        WHERE r.record_id LIKE $p ESCAPE '!' AND ($e IS NULL OR m.entity_id = $e)
+        GROUP BY r.record_id ORDER BY r.record_id
+        """,
+        {"p": shown_like(shown), "e": entity},
+    ).fetchall()
+    return {str(r): None if e is None else str(e) for r, e in rows if shown_id(str(r)) == shown}
+
+
+def _one_of(found: dict[str, str | None], ref: str, *, scoped_to: str | None) -> str:
+    if len(found) == 1:
+        return next(iter(found))
+    entities = sorted({e for e in found.values() if e is not None})
+    if scoped_to is None and len(entities) == len(found):
+        # The records sit in different entities: the entity tells them apart.
+        member = ref
+        options = ", ".join(f"{e}/{member}" for e in entities)
+        raise LinkDecisionError(
+            f"{ref!r} fits {len(found)} records whose ids show alike (their digits are "
+            f"masked); name one with the entity `moneytrail entities --json` lists it in: "
+            f"{options}"
+        )
+    where = f" of entity {scoped_to}" if scoped_to else ""
+    raise LinkDecisionError(
+        f"{ref!r} fits {len(found)} records{where} whose ids show alike (their digits are "
+        "masked) and nothing moneytrail prints tells them apart; refused rather than "
+        "guessed: name the record by its whole id (its source file's name for the row)"
+    )
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:
@@ -145,6 +210,7 @@ __all__ = [
     "decision_labels",
     "entities",
     "explain",
+    "find_record",
     "generic_identifiers",
     "links_of",
 ]

@@ -10,9 +10,10 @@ from rich.table import Table
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.errors import MoneytrailError
 from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
+from moneytrail.privacy import shown_id
 from moneytrail.resolve._backend import BACKENDS
 from moneytrail.resolve._engine import ResolveConfig
-from moneytrail.resolve._query import decide, explain, generic_identifiers, links_of
+from moneytrail.resolve._query import decide, find_record, generic_identifiers
 from moneytrail.resolve._run import resolve
 from moneytrail.warehouse import Warehouse
 
@@ -20,7 +21,14 @@ link_app = typer.Typer(
     help="Explain a link between two records, or confirm or reject it.", no_args_is_help=True
 )
 
-MemberArg = Annotated[str, typer.Argument(help="A record id (member id).", show_default=False)]
+MemberArg = Annotated[
+    str,
+    typer.Argument(
+        help="A member id as `moneytrail entities --json` lists it (digits masked), or "
+        "ENTITY_ID/MEMBER_ID where two show alike.",
+        show_default=False,
+    ),
+]
 ReasonOption = Annotated[str | None, typer.Option(help="Why, for the record.")]
 ActorOption = Annotated[str, typer.Option(help="Who decides.")]
 
@@ -128,7 +136,8 @@ def _decide(ctx: typer.Context, decision: str, **kw: Any) -> None:
     as_json = kw.pop("as_json")
     with Warehouse(workspace_of(ctx, workspace)) as wh:
         try:
-            doc = decide(wh, kw.pop("a"), kw.pop("b"), decision, **kw)
+            a, b = find_record(wh, kw.pop("a")), find_record(wh, kw.pop("b"))
+            doc = _shown(decide(wh, a, b, decision, **kw))
         except MoneytrailError as exc:
             raise fail(str(exc)) from exc
     if as_json:
@@ -178,20 +187,30 @@ def explain_command(
     b: Annotated[
         str | None, typer.Argument(help="The other record; omit for all links of A.")
     ] = None,
+    as_user: AsOption = None,
+    case_id: CaseOption = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Why two records were linked: the rule, and each field's level and match weight."""
-    with Warehouse(workspace_of(ctx, workspace)) as wh:
-        if b is None:
-            found = links_of(wh, a)
-        else:
-            one = explain(wh, a, b)
-            found = [] if one is None else [one]
+    """Why two records were linked: the rule, and each field's level and match weight.
+
+    Links of a record from a W-2 or 941 file are FTI: shown only to a user (--as or
+    `moneytrail login`) under a case (--case) whose legal basis covers it.
+    """
+    ws = workspace_of(ctx, workspace)
+    with Warehouse.for_reading(ws) as wh:  # read-only: works while the API serves
+        try:
+            left = find_record(wh, a)
+            right = None if b is None else find_record(wh, b)
+        except MoneytrailError as exc:
+            raise fail(str(exc)) from exc
+        with cli_gateway(ws, wh.con, as_user, case_id) as gateway:
+            items = gateway.links(left, right).items
     if as_json:
-        emit_json(found)
+        emit_json(items)
         return
-    if not found:
+    found = report_withheld(items)
+    if not items:
         raise fail(f"no scored link for {a}" + (f" and {b}" if b else ""))
     for link in found:
         out.print(
@@ -202,6 +221,11 @@ def explain_command(
         )
         for name, detail in link["fields"].items():
             out.print(f"    {name}: {detail}", highlight=False)
+
+
+def _shown(link: dict[str, Any]) -> dict[str, Any]:
+    """A link or decision with its record ids as every listing shows them (digits masked)."""
+    return {**link, "member_l": shown_id(link["member_l"]), "member_r": shown_id(link["member_r"])}
 
 
 __all__ = ["register"]
