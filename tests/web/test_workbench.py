@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +209,9 @@ def test_trace_draws_the_tainted_path(page: Any, site: Site) -> None:
         "() => window.moneytrailChart.cy.edges('.tainted').length"
     )
     assert _chart_drawn_or_counted >= 1
+    # each transfer names both accounts as the schedule does (bank, masked number, tag)
+    ends = page.locator("#transfers tbody tr").first.locator("td").all_inner_texts()[2:4]
+    assert all(re.fullmatch(r"\S+ \*{4}\d{4} #\w+", end) for end in ends), ends
     _shot(page, site, "06-trace")
     no_serious_violations(page)
 

@@ -89,8 +89,9 @@ async function run(chart, alert) {
   }
 }
 
-function label(t, key) {
-  return key ? key.split(" ")[0] : "";
+// "BANK ****1234 #tag (key)": all but the key, which only joins the row to the chart.
+function label(t, text) {
+  return text ? text.replace(/\s*\(-?\d+\)$/, "") : "";
 }
 
 if (guard()) {
