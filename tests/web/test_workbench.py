@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,16 @@ def _shot(page: Any, site: Site, name: str) -> Path:
     path = site.shots / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def _overlaps(boxes: list[list[Any]]) -> list[tuple[str, str]]:
+    """Pairs of labelled boxes ([name, [x1, y1, x2, y2]]) that intersect."""
+    clashes = []
+    for i, (a, (ax1, ay1, ax2, ay2)) in enumerate(boxes):
+        for b, (bx1, by1, bx2, by2) in boxes[i + 1 :]:
+            if ax1 < bx2 and bx1 < ax2 and ay1 < by2 and by1 < ay2:
+                clashes.append((a, b))
+    return clashes
 
 
 def _counts(page: Any) -> tuple[int, int]:
@@ -212,6 +221,22 @@ def test_trace_draws_the_tainted_path(page: Any, site: Site) -> None:
     # each transfer names both accounts as the schedule does (bank, masked number, tag)
     ends = page.locator("#transfers tbody tr").first.locator("td").all_inner_texts()[2:4]
     assert all(re.fullmatch(r"\S+ \*{4}\d{4} #\w+", end) for end in ends), ends
+    # no two node labels overlap, nor does a shown flow label sit on a node's label
+    boxes = page.evaluate(
+        """() => { const cy = window.moneytrailChart.cy;
+          const box = (b) => [b.x1, b.y1, b.x2, b.y2];
+          return { nodes: cy.nodes().map((n) => [n.data('caption'),
+                     box(n.boundingBox({ includeLabels: true, includeNodes: false, includeOverlays: false }))]),
+                   flows: cy.edges("[kind = 'flow']").filter((e) => e.style('label') !== '').map((e) =>
+                     [e.data('label'), box(e.boundingBox({ includeNodes: false, includeEdges: false,
+                       includeLabels: true, includeOverlays: false }))]),
+                   zoom: cy.zoom() }; }"""
+    )
+    assert len(boxes["nodes"]) >= 3 and boxes["flows"], boxes
+    clashes = _overlaps(boxes["nodes"]) + _overlaps(boxes["nodes"] + boxes["flows"])
+    assert not clashes, clashes
+    # fitted without shrinking the labels below Cytoscape's drawing threshold
+    assert boxes["zoom"] * 9 >= 7, boxes["zoom"]
     _shot(page, site, "06-trace")
     no_serious_violations(page)
 
