@@ -197,6 +197,7 @@ def test_chart_tools_and_export(page: Any, site: Site) -> None:
     svg.value.save_as(str(svg_path))
     text = svg_path.read_text()
     assert text.startswith("<svg") and text.count("<line") >= 2
+    assert text.count("<tspan") >= 2  # the nodes' labels, as the chart draws them
     _shot(page, site, "04-chart-hierarchical")
 
 
@@ -230,8 +231,11 @@ def test_trace_draws_the_tainted_path(page: Any, site: Site) -> None:
                    flows: cy.edges("[kind = 'flow']").filter((e) => e.style('label') !== '').map((e) =>
                      [e.data('label'), box(e.boundingBox({ includeNodes: false, includeEdges: false,
                        includeLabels: true, includeOverlays: false }))]),
+                   muted: cy.nodes('.mute').map((n) => n.data('caption')),
                    zoom: cy.zoom() }; }"""
     )
+    # dagre leaves room for every account's label: none had to be dropped
+    assert boxes["muted"] == [], boxes["muted"]
     assert len(boxes["nodes"]) >= 3 and boxes["flows"], boxes
     clashes = _overlaps(boxes["nodes"]) + _overlaps(boxes["nodes"] + boxes["flows"])
     assert not clashes, clashes

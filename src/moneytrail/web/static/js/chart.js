@@ -42,6 +42,9 @@ const STYLE = [
   { selector: "node[kind = 'company']", style: { shape: "hexagon", width: 18, height: 16 } },
   { selector: "node[kind = 'bank']", style: { shape: "diamond", width: 14, height: 14 } },
   { selector: "node[kind = 'asset']", style: { shape: "star", width: 18, height: 18 } },
+  // Labels dropped by declutter, back while hovered or selected, drawn on top.
+  { selector: "node.mute", style: { label: "" } },
+  { selector: "node.mute.hover, node.mute:selected", style: { label: "data(caption)", "z-index": 40, "text-background-opacity": 1 } },
   { selector: "node.focus", style: { "border-width": 3, "border-color": "#111" } },
   { selector: "node.subject", style: { "border-width": 3, "border-color": "#c00" } },
   { selector: "node.pinned", style: { "border-style": "double", "border-width": 4, "border-color": "#333" } },
@@ -90,8 +93,8 @@ export class LinkChart {
     this.cy.on("tap", "edge", (e) => this.inspectEdge(e.target));
     this.cy.on("mouseover", "edge", (e) => e.target.addClass("hover"));
     this.cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
-    this.cy.on("mouseover", "node", (e) => e.target.connectedEdges().addClass("hover"));
-    this.cy.on("mouseout", "node", (e) => e.target.connectedEdges().removeClass("hover"));
+    this.cy.on("mouseover", "node", (e) => e.target.union(e.target.connectedEdges()).addClass("hover"));
+    this.cy.on("mouseout", "node", (e) => e.target.union(e.target.connectedEdges()).removeClass("hover"));
     this.cy.on("dragfree", "node", () => { if (!this.large) this.declutter(); });
     inspector.replaceChildren(el("h2", {}, "Inspector"), el("p", { class: "hint" },
       "Click a node or a flow to see it here. Shift-click or drag a box to select several; " +
@@ -272,10 +275,13 @@ export class LinkChart {
     }
   }
 
-  // Keep a flow's label only where it touches no node, no node label and no label of
-  // a larger flow, biggest flows first: in a dense middle the labels would otherwise
-  // pile on one another. Boxes go into a grid of CELL-sized buckets, so each check
-  // looks at a few neighbours, not at every label drawn (linear, not quadratic).
+  // Labels are drawn only where they clash with nothing already drawn: every node's
+  // shape first, then node labels by importance (focus, case subject, pinned, then
+  // the most connected), then flow labels, biggest flows first. In a dense middle
+  // (a hub's counterparties under force) the labels would otherwise pile on one
+  // another; a dropped label comes back on hover or selection. Boxes go into a grid
+  // of CELL-sized buckets, so each check looks at a few neighbours, not at every
+  // label drawn (linear, not quadratic).
   declutter() {
     const CELL = 40;
     const grid = new Map();
@@ -285,21 +291,30 @@ export class LinkChart {
       }
       return false;
     };
-    const put = (b) => cells(b, (k) => { (grid.get(k) || grid.set(k, []).get(k)).push(b); return false; });
-    const hits = (b) => cells(b, (k) => (grid.get(k) || []).some((o) => b.x1 < o.x2 && o.x1 < b.x2 && b.y1 < o.y2 && o.y1 < b.y2));
-    const flows = this.cy.edges("[kind = 'flow']").not(".hidden, .filtered");
-    this.cy.batch(() => flows.removeClass("quiet"));
-    this.cy.nodes().not(".hidden, .filtered").forEach((n) => {
-      if (!n.isParent()) put(n.boundingBox({ includeLabels: true, includeOverlays: false }));
+    const put = (b, owner) => cells(b, (k) => { (grid.get(k) || grid.set(k, []).get(k)).push({ ...b, owner }); return false; });
+    const hits = (b, owner) => cells(b, (k) => (grid.get(k) || []).some((o) => o.owner !== owner
+      && b.x1 < o.x2 && o.x1 < b.x2 && b.y1 < o.y2 && o.y1 < b.y2));
+    const off = ".hidden, .filtered";
+    const nodes = this.cy.nodes().not(off).filter((n) => !n.isParent());
+    const flows = this.cy.edges("[kind = 'flow']").not(off);
+    this.cy.batch(() => { nodes.removeClass("mute"); flows.removeClass("quiet"); });
+    nodes.forEach((n) => put(n.boundingBox({ includeLabels: false, includeOverlays: false }), n.id()));
+    const rank = (n) => (n.hasClass("focus") || n.hasClass("subject") || n.hasClass("pinned") ? 1e6 : 0) + n.degree(false);
+    const mute = [];
+    nodes.sort((a, b) => rank(b) - rank(a)).forEach((n) => {
+      const b = n.boundingBox({ includeNodes: false, includeLabels: true, includeOverlays: false });
+      if (!(b.w > 0)) return;
+      if (hits(b, n.id())) mute.push(n);
+      else put(b, n.id());
     });
     const quiet = [];
     flows.sort((a, b) => Number(b.data("amount")) - Number(a.data("amount"))).forEach((e) => {
       const b = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false,
         includeSourceLabels: false, includeTargetLabels: false });
-      if (!(b.w > 0) || hits(b)) quiet.push(e);
-      else put(b);
+      if (!(b.w > 0) || hits(b, e.id())) quiet.push(e);
+      else put(b, e.id());
     });
-    this.cy.batch(() => this.cy.collection(quiet).addClass("quiet"));
+    this.cy.batch(() => { this.cy.collection(mute).addClass("mute"); this.cy.collection(quiet).addClass("quiet"); });
   }
 
   selectedNodes() {
