@@ -14,6 +14,8 @@ const PALETTE = [
   "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
 ];
 const LARGE = 1000;
+const LABEL_PX = 9; // node label font size, model units
+const MIN_LABEL_PX = 7; // labels smaller than this on screen are not drawn
 const FIT_MAX_PX = 2400; // the tallest the chart panel grows to fit a drawing
 const FIT_ZOOM = 1.3; // the zoom the panel grows for: 9 px labels drawn at about 12 px
 const FIT_MAX_ZOOM = 1.6; // a small drawing is not blown up past this
@@ -29,8 +31,8 @@ const KIND_COLOUR = { person: "#6b7d99", company: "#4a6b5a", bank: "#b8a16a", as
 
 const STYLE = [
   { selector: "node", style: {
-    "background-color": "data(colour)", label: "data(caption)", "font-size": 9, color: "#1b1f24",
-    "text-valign": "bottom", "text-margin-y": 2, width: 16, height: 16, "min-zoomed-font-size": 7,
+    "background-color": "data(colour)", label: "data(caption)", "font-size": LABEL_PX, color: "#1b1f24",
+    "text-valign": "bottom", "text-margin-y": 2, width: 16, height: 16, "min-zoomed-font-size": MIN_LABEL_PX,
     "border-width": 1, "border-color": "#fff",
     // Two short lines (bank; masked number and tag) on a white ground: readable over
     // the edges that pass beneath, and narrow enough for dagre to stack them.
@@ -59,7 +61,7 @@ const STYLE = [
   { selector: "edge[kind = 'flow']", style: {
     width: "data(w)", "line-color": "#5b6b7c", "target-arrow-shape": "triangle", "target-arrow-color": "#5b6b7c",
     "arrow-scale": 0.7, label: "data(label)", "font-size": 8, color: "#44505c", "text-rotation": "autorotate",
-    "min-zoomed-font-size": 7, "text-background-color": "#fff", "text-background-opacity": 0.7,
+    "min-zoomed-font-size": 7, "text-background-color": "#fff", "text-background-opacity": 0.85,
   } },
   // Flow labels that would sit on a node, its label or a bigger flow's label are
   // dropped (see declutter); hovering or selecting the flow shows its label again.
@@ -95,7 +97,8 @@ export class LinkChart {
     this.cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
     this.cy.on("mouseover", "node", (e) => e.target.union(e.target.connectedEdges()).addClass("hover"));
     this.cy.on("mouseout", "node", (e) => e.target.union(e.target.connectedEdges()).removeClass("hover"));
-    this.cy.on("dragfree", "node", () => { if (!this.large) this.declutter(); });
+    this.cy.on("dragfree", "node", () => { this.tidy = false; this.tidyUp(); });
+    this.cy.on("zoom", () => this.tidyUp());
     inspector.replaceChildren(el("h2", {}, "Inspector"), el("p", { class: "hint" },
       "Click a node or a flow to see it here. Shift-click or drag a box to select several; " +
       "Expand adds their counterparties, Paths needs exactly two."));
@@ -204,7 +207,7 @@ export class LinkChart {
     const style = this.cy.style();
     if (large) {
       style.selector("edge").style({ "curve-style": "haystack", "haystack-radius": 0, label: "", "target-arrow-shape": "none" })
-        .selector("node").style({ "min-zoomed-font-size": 12 });
+        .selector("node").style({ "min-zoomed-font-size": 12, "text-wrap": "none", "text-background-opacity": 0 });
     } else {
       style.resetToDefault();
       style.fromJson(STYLE);
@@ -244,11 +247,13 @@ export class LinkChart {
           nodeRepulsion: 9000, idealEdgeLength: 70, nodeSeparation: 40, packComponents: true, numIter: 2500,
           nodeDimensionsIncludeLabels: true,
         };
+    this.tidy = true; // no declutter on the zoom events of the layout's own fit
     if (fit) this.container.style.height = "";
     this.cy.elements().not(".hidden, .filtered").layout(opts).run();
     this.laidOut = chosen;
     if (fit && !this.large) this.fitPanel();
-    if (!this.large) this.declutter();
+    this.tidy = false;
+    this.tidyUp();
     this.count();
   }
 
@@ -273,6 +278,15 @@ export class LinkChart {
       this.cy.zoom(FIT_MAX_ZOOM);
       this.cy.center(shown);
     }
+  }
+
+  // Declutter once per layout, and only once labels are drawn at this zoom (Cytoscape
+  // leaves out a label under min-zoomed-font-size): a chart shown zoomed out skips the
+  // work until the user zooms in.
+  tidyUp() {
+    if (this.large || this.tidy || this.cy.zoom() * LABEL_PX < MIN_LABEL_PX) return;
+    this.tidy = true;
+    this.declutter();
   }
 
   // Labels are drawn only where they clash with nothing already drawn: every node's
