@@ -176,6 +176,9 @@ def test_chart_tools_and_export(page: Any, site: Site) -> None:
     page.click("#group")
     assert page.evaluate(f"() => {cy}.nodes(':parent').length") == 1
     page.select_option("#layout", "dagre")
+    # hierarchical: dagre leaves room for every label, none is dropped for a clash
+    zoom, muted = page.evaluate(f"() => [{cy}.zoom(), {cy}.nodes('.mute').length]")
+    assert zoom * 9 >= 7 and muted == 0, (zoom, muted)
     hidden = page.evaluate(
         f"() => {{ const n = {cy}.nodes('[kind = \"company\"]').filter((x) => x.visible())[0];"
         f" {cy}.elements().unselect(); n.select(); return n.id(); }}"
