@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,16 @@ def _shot(page: Any, site: Site, name: str) -> Path:
     path = site.shots / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def _overlaps(boxes: list[list[Any]]) -> list[tuple[str, str]]:
+    """Pairs of labelled boxes ([name, [x1, y1, x2, y2]]) that intersect."""
+    clashes = []
+    for i, (a, (ax1, ay1, ax2, ay2)) in enumerate(boxes):
+        for b, (bx1, by1, bx2, by2) in boxes[i + 1 :]:
+            if ax1 < bx2 and bx1 < ax2 and ay1 < by2 and by1 < ay2:
+                clashes.append((a, b))
+    return clashes
 
 
 def _counts(page: Any) -> tuple[int, int]:
@@ -167,6 +176,9 @@ def test_chart_tools_and_export(page: Any, site: Site) -> None:
     page.click("#group")
     assert page.evaluate(f"() => {cy}.nodes(':parent').length") == 1
     page.select_option("#layout", "dagre")
+    # hierarchical: dagre leaves room for every label, none is dropped for a clash
+    zoom, muted = page.evaluate(f"() => [{cy}.zoom(), {cy}.nodes('.mute').length]")
+    assert zoom * 9 >= 7 and muted == 0, (zoom, muted)
     hidden = page.evaluate(
         f"() => {{ const n = {cy}.nodes('[kind = \"company\"]').filter((x) => x.visible())[0];"
         f" {cy}.elements().unselect(); n.select(); return n.id(); }}"
@@ -188,6 +200,7 @@ def test_chart_tools_and_export(page: Any, site: Site) -> None:
     svg.value.save_as(str(svg_path))
     text = svg_path.read_text()
     assert text.startswith("<svg") and text.count("<line") >= 2
+    assert text.count("<tspan") >= 2  # the nodes' labels, as the chart draws them
     _shot(page, site, "04-chart-hierarchical")
 
 
@@ -205,13 +218,45 @@ def test_timeline_and_sources_and_uses(page: Any, site: Site) -> None:
 def test_trace_draws_the_tainted_path(page: Any, site: Site) -> None:
     page.goto(f"{site.url}/w/trace?alert={site.alert_id}")
     page.wait_for_selector("#schedule tbody tr", timeout=30_000)
-    _chart_drawn_or_counted = page.evaluate(
-        "() => window.moneytrailChart.cy.edges('.tainted').length"
-    )
-    assert _chart_drawn_or_counted >= 1
+    # the chart comes after the tables (it waits for the assets' purchases); marking
+    # the tainted flows and laying them out happen in one task
+    page.wait_for_function("() => window.moneytrailChart.cy.edges('.tainted').length >= 1")
     # each transfer names both accounts as the schedule does (bank, masked number, tag)
     ends = page.locator("#transfers tbody tr").first.locator("td").all_inner_texts()[2:4]
     assert all(re.fullmatch(r"\S+ \*{4}\d{4} #\w+", end) for end in ends), ends
+    # no two node labels overlap, nor does a shown flow label sit on a node's label
+    boxes = page.evaluate(
+        """() => { const cy = window.moneytrailChart.cy;
+          const box = (b) => [b.x1, b.y1, b.x2, b.y2];
+          return { nodes: cy.nodes().map((n) => [n.data('caption'),
+                     box(n.boundingBox({ includeLabels: true, includeNodes: false, includeOverlays: false }))]),
+                   flows: cy.edges("[kind = 'flow']").filter((e) => e.style('label') !== '').map((e) =>
+                     [e.data('label'), box(e.boundingBox({ includeNodes: false, includeEdges: false,
+                       includeLabels: true, includeOverlays: false }))]),
+                   muted: cy.nodes('.mute').map((n) => n.data('caption')),
+                   zoom: cy.zoom() }; }"""
+    )
+    # dagre leaves room for every account's label: none had to be dropped
+    assert boxes["muted"] == [], boxes["muted"]
+    assert len(boxes["nodes"]) >= 3 and boxes["flows"], boxes
+    clashes = _overlaps(boxes["nodes"]) + _overlaps(boxes["nodes"] + boxes["flows"])
+    assert not clashes, clashes
+    # fitted without shrinking the labels below Cytoscape's drawing threshold
+    assert boxes["zoom"] * 9 >= 7, boxes["zoom"]
+    # a flow whose label was dropped shows it while the pointer is on the flow
+    at = page.evaluate(
+        """() => { const cy = window.moneytrailChart.cy; const e = cy.edges('.quiet')[0];
+          if (!e) return null; const p = e.renderedMidpoint();
+          const r = cy.container().getBoundingClientRect();
+          return { id: e.id(), x: r.left + p.x, y: r.top + p.y }; }"""
+    )
+    assert at is not None  # the dense middle drops some
+    page.mouse.move(at["x"], at["y"])
+    shown = page.evaluate(
+        "() => window.moneytrailChart.cy.edges('.hover').map((e) => e.style('label'))"
+    )
+    assert shown and all(shown), shown
+    page.mouse.move(0, 0)
     _shot(page, site, "06-trace")
     no_serious_violations(page)
 

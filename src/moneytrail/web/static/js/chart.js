@@ -14,19 +14,39 @@ const PALETTE = [
   "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
 ];
 const LARGE = 1000;
+const LABEL_PX = 9; // node label font size, model units
+const MIN_LABEL_PX = 7; // labels smaller than this on screen are not drawn
+const FIT_MAX_PX = 2400; // the tallest the chart panel grows to fit a drawing
+const FIT_ZOOM = 1.3; // the zoom the panel grows for: 9 px labels drawn at about 12 px
+const FIT_MAX_ZOOM = 1.6; // a small drawing is not blown up past this
+
+// A node's label on two lines: "BANK ****1234 #tag" puts the bank on the first and
+// the masked number and tag on the second; other labels wrap at the style's width.
+function caption(label) {
+  const text = String(label ?? "");
+  const cut = text.indexOf(" ****");
+  return cut > 0 ? `${text.slice(0, cut)}\n${text.slice(cut + 1)}` : text;
+}
 const KIND_COLOUR = { person: "#6b7d99", company: "#4a6b5a", bank: "#b8a16a", asset: "#7a4f8a" };
 
 const STYLE = [
   { selector: "node", style: {
-    "background-color": "data(colour)", label: "data(label)", "font-size": 9, color: "#1b1f24",
-    "text-valign": "bottom", "text-margin-y": 2, width: 16, height: 16, "min-zoomed-font-size": 7,
+    "background-color": "data(colour)", label: "data(caption)", "font-size": LABEL_PX, color: "#1b1f24",
+    "text-valign": "bottom", "text-margin-y": 2, width: 16, height: 16, "min-zoomed-font-size": MIN_LABEL_PX,
     "border-width": 1, "border-color": "#fff",
+    // Two short lines (bank; masked number and tag) on a white ground: readable over
+    // the edges that pass beneath, and narrow enough for dagre to stack them.
+    "text-wrap": "wrap", "text-max-width": 110, "line-height": 1.15,
+    "text-background-color": "#fff", "text-background-opacity": 0.85, "text-background-padding": 1,
   } },
   { selector: "node[kind = 'account']", style: { shape: "round-rectangle", width: 18, height: 12 } },
   { selector: "node[kind = 'person']", style: { shape: "ellipse" } },
   { selector: "node[kind = 'company']", style: { shape: "hexagon", width: 18, height: 16 } },
   { selector: "node[kind = 'bank']", style: { shape: "diamond", width: 14, height: 14 } },
   { selector: "node[kind = 'asset']", style: { shape: "star", width: 18, height: 18 } },
+  // Labels dropped by declutter, back while hovered or selected, drawn on top.
+  { selector: "node.mute", style: { label: "" } },
+  { selector: "node.mute.hover, node.mute:selected", style: { label: "data(caption)", "z-index": 40, "text-background-opacity": 1 } },
   { selector: "node.focus", style: { "border-width": 3, "border-color": "#111" } },
   { selector: "node.subject", style: { "border-width": 3, "border-color": "#c00" } },
   { selector: "node.pinned", style: { "border-style": "double", "border-width": 4, "border-color": "#333" } },
@@ -40,9 +60,13 @@ const STYLE = [
   } },
   { selector: "edge[kind = 'flow']", style: {
     width: "data(w)", "line-color": "#5b6b7c", "target-arrow-shape": "triangle", "target-arrow-color": "#5b6b7c",
-    "arrow-scale": 0.7, label: "data(label)", "font-size": 7, color: "#44505c", "text-rotation": "autorotate",
-    "min-zoomed-font-size": 8, "text-background-color": "#fff", "text-background-opacity": 0.7,
+    "arrow-scale": 0.7, label: "data(label)", "font-size": 8, color: "#44505c", "text-rotation": "autorotate",
+    "min-zoomed-font-size": 7, "text-background-color": "#fff", "text-background-opacity": 0.85,
   } },
+  // Flow labels that would sit on a node, its label or a bigger flow's label are
+  // dropped (see declutter); hovering or selecting the flow shows its label again.
+  { selector: "edge.quiet", style: { label: "" } },
+  { selector: "edge.quiet.hover, edge.quiet:selected", style: { label: "data(label)", "z-index": 30 } },
   { selector: "edge[kind = 'holds'], edge[kind = 'owns']", style: { "line-style": "dashed", "line-color": "#8a96a3" } },
   { selector: "edge[kind = 'bank']", style: { "line-style": "dotted", "line-color": "#c9b98d" } },
   { selector: "edge.evidence", style: { "line-color": "#c0392b", "target-arrow-color": "#c0392b" } },
@@ -69,6 +93,12 @@ export class LinkChart {
     });
     this.cy.on("tap", "node", (e) => this.inspectNode(e.target));
     this.cy.on("tap", "edge", (e) => this.inspectEdge(e.target));
+    this.cy.on("mouseover", "edge", (e) => e.target.addClass("hover"));
+    this.cy.on("mouseout", "edge", (e) => e.target.removeClass("hover"));
+    this.cy.on("mouseover", "node", (e) => e.target.union(e.target.connectedEdges()).addClass("hover"));
+    this.cy.on("mouseout", "node", (e) => e.target.union(e.target.connectedEdges()).removeClass("hover"));
+    this.cy.on("dragfree", "node", () => { this.tidy = false; this.tidyUp(); });
+    this.cy.on("zoom", () => this.tidyUp());
     inspector.replaceChildren(el("h2", {}, "Inspector"), el("p", { class: "hint" },
       "Click a node or a flow to see it here. Shift-click or drag a box to select several; " +
       "Expand adds their counterparties, Paths needs exactly two."));
@@ -81,7 +111,7 @@ export class LinkChart {
     for (const n of doc.nodes) {
       if (ids.has(n.id)) continue;
       ids.add(n.id);
-      els.push({ group: "nodes", data: { ...n, colour: this.colourOf(n) }, classes: n.focus ? "focus" : "" });
+      els.push({ group: "nodes", data: { ...n, caption: caption(n.label), colour: this.colourOf(n) }, classes: n.focus ? "focus" : "" });
     }
     let max = 1;
     for (const e of doc.edges) if (e.kind === "flow") max = Math.max(max, Number(e.amount));
@@ -177,7 +207,7 @@ export class LinkChart {
     const style = this.cy.style();
     if (large) {
       style.selector("edge").style({ "curve-style": "haystack", "haystack-radius": 0, label: "", "target-arrow-shape": "none" })
-        .selector("node").style({ "min-zoomed-font-size": 12 });
+        .selector("node").style({ "min-zoomed-font-size": 12, "text-wrap": "none", "text-background-opacity": 0 });
     } else {
       style.resetToDefault();
       style.fromJson(STYLE);
@@ -203,7 +233,9 @@ export class LinkChart {
     const n = this.cy.nodes().length;
     const chosen = name !== "dagre" && name !== "rings" && n > LARGE ? "rings" : name;
     const opts = chosen === "dagre"
-      ? { name: "dagre", rankDir: "LR", nodeSep: 8, rankSep: 60, edgeSep: 4, animate: false, fit }
+      // Dagre spaces nodes by their size with the label included, so that labels
+      // in one rank stack without touching and ranks leave room for the widest.
+      ? { name: "dagre", rankDir: "LR", nodeSep: 10, rankSep: 70, edgeSep: 6, animate: false, fit, nodeDimensionsIncludeLabels: true }
       : chosen === "rings"
         ? {
           name: "concentric", animate: false, fit, minNodeSpacing: 6, startAngle: 0,
@@ -213,10 +245,90 @@ export class LinkChart {
         : {
           name: "fcose", quality: "default", animate: false, randomize: true, fit,
           nodeRepulsion: 9000, idealEdgeLength: 70, nodeSeparation: 40, packComponents: true, numIter: 2500,
+          nodeDimensionsIncludeLabels: true,
         };
+    this.tidy = true; // no declutter on the zoom events of the layout's own fit
+    if (fit) this.container.style.height = "";
     this.cy.elements().not(".hidden, .filtered").layout(opts).run();
     this.laidOut = chosen;
+    if (fit && !this.large) this.fitPanel();
+    this.tidy = false;
+    this.tidyUp();
     this.count();
+  }
+
+  // A tall drawing (dagre's ranks of many accounts) fitted into the panel would be
+  // zoomed out until its labels are too small to read (or not drawn at all): the
+  // panel grows instead, up to FIT_MAX_PX, and small drawings are not blown up.
+  fitPanel() {
+    const pad = 30;
+    const shown = this.cy.elements().not(".hidden, .filtered");
+    if (shown.empty()) return;
+    const bb = shown.boundingBox();
+    const width = this.container.clientWidth - 2 * pad;
+    const height = this.container.clientHeight - 2 * pad;
+    const zoom = Math.min(FIT_ZOOM, width / Math.max(bb.w, 1));
+    const needed = Math.ceil(bb.h * zoom) + 2 * pad;
+    if (needed > height + 2 * pad) {
+      this.container.style.height = `${Math.min(needed, FIT_MAX_PX)}px`;
+      this.cy.resize();
+    }
+    this.cy.fit(shown, pad);
+    if (this.cy.zoom() > FIT_MAX_ZOOM) {
+      this.cy.zoom(FIT_MAX_ZOOM);
+      this.cy.center(shown);
+    }
+  }
+
+  // Declutter once per layout, and only once labels are drawn at this zoom (Cytoscape
+  // leaves out a label under min-zoomed-font-size): a chart shown zoomed out skips the
+  // work until the user zooms in.
+  tidyUp() {
+    if (this.large || this.tidy || this.cy.zoom() * LABEL_PX < MIN_LABEL_PX) return;
+    this.tidy = true;
+    this.declutter();
+  }
+
+  // Labels are drawn only where they clash with nothing already drawn: every node's
+  // shape first, then node labels by importance (focus, case subject, pinned, then
+  // the most connected), then flow labels, biggest flows first. In a dense middle
+  // (a hub's counterparties under force) the labels would otherwise pile on one
+  // another; a dropped label comes back on hover or selection. Boxes go into a grid
+  // of CELL-sized buckets, so each check looks at a few neighbours, not at every
+  // label drawn (linear, not quadratic).
+  declutter() {
+    const CELL = 40;
+    const grid = new Map();
+    const cells = (b, fn) => {
+      for (let i = Math.floor(b.x1 / CELL); i <= Math.floor(b.x2 / CELL); i += 1) {
+        for (let j = Math.floor(b.y1 / CELL); j <= Math.floor(b.y2 / CELL); j += 1) if (fn(`${i},${j}`)) return true;
+      }
+      return false;
+    };
+    const put = (b, owner) => cells(b, (k) => { (grid.get(k) || grid.set(k, []).get(k)).push({ ...b, owner }); return false; });
+    const hits = (b, owner) => cells(b, (k) => (grid.get(k) || []).some((o) => o.owner !== owner
+      && b.x1 < o.x2 && o.x1 < b.x2 && b.y1 < o.y2 && o.y1 < b.y2));
+    const off = ".hidden, .filtered";
+    const nodes = this.cy.nodes().not(off).filter((n) => !n.isParent());
+    const flows = this.cy.edges("[kind = 'flow']").not(off);
+    this.cy.batch(() => { nodes.removeClass("mute"); flows.removeClass("quiet"); });
+    nodes.forEach((n) => put(n.boundingBox({ includeLabels: false, includeOverlays: false }), n.id()));
+    const rank = (n) => (n.hasClass("focus") || n.hasClass("subject") || n.hasClass("pinned") ? 1e6 : 0) + n.degree(false);
+    const mute = [];
+    nodes.sort((a, b) => rank(b) - rank(a)).forEach((n) => {
+      const b = n.boundingBox({ includeNodes: false, includeLabels: true, includeOverlays: false });
+      if (!(b.w > 0)) return;
+      if (hits(b, n.id())) mute.push(n);
+      else put(b, n.id());
+    });
+    const quiet = [];
+    flows.sort((a, b) => Number(b.data("amount")) - Number(a.data("amount"))).forEach((e) => {
+      const b = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false,
+        includeSourceLabels: false, includeTargetLabels: false });
+      if (!(b.w > 0) || hits(b, e.id())) quiet.push(e);
+      else put(b, e.id());
+    });
+    this.cy.batch(() => { this.cy.collection(mute).addClass("mute"); this.cy.collection(quiet).addClass("quiet"); });
   }
 
   selectedNodes() {

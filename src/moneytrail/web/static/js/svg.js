@@ -56,14 +56,19 @@ export function toSvg(cy) {
     const flow = e.data("kind") === "flow";
     const dash = e.style("line-style") === "dashed" ? ' stroke-dasharray="4 3"' : e.style("line-style") === "dotted" ? ' stroke-dasharray="1 3"' : "";
     out.push(`<line x1="${num(s.x)}" y1="${num(s.y)}" x2="${num(t.x)}" y2="${num(t.y)}" stroke="${e.style("line-color")}" stroke-width="${num(parseFloat(e.style("width")))}" stroke-opacity="${e.style("opacity")}"${dash}${flow ? ' marker-end="url(#arrow)"' : ""}><title>${esc(e.data("label") || e.data("kind"))}</title></line>`);
-    if (flow && e.data("label")) {
-      out.push(`<text x="${num((s.x + t.x) / 2)}" y="${num((s.y + t.y) / 2 - 2)}" font-size="7" fill="#44505c" text-anchor="middle">${esc(e.data("label"))}</text>`);
+    // the labels the chart draws: a flow's label is left out where it would clash
+    if (flow && e.style("label")) {
+      out.push(`<text x="${num((s.x + t.x) / 2)}" y="${num((s.y + t.y) / 2 - 2)}" font-size="8" fill="#44505c" text-anchor="middle">${esc(e.style("label"))}</text>`);
     }
   });
   visible.nodes().filter((n) => !n.isParent()).forEach((n) => {
     out.push(shape(n));
     const { x, y } = n.position();
-    out.push(`<text x="${num(x)}" y="${num(y + n.height() / 2 + 10)}" font-size="9" text-anchor="middle" fill="#1b1f24">${esc(n.data("label"))}</text>`);
+    // the node's label as drawn, on its lines ("BANK" over "****1234 #tag"); none where
+    // the chart dropped it for a clash; the full label stays in the node's title
+    const lines = String(n.style("label") || "").split("\n").filter(Boolean);
+    const spans = lines.map((l, i) => `<tspan x="${num(x)}" dy="${i ? 10.5 : 0}">${esc(l)}</tspan>`).join("");
+    out.push(`<text x="${num(x)}" y="${num(y + n.height() / 2 + 10)}" font-size="9" text-anchor="middle" fill="#1b1f24"><title>${esc(n.data("label"))}</title>${spans}</text>`);
   });
   out.push("</svg>");
   return out.join("\n");
