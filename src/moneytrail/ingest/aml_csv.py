@@ -308,6 +308,7 @@ def _load_block(ctx: LoadContext, data: bytes, rows_before: int) -> int:
     )
     con.execute(_NEW_ACCOUNTS)
     con.execute(_TRANSACTIONS, {"sid": ctx.source_id})
+    ctx.wrote(int(batch.num_rows))
     return rows_before + int(batch.num_rows)
 
 
