@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from collections.abc import Callable
@@ -182,6 +183,12 @@ class LoadContext:
         self._uncommitted += rows
         if self.chunk_rows is not None and self._uncommitted >= self.chunk_rows:
             self.con.execute("COMMIT")
+            # Committed rows stay in memory until a checkpoint writes them to the
+            # file; DuckDB's own checkpoint waits for the WAL to grow, which let the
+            # peak grow with the file. One that cannot run now (another connection
+            # is writing) only costs memory.
+            with contextlib.suppress(duckdb.TransactionException):
+                self.con.execute("CHECKPOINT")
             self.con.execute("BEGIN TRANSACTION")
             self._uncommitted = 0
 
