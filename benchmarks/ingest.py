@@ -14,7 +14,8 @@ Results are appended to benchmarks/results/ingest.jsonl.
 
 measures the bank-statement readers instead (see _statementbench.py), each
 beside DuckDB's read_csv of the same movements as a plain CSV; results go to
-benchmarks/results/ingest_statements.jsonl.
+benchmarks/results/ingest_statements.jsonl. Several sizes (`--mib 16,64`) show
+whether a reader's peak memory stays flat as the file grows (bounded memory).
 """
 
 from __future__ import annotations
@@ -65,14 +66,19 @@ def main() -> None:
         "--file", type=Path, help="an aml-csv file to use instead (e.g. a synth world's)"
     )
     parser.add_argument("--statements", action="store_true", help="the statement readers")
-    parser.add_argument("--mib", type=float, default=1024, help="--statements: file size")
+    parser.add_argument(
+        "--mib",
+        default="1024",
+        help="--statements: file size in MiB, or several sizes: 16,64 (peak memory per size)",
+    )
     parser.add_argument("--formats", default="mt940,ofx,bai2,bank-csv,pdf")
     args = parser.parse_args()
     if args.statements:
         from _statementbench import main as statements  # noqa: PLC0415
 
         results = HERE / "results" / "ingest_statements.jsonl"
-        statements(args.mib, args.repeat, args.formats.split(","), results)
+        for mib in (float(m) for m in args.mib.split(",")):
+            statements(mib, args.repeat, args.formats.split(","), results)
         return
 
     data = args.file or HERE / ".data" / f"aml-{args.rows}.csv"

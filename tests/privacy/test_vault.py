@@ -29,7 +29,8 @@ def test_read_needs_the_right_key(warehouse: Warehouse) -> None:
         Vault(bytes(32)).read(warehouse.con, "t1")
     # a ciphertext moved onto another token does not decrypt either
     warehouse.con.execute(
-        "INSERT INTO vault SELECT 't2', scheme, ciphertext FROM vault WHERE token = 't1'"
+        "INSERT INTO vault (token, scheme, ciphertext) SELECT 't2', scheme, ciphertext"
+        " FROM vault WHERE token = 't1'"
     )
     with pytest.raises(VaultError, match="tampered"):
         warehouse.vault.read(warehouse.con, "t2")

@@ -85,3 +85,19 @@ def test_version_4_keys_transactions_and_rebuilds_txn_features_by_txn_key() -> N
         "VALUES ('t3', '2024-01-02', 1, 'USD', 1, 2)"
     )
     assert con.execute("SELECT txn_key FROM transactions WHERE txn_id = 't3'").fetchall() == [(3,)]
+
+
+def test_version_5_lists_loads_under_way_and_attributes_vault_values() -> None:
+    con = duckdb.connect()
+    for v in (1, 2, 3, 4):
+        for stmt in statements_for(v):
+            con.execute(stmt)
+    con.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+    )
+    con.execute("INSERT INTO schema_migrations SELECT range, now() FROM range(1, 5)")
+    con.execute("INSERT INTO vault VALUES ('t1', 'ssn', 'x'::BLOB)")
+    assert migrate(con) == SCHEMA_VERSION >= 5
+    # a value stored before version 5 belongs to no load, so no failed load deletes it
+    assert con.execute("SELECT token, source_id FROM vault").fetchall() == [("t1", None)]
+    assert con.execute("SELECT count(*) FROM loads_in_progress").fetchall() == [(0,)]

@@ -126,6 +126,7 @@ class StatementWriter:
         self._vault: dict[str, tuple[str, str]] = {}
         self._stmt: Statement | None = None
         self._statements = 0
+        self._given_ids = 0  # movements with the bank's own id
 
     # Statements
 
@@ -264,7 +265,9 @@ class StatementWriter:
         payer_name, payee_name = (
             (m.counterparty, st.owner) if credit else (st.owner, m.counterparty)
         )
-        txn_id = clean_ref(m.bank_ref) or f"{self.ctx.name}:{m.row}"
+        given = clean_ref(m.bank_ref)
+        self._given_ids += given is not None
+        txn_id = given or f"{self.ctx.name}:{m.row}"
         reference = clean_ref(m.reference)
         self._batch["transactions"].append(
             (
@@ -360,6 +363,10 @@ class StatementWriter:
     def finish(self) -> int:
         """Write what is queued and make ids unique within the file; return rows read."""
         self.flush()
+        if not self._given_ids:
+            # 'file:row' ids are unique; the query below holds every id of the file
+            # in memory at once, which a large export without ids need not pay
+            return self.rows
         self.ctx.con.execute(
             "UPDATE transactions SET txn_id = transactions.txn_id || '#' || d.n "
             "FROM (SELECT source_row, row_number() OVER (PARTITION BY txn_id ORDER BY source_row) "

@@ -1,7 +1,8 @@
-"""What a reader gets while it loads one file, inside one warehouse transaction."""
+"""What a reader gets while it loads one file: its identity, buffers and chunked commits."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 from collections.abc import Callable
@@ -19,6 +20,9 @@ ProgressHook = Callable[[int], None]
 
 _ORIGINAL_LIMIT = 200
 _QUARANTINE_FLUSH = 10_000
+CHUNK_ROWS = 250_000
+"""Rows a load appends before it commits them (see warehouse._loads): DuckDB holds
+a transaction's appended rows in memory until it ends."""
 
 
 def shorten(value: str | None, limit: int = _ORIGINAL_LIMIT) -> str | None:
@@ -101,7 +105,12 @@ class HashingReader(io.RawIOBase):
 
 @dataclass
 class LoadContext:
-    """One file being loaded: its identity, the open transaction and its buffers."""
+    """One file being loaded: its identity, the open transaction and its buffers.
+
+    The rows a reader writes are committed every `chunk_rows` rows (None: never,
+    the load's last transaction commits them); the load is listed in
+    `loads_in_progress` meanwhile, so that a failure can undo it.
+    """
 
     con: duckdb.DuckDBPyConnection
     source_id: int
@@ -113,6 +122,8 @@ class LoadContext:
     warnings: list[str] = field(default_factory=list)
     warning_kinds: list[str] = field(default_factory=list)
     rows_quarantined: int = 0
+    chunk_rows: int | None = None
+    _uncommitted: int = 0
     _pending: list[tuple[int, str, str, str | None]] = field(default_factory=list)
 
     @property
@@ -165,3 +176,26 @@ class LoadContext:
             self.con.execute(sql, params)
         finally:
             self.con.unregister(view)
+        self.wrote(batch.num_rows)
+
+    def wrote(self, rows: int) -> None:
+        """Count rows written; commit them once a chunk's worth is waiting."""
+        self._uncommitted += rows
+        if self.chunk_rows is not None and self._uncommitted >= self.chunk_rows:
+            self.con.execute("COMMIT")
+            # Committed rows stay in memory until a checkpoint writes them to the
+            # file; DuckDB's own checkpoint waits for the WAL to grow, which let the
+            # peak grow with the file. One that cannot run now (another connection
+            # is writing) only costs memory.
+            with contextlib.suppress(duckdb.TransactionException):
+                self.con.execute("CHECKPOINT")
+            self.con.execute("BEGIN TRANSACTION")
+            self._uncommitted = 0
+
+    def end_chunks(self) -> None:
+        """From now on nothing is committed before the load's last transaction ends.
+
+        Called before a step that changes other files' rows (merging statement
+        entries): undoing a failed load deletes this file's rows only.
+        """
+        self.chunk_rows = None

@@ -1,7 +1,9 @@
-"""Loading one file: format, idempotency, one transaction, provenance, id clashes."""
+"""Loading one file: format, idempotency, chunked commits undone on failure, provenance,
+id clashes."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,13 +12,20 @@ import duckdb
 
 from moneytrail._sql import first_row, scalar
 from moneytrail.errors import FileFormatError, IngestError
-from moneytrail.ingest._context import HashingReader, IngestOptions, LoadContext, ProgressHook
+from moneytrail.ingest._context import (
+    CHUNK_ROWS,
+    HashingReader,
+    IngestOptions,
+    LoadContext,
+    ProgressHook,
+)
 from moneytrail.ingest._detect import SNIFF_BYTES, detect_format
 from moneytrail.ingest._plausible import quarantine_implausible
-from moneytrail.ingest._registry import FORMATS
+from moneytrail.ingest._registry import FORMATS, Format
 from moneytrail.ingest._repeats import drop_repeats
 from moneytrail.ingest._statements import adopt_entries
 from moneytrail.warehouse import Warehouse
+from moneytrail.warehouse._loads import discard_load
 
 
 @dataclass
@@ -61,69 +70,28 @@ def _load(
                 path, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)} or auto"
             )
         stream = HashingReader(raw, progress)
-        with wh.transaction() as con:
-            source_id = _next_source_id(con)
-            ctx = LoadContext(con, source_id, path, wh.tokeniser, wh.vault, stream, options)
-            try:
-                rows_read = spec.read(ctx)
-            except UnicodeDecodeError as exc:
-                raise FileFormatError(path, f"not UTF-8 text ({exc.reason})") from exc
-            except duckdb.Error as exc:
-                raise IngestError(path, f"the warehouse refused the file's rows: {exc}") from exc
-            if not spec.statement:
-                _adopt_statement_entries(ctx)
-            ctx.flush()
-            quarantine_implausible(ctx, spec.date_field)
-            _drop_repeats(ctx)
-            stream.read_rest()
-            digest = stream.sha256.hexdigest()
-            content = stream.content_sha256.hexdigest()
-            previous = first_row(
-                con,
-                "SELECT format, rows_read, rows_accepted, rows_quarantined, sha256 <> ?, path"
-                " FROM sources WHERE sha256 = ? OR content_sha256 = ? ORDER BY source_id LIMIT 1",
-                [digest, digest, content],
+        source_id = _begin(wh, path)
+        try:
+            wh.con.execute("BEGIN TRANSACTION")
+            ctx = LoadContext(
+                wh.con,
+                source_id,
+                path,
+                wh.tokeniser,
+                wh.vault.for_load(source_id),
+                stream,
+                options,
+                chunk_rows=CHUNK_ROWS,
             )
-            if previous is not None:
-                done_fmt, done_read, done_accepted, done_quarantined, copy, done_path = previous
-                notes = (
-                    [
-                        f"{path.name}: the same content as {done_path}, loaded before (the files "
-                        "differ only in a byte-order mark or CRLF line ends); nothing was added"
-                    ]
-                    if copy
-                    else []
-                )
-                raise _AlreadyLoaded(
-                    FileReport(
-                        str(path),
-                        done_fmt,
-                        done_read,
-                        done_accepted,
-                        done_quarantined,
-                        already_loaded=True,
-                        warnings=notes,
-                        warning_kinds=["already_loaded"] * len(notes),
-                    )
-                )
-            accepted = rows_read - ctx.rows_quarantined
-            prefix = _resolve_id_clashes(con, source_id, path.name)
-            con.execute(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    source_id,
-                    str(path),
-                    path.name,
-                    digest,
-                    fmt,
-                    datetime.now(UTC),
-                    rows_read,
-                    accepted,
-                    ctx.rows_quarantined,
-                    prefix,
-                    content,
-                ],
-            )
+            rows_read = _read_and_finish(ctx, spec, fmt, stream)
+            wh.con.execute("COMMIT")
+        except BaseException:
+            # Rows committed in chunks stay until deleted: undo the whole load.
+            with contextlib.suppress(duckdb.Error):
+                wh.con.execute("ROLLBACK")
+            discard_load(wh.con, source_id)
+            raise
+        accepted = rows_read - ctx.rows_quarantined
     return FileReport(
         str(path),
         fmt,
@@ -133,6 +101,92 @@ def _load(
         warnings=ctx.warnings,
         warning_kinds=ctx.warning_kinds,
     )
+
+
+def _begin(wh: Warehouse, path: Path) -> int:
+    """Claim a source_id for the load and list it in loads_in_progress (committed)."""
+    with wh.transaction() as con:
+        source_id = int(
+            scalar(
+                con,
+                "SELECT greatest((SELECT coalesce(max(source_id), 0) FROM sources),"
+                " (SELECT coalesce(max(source_id), 0) FROM loads_in_progress)) + 1",
+            )
+        )
+        con.execute(
+            "INSERT INTO loads_in_progress VALUES (?, ?, ?)",
+            [source_id, str(path), datetime.now(UTC)],
+        )
+    return source_id
+
+
+def _read_and_finish(ctx: LoadContext, spec: Format, fmt: str, stream: HashingReader) -> int:
+    """Read the file (its rows committed in chunks), then, in the load's last transaction,
+    the steps that touch other files' rows and the `sources` row; return rows read."""
+    con, path, source_id = ctx.con, ctx.path, ctx.source_id
+    try:
+        rows_read = spec.read(ctx)
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(path, f"not UTF-8 text ({exc.reason})") from exc
+    except duckdb.Error as exc:
+        raise IngestError(path, f"the warehouse refused the file's rows: {exc}") from exc
+    ctx.end_chunks()  # what follows changes other files' rows: one transaction
+    if not spec.statement:
+        _adopt_statement_entries(ctx)
+    ctx.flush()
+    quarantine_implausible(ctx, spec.date_field)
+    _drop_repeats(ctx)
+    stream.read_rest()
+    digest = stream.sha256.hexdigest()
+    content = stream.content_sha256.hexdigest()
+    previous = first_row(
+        con,
+        "SELECT format, rows_read, rows_accepted, rows_quarantined, sha256 <> ?, path"
+        " FROM sources WHERE sha256 = ? OR content_sha256 = ? ORDER BY source_id LIMIT 1",
+        [digest, digest, content],
+    )
+    if previous is not None:
+        done_fmt, done_read, done_accepted, done_quarantined, copy, done_path = previous
+        notes = (
+            [
+                f"{path.name}: the same content as {done_path}, loaded before (the files "
+                "differ only in a byte-order mark or CRLF line ends); nothing was added"
+            ]
+            if copy
+            else []
+        )
+        raise _AlreadyLoaded(
+            FileReport(
+                str(path),
+                done_fmt,
+                done_read,
+                done_accepted,
+                done_quarantined,
+                already_loaded=True,
+                warnings=notes,
+                warning_kinds=["already_loaded"] * len(notes),
+            )
+        )
+    accepted = rows_read - ctx.rows_quarantined
+    prefix = _resolve_id_clashes(con, source_id, path.name)
+    con.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            source_id,
+            str(path),
+            path.name,
+            digest,
+            fmt,
+            datetime.now(UTC),
+            rows_read,
+            accepted,
+            ctx.rows_quarantined,
+            prefix,
+            content,
+        ],
+    )
+    con.execute("DELETE FROM loads_in_progress WHERE source_id = ?", [source_id])
+    return rows_read
 
 
 def _drop_repeats(ctx: LoadContext) -> None:
@@ -180,7 +234,12 @@ def ingest_file(
     progress: ProgressHook | None = None,
     options: IngestOptions | None = None,
 ) -> FileReport:
-    """Load `path` whole or not at all (one transaction).
+    """Load `path` whole or not at all.
+
+    The file's rows are committed in chunks, so that memory stays bounded; the
+    steps that touch other files' rows and the `sources` row come in one last
+    transaction, and a load that fails anywhere deletes what it committed
+    (warehouse._loads), as does the next opening after a crash.
 
     Loading the same bytes again adds nothing: the earlier load's figures come
     back with already_loaded set.

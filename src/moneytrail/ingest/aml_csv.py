@@ -39,6 +39,7 @@ COLUMNS = (
 )
 FIELD_LIMIT = 128
 BLOCK_BYTES = 32 << 20
+VAULT_BATCH = 50_000
 _HEADER_LIMIT = 64 << 10
 
 
@@ -308,6 +309,7 @@ def _load_block(ctx: LoadContext, data: bytes, rows_before: int) -> int:
     )
     con.execute(_NEW_ACCOUNTS)
     con.execute(_TRANSACTIONS, {"sid": ctx.source_id})
+    ctx.wrote(int(batch.num_rows))
     return rows_before + int(batch.num_rows)
 
 
@@ -324,12 +326,21 @@ def _finish(ctx: LoadContext) -> None:
         """,
         {"sid": ctx.source_id},
     )
-    entries = con.execute(
-        "SELECT token, bank || '|' || number FROM _aml_accounts n "
+    # The new accounts' raw numbers go to the vault in batches: a file's accounts
+    # grow with its rows, and all of them at once in Python would too.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _aml_new_vault AS SELECT row_number() OVER () AS k, "
+        "token, bank || '|' || number AS raw FROM _aml_accounts n "
         "ANTI JOIN vault v ON v.token = n.token"
-    ).fetchall()
-    ctx.vault.store(con, ((tok, "account", raw) for tok, raw in entries))
-    for name in ("_aml_block", "_aml_accounts", "_aml_currency", "_aml_format"):
+    )
+    new = int(scalar(con, "SELECT count(*) FROM _aml_new_vault"))
+    for start in range(0, new, VAULT_BATCH):
+        entries = con.execute(
+            "SELECT token, raw FROM _aml_new_vault WHERE k > ? AND k <= ?",
+            [start, start + VAULT_BATCH],
+        ).fetchall()
+        ctx.vault.store(con, ((tok, "account", raw) for tok, raw in entries))
+    for name in ("_aml_block", "_aml_accounts", "_aml_currency", "_aml_format", "_aml_new_vault"):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 

@@ -567,6 +567,7 @@ class _Reader:
         if self.stmt is not None:
             raise FileFormatError(self.ctx.path, "the last statement is not closed", row=self.rows)
         self._flush()
+        self.ctx.end_chunks()
         merged = absorb_entries(self.ctx.con, self.ctx.source_id)
         if merged:
             self.ctx.issue(

@@ -34,7 +34,7 @@ from moneytrail.model._contracts import (
 )
 from moneytrail.model._detect import ALERT_HITS, ALERTS, DETECT_RUNS, MODEL_RUNS, TXN_SCORES
 from moneytrail.model._graph import ACCOUNT_FEATURES, GRAPH_RUNS, TXN_FEATURES
-from moneytrail.model._ingest import REPEATED_MOVEMENTS
+from moneytrail.model._ingest import LOADS_IN_PROGRESS, REPEATED_MOVEMENTS
 from moneytrail.model._payroll import EMPLOYER_FLAGS, FORM941_FILINGS, W2_EMPLOYERS, W2_WAGES
 from moneytrail.model._resolve import (
     ENTITIES,
@@ -309,6 +309,13 @@ VAULT = Table(
         Column(
             "ciphertext", "BLOB", "12-byte nonce followed by the AES-GCM ciphertext.", not_null=True
         ),
+        Column(
+            "source_id",
+            "INTEGER",
+            "The file whose load stored the value first (NULL for values stored before "
+            "version 5 or outside a load): a failed load deletes the values it alone stored.",
+            since=5,
+        ),
     ),
     primary_key=("token",),
 )
@@ -433,10 +440,11 @@ TABLES: tuple[Table, ...] = (
     TRACE_SCHEDULE,
     STATEMENT_ENTRIES,
     REPEATED_MOVEMENTS,
+    LOADS_IN_PROGRESS,
 )
 
-# Tables whose rows all carry source_id provenance; a failed load removes nothing
-# from them because it runs in one transaction, and `status` counts them.
+# Tables whose rows all carry source_id provenance; a failed load deletes its rows
+# from them (ingest._load), and `status` counts them.
 FACT_TABLES: tuple[str, ...] = (
     "parties",
     "accounts",

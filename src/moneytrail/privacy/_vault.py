@@ -22,10 +22,22 @@ _NONCE = 12
 
 
 class Vault:
-    def __init__(self, key: bytes) -> None:
+    """Encrypts, stores and reads vault values.
+
+    `source_id` names the load that stores through this vault (see `for_load`):
+    the values it stores first carry it, so that a failed load can delete them.
+    """
+
+    def __init__(self, key: bytes, source_id: int | None = None) -> None:
         if len(key) != 32:
             raise VaultError("the vault key must be 32 bytes (AES-256)")
+        self._key = key
         self._aead = AESGCM(key)
+        self.source_id = source_id
+
+    def for_load(self, source_id: int) -> Vault:
+        """The same vault, storing values on behalf of the load of `source_id`."""
+        return Vault(self._key, source_id)
 
     def encrypt(self, token: str, raw: str) -> bytes:
         nonce = os.urandom(_NONCE)
@@ -72,8 +84,10 @@ class Vault:
         con.register("_vault_batch", batch)
         try:
             con.execute(
-                "INSERT INTO vault SELECT b.token, b.scheme, b.ciphertext FROM _vault_batch b "
-                "ANTI JOIN vault v ON v.token = b.token"
+                "INSERT INTO vault (token, scheme, ciphertext, source_id)"
+                " SELECT b.token, b.scheme, b.ciphertext, ? FROM _vault_batch b"
+                " ANTI JOIN vault v ON v.token = b.token",
+                [self.source_id],
             )
         finally:
             con.unregister("_vault_batch")

@@ -15,6 +15,7 @@ from moneytrail.errors import WarehouseBusyError, WorkspaceError
 from moneytrail.model.tables import FACT_TABLES
 from moneytrail.privacy import Tokeniser, Vault
 from moneytrail.warehouse._busy import busy_error, is_lock_conflict
+from moneytrail.warehouse._loads import discard_unfinished, unfinished_loads
 from moneytrail.warehouse._migrations import SCHEMA_VERSION, migrate
 from moneytrail.workspace import Workspace
 
@@ -31,23 +32,39 @@ class Warehouse:
                 )
         else:
             workspace.ensure()
-        try:
-            self.con = duckdb.connect(str(workspace.warehouse_path), read_only=read_only)
-        except duckdb.Error as exc:
-            if is_lock_conflict(str(exc)):
-                raise busy_error(workspace, str(exc), read_only=read_only) from None
-            raise WorkspaceError(f"cannot open {workspace.warehouse_path}: {exc}") from exc
         self.read_only = read_only
-        # Row order inside a table carries no meaning (source_row does); keeping
-        # it would serialise bulk inserts. Queries that need an order say so.
-        self.con.execute("SET preserve_insertion_order = false")
-        # DuckDB's own progress bar writes to stdout, which --json keeps for JSON.
-        self.con.execute("SET enable_progress_bar = false")
+        self.con = self._connect()
         if not read_only:
             migrate(self.con)
+            # A load a crash cut off left rows committed in chunks: undo it first.
+            discard_unfinished(self.con)
+        elif unfinished_loads(self.con):
+            # Read-only cannot undo it: open once to write, which does. When another
+            # process holds the warehouse that cannot be done here: a writer undid
+            # it when it opened; a reader (the API) opened before it could, and the
+            # leftover rows are visible until the next opening to write.
+            self.con.close()
+            with contextlib.suppress(WarehouseBusyError):
+                Warehouse(workspace).close()
+            self.con = self._connect()
         self.tokeniser = Tokeniser(workspace.token_key())
         self.tokeniser.install_sql(self.con)
         self._vault_key = workspace.vault_key() if not read_only else None
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        path = self.workspace.warehouse_path
+        try:
+            con = duckdb.connect(str(path), read_only=self.read_only)
+        except duckdb.Error as exc:
+            if is_lock_conflict(str(exc)):
+                raise busy_error(self.workspace, str(exc), read_only=self.read_only) from None
+            raise WorkspaceError(f"cannot open {path}: {exc}") from exc
+        # Row order inside a table carries no meaning (source_row does); keeping
+        # it would serialise bulk inserts. Queries that need an order say so.
+        con.execute("SET preserve_insertion_order = false")
+        # DuckDB's own progress bar writes to stdout, which --json keeps for JSON.
+        con.execute("SET enable_progress_bar = false")
+        return con
 
     @classmethod
     def for_reading(cls, workspace: Workspace) -> Warehouse:
