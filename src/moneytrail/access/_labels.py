@@ -75,6 +75,7 @@ _BANK = ("transactions", "accounts", "account_holders", "balances", "statement_e
 _DECLARED: tuple[TableLabels, ...] = (
     # --- warehouse: loaded facts --------------------------------------------------
     _t("sources", _OPEN, "Loaded files: names, formats, hashes."),
+    _t("loads_in_progress", _OPEN, "Loads begun and not ended (file name, when begun)."),
     _t(
         "quarantine",
         _OPEN,
