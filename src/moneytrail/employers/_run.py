@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -116,26 +117,25 @@ def run_checks(
     return ordered
 
 
+def flag_values(r: EmployerReport, f: Flag) -> tuple[Any, ...]:
+    """A flag as employer_flags stores it, from `employer` to `fti` (FLAG_COLUMNS)."""
+    return (
+        r.employer,
+        r.name,
+        f.tax_year,
+        f.code,
+        BY_CODE[f.code].severity,
+        f.count,
+        list(f.evidence),
+        f.reason,
+        is_fti(f.code),
+    )
+
+
 def store_flags(con: duckdb.DuckDBPyConnection, reports: list[EmployerReport]) -> int:
     """Replace employer_flags with these reports' flags; return how many were stored."""
     now = datetime.now(UTC)
-    rows = [
-        [
-            r.employer_key,
-            r.employer,
-            r.name,
-            f.tax_year,
-            f.code,
-            BY_CODE[f.code].severity,
-            f.count,
-            list(f.evidence),
-            f.reason,
-            is_fti(f.code),
-            now,
-        ]
-        for r in reports
-        for f in r.flags
-    ]
+    rows = [[r.employer_key, *flag_values(r, f), now] for r in reports for f in r.flags]
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM employer_flags")

@@ -9,11 +9,11 @@ from rich.table import Table
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
 from moneytrail.access import source_labels
-from moneytrail.employers._defs import BY_CODE, CHECKS, check_codes, resolve_parameters
+from moneytrail.employers._defs import CHECKS, check_codes, resolve_parameters
 from moneytrail.employers._run import (
     NEEDS_TABLES,
     EmployerReport,
-    is_fti,
+    flag_values,
     run_checks,
     store_flags,
 )
@@ -130,20 +130,7 @@ def _shown(
             r.name,
             r.score,
             filed,
-            [
-                (
-                    r.employer,
-                    r.name,
-                    f.tax_year,
-                    f.code,
-                    BY_CODE[f.code].severity,
-                    f.count,
-                    list(f.evidence),
-                    f.reason,
-                    is_fti(f.code),
-                )
-                for f in r.flags
-            ],
+            [flag_values(r, f) for f in r.flags],
         )
         for r in reports
         if show_all or r.flags
