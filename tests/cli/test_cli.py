@@ -145,8 +145,13 @@ def test_demo_generates_loads_and_runs_every_stage(tmp_path: Path) -> None:
     assert code == 0 and username in out
     code, out, _ = invoke("--workspace", ws, "alerts", "--json")
     assert code == 0 and alert_id in out  # read as the signed-in supervisor
+    # the case commands act as the signed-in user too, without --as
+    code, out, _ = invoke("--workspace", ws, "case", "show", case_id, "--json")
+    assert code == 0 and json.loads(out)["alerts"][0]["alert_id"] == alert_id
     code, out, _ = invoke("--workspace", ws, "logout")
     assert code == 0 and "Signed out" in out
+    code, _, err = invoke("--workspace", ws, "case", "show", case_id, "--json")
+    assert code == 1 and "moneytrail login" in err
     code, out, _ = invoke("--workspace", ws, "entities", "--json")
     assert code == 0
     kinds = {e["kind"] for e in json.loads(out)}

@@ -23,19 +23,11 @@ from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, fail, out, w
 from moneytrail.access import Label, LegalBasis, Principal, Role
 from moneytrail.cases._store import CaseStore
 from moneytrail.cases._vocab import DISPOSITIONS, PARTIES, STATUSES, SUBJECT_KINDS
-from moneytrail.errors import CaseError, MoneytrailError
+from moneytrail.errors import MoneytrailError
+from moneytrail.gateway.commands import AsOption, signed_in_principal
 
-ENV_PASSWORD = "MONEYTRAIL_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 ENV_NEW_PASSWORD = "MONEYTRAIL_NEW_PASSWORD"  # noqa: S105 - the name of a variable
 
-AsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as",
-        help=f"Act as this user (password from ${ENV_PASSWORD} or a prompt).",
-        show_default=False,
-    ),
-]
 LabelOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -75,14 +67,9 @@ def _session(
     except MoneytrailError as exc:
         raise fail(str(exc)) from None
     try:
-        actor = None
-        if as_user is not None:
-            password = os.environ.get(ENV_PASSWORD) or typer.prompt(
-                f"password for {as_user}", hide_input=True, err=True
-            )
-            actor = store.authenticate(as_user, password)
+        actor = signed_in_principal(workspace_of(ctx, workspace), store, as_user)
         yield store, actor
-    except CaseError as exc:
+    except MoneytrailError as exc:
         raise fail(str(exc)) from None
     finally:
         store.close()
@@ -90,7 +77,10 @@ def _session(
 
 def _actor(actor: Principal | None) -> Principal:
     if actor is None:
-        raise fail("sign in with --as USER (password from $MONEYTRAIL_PASSWORD or a prompt)")
+        raise fail(
+            "sign in with --as USER (password from $MONEYTRAIL_PASSWORD or a prompt), "
+            "or once with `moneytrail login USER`"
+        )
     return actor
 
 

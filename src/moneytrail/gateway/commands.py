@@ -42,7 +42,7 @@ AsOption = Annotated[
     str | None,
     typer.Option(
         "--as",
-        help=f"Read as this user (password from ${ENV_PASSWORD} or a prompt); default: "
+        help=f"Act as this user (password from ${ENV_PASSWORD} or a prompt); default: "
         "the user signed in with `moneytrail login`.",
         show_default=False,
     ),
@@ -112,7 +112,8 @@ def _open_store(ws: Workspace) -> CaseStore:
         raise fail(str(exc)) from None
 
 
-def _principal(ws: Workspace, store: CaseStore, as_user: str | None) -> Principal | None:
+def signed_in_principal(ws: Workspace, store: CaseStore, as_user: str | None) -> Principal | None:
+    """The command's user: --as (with its password), else the `moneytrail login` session."""
     if as_user is not None:
         password = os.environ.get(ENV_PASSWORD) or typer.prompt(
             f"password for {as_user}", hide_input=True, err=True
@@ -153,7 +154,7 @@ def cli_gateway(
         return
     store = _open_store(ws)
     try:
-        principal = _principal(ws, store, as_user)
+        principal = signed_in_principal(ws, store, as_user)
         viewer = Viewer(principal, case_id if principal else None, "cli")
         yield Gateway(cursor_source(con), Gate(viewer, store if principal else None))
     except MoneytrailError as exc:

@@ -14,8 +14,9 @@ from typing import Annotated
 import typer
 
 from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, fail, out, workspace_of
-from moneytrail.cases.commands import AsOption, _session, case_app
+from moneytrail.cases.commands import _session, case_app
 from moneytrail.errors import MoneytrailError
+from moneytrail.gateway.commands import AsOption
 
 # The kinds, spelled here so that `--help` needs no import of the writers.
 KIND_NAMES = (
