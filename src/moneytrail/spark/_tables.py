@@ -1,0 +1,35 @@
+"""Where the Spark warehouse keeps its tables, and their row counts without a JVM.
+
+    WORKSPACE/spark-warehouse/<table>/part-*.parquet
+
+One directory of Parquet files per canonical table, with the columns and types
+that model.tables declares. A table a stage has not written yet has no
+directory and holds no rows. Row counts come from the Parquet footers (pyarrow),
+so `moneytrail status` answers without starting Spark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from moneytrail.workspace import Workspace
+
+WAREHOUSE_DIR = "spark-warehouse"
+
+
+def warehouse_root(workspace: Workspace) -> Path:
+    return workspace.root / WAREHOUSE_DIR
+
+
+def table_dir(workspace: Workspace, name: str) -> Path:
+    return warehouse_root(workspace) / name
+
+
+def row_count(workspace: Workspace, name: str) -> int:
+    """Rows of table `name` (0 when no stage has written it)."""
+    import pyarrow.parquet as pq  # noqa: PLC0415 - only status and the stages need it
+
+    directory = table_dir(workspace, name)
+    if not directory.is_dir():
+        return 0
+    return sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(directory.glob("*.parquet")))
