@@ -33,3 +33,26 @@ def row_count(workspace: Workspace, name: str) -> int:
     if not directory.is_dir():
         return 0
     return sum(pq.ParquetFile(p).metadata.num_rows for p in sorted(directory.glob("*.parquet")))
+
+
+def spark_type(duckdb_type: str) -> str:
+    """A column type of model.tables (DuckDB's names) as Spark SQL's.
+
+    TIMESTAMP becomes TIMESTAMP_NTZ: both are wall-clock times without a zone, so
+    a value reads back the same on every node whatever its time zone.
+    """
+    from sqlglot import exp  # noqa: PLC0415
+
+    if duckdb_type.upper() == "JSON":
+        return "STRING"  # JSON text; Spark has no JSON column type
+    return exp.DataType.build(duckdb_type, dialect="duckdb").sql("spark")
+
+
+def spark_schema(name: str) -> str:
+    """The DDL schema (`col TYPE, ...`) of canonical table `name` for Spark."""
+    from moneytrail.model.tables import TABLES  # noqa: PLC0415
+
+    table = next((t for t in TABLES if t.name == name), None)
+    if table is None:
+        raise KeyError(f"no canonical table {name!r} in moneytrail.model.tables")
+    return ", ".join(f"`{c.name}` {spark_type(c.type)}" for c in table.columns)
