@@ -17,6 +17,7 @@ outside a cluster.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,11 @@ def spark_session(workspace: Workspace) -> SparkSession:
     if settings.master is not None:
         builder = builder.master(settings.master)
     local = (settings.master or "").startswith("local")
+    if local and "PYSPARK_PYTHON" not in os.environ:
+        # Python workers (the vault's encryption) run this interpreter, with moneytrail
+        # and its packages; on a cluster the executors' Python must have them installed.
+        # (pyspark reads PYSPARK_PYTHON when it starts the context; its conf is not read)
+        os.environ["PYSPARK_PYTHON"] = sys.executable
     session = (
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.ansi.enabled", "true")

@@ -48,11 +48,31 @@ def spark_type(duckdb_type: str) -> str:
     return exp.DataType.build(duckdb_type, dialect="duckdb").sql("spark")
 
 
-def spark_schema(name: str) -> str:
-    """The DDL schema (`col TYPE, ...`) of canonical table `name` for Spark."""
+def table_columns(name: str) -> list[tuple[str, str]]:
+    """(column, DuckDB type) of canonical table `name`, in order."""
     from moneytrail.model.tables import TABLES  # noqa: PLC0415
 
     table = next((t for t in TABLES if t.name == name), None)
     if table is None:
         raise KeyError(f"no canonical table {name!r} in moneytrail.model.tables")
-    return ", ".join(f"`{c.name}` {spark_type(c.type)}" for c in table.columns)
+    return [(c.name, c.type) for c in table.columns]
+
+
+def spark_schema(name: str) -> str:
+    """The DDL schema (`col TYPE, ...`) of canonical table `name` for Spark."""
+    return ", ".join(f"`{col}` {spark_type(kind)}" for col, kind in table_columns(name))
+
+
+def loaded_source_ids(workspace: Workspace) -> set[int]:
+    """The loads that finished: their `sources` rows."""
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    directory = table_dir(workspace, "sources")
+    if not directory.is_dir():
+        return set()
+    done: set[int] = set()
+    for part in directory.glob("*.parquet"):
+        done.update(
+            int(v) for v in pq.read_table(part, columns=["source_id"]).column(0).to_pylist()
+        )
+    return done
