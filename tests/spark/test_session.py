@@ -37,7 +37,9 @@ def test_under_spark_submit_its_master_stays(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PYSPARK_GATEWAY_PORT", "41234")
-    assert SparkSettings.of(workspace).master is None
+    assert SparkSettings.of(workspace) == SparkSettings(None, None, "2g")
+    monkeypatch.setenv("MONEYTRAIL_SPARK_SHUFFLE_PARTITIONS", "64")
+    assert SparkSettings.of(workspace).shuffle_partitions == 64
 
 
 def test_bad_settings_are_named(workspace: Workspace) -> None:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from moneytrail.engine import require_spark
@@ -36,18 +38,28 @@ _DEFAULTS = {"master": "local[2]", "shuffle_partitions": "8", "driver_memory": "
 class SparkSettings:
     master: str | None
     """None under spark-submit: the master it was given stays."""
-    shuffle_partitions: int
+    shuffle_partitions: int | None
+    """None under spark-submit unless set: the value it was given stays."""
     driver_memory: str
+
+    @classmethod
+    def of_env(cls) -> SparkSettings:
+        """The settings from the environment and the defaults alone."""
+        return cls._from({}, "the defaults")
 
     @classmethod
     def of(cls, workspace: Workspace) -> SparkSettings:
         table = workspace.config().get("spark", {}) if workspace.exists() else {}
+        return cls._from(table, str(workspace.config_path))
+
+    @classmethod
+    def _from(cls, table: object, where: str) -> SparkSettings:
         if not isinstance(table, dict):
-            raise EngineError(f"{workspace.config_path}: [spark] must be a table of settings")
+            raise EngineError(f"{where}: [spark] must be a table of settings")
         unknown = sorted(set(table) - set(_DEFAULTS))
         if unknown:
             raise EngineError(
-                f"{workspace.config_path}: unknown [spark] setting(s) {', '.join(unknown)}; "
+                f"{where}: unknown [spark] setting(s) {', '.join(unknown)}; "
                 f"known: {', '.join(_DEFAULTS)}"
             )
 
@@ -60,20 +72,36 @@ class SparkSettings:
             raise EngineError(
                 f"spark shuffle_partitions must be a positive integer, not {partitions!r}"
             )
-        # spark-submit starts the JVM and hands this process its gateway: keep its master
+        # spark-submit starts the JVM and hands this process its gateway: what it was
+        # given (master, shuffle partitions) stays unless moneytrail's settings name it
         under_submit = "PYSPARK_GATEWAY_PORT" in os.environ
         explicit = os.environ.get(ENV_PREFIX + "MASTER") or table.get("master")
         master = str(explicit) if explicit else (None if under_submit else _DEFAULTS["master"])
-        return cls(master, int(partitions), get("driver_memory"))
+        named = os.environ.get(ENV_PREFIX + "SHUFFLE_PARTITIONS") or "shuffle_partitions" in table
+        shuffle = None if under_submit and not named else int(partitions)
+        return cls(master, shuffle, get("driver_memory"))
 
 
-def spark_session(workspace: Workspace) -> SparkSession:
-    """The process's Spark session, started with the workspace's settings when there is none."""
+def spark_session(workspace: Workspace | None = None) -> SparkSession:
+    """The process's Spark session, started with the workspace's settings when there is none.
+
+    Without a workspace (entity resolution's Splink backend, asked for on its own)
+    the settings come from the environment and the defaults.
+    """
     require_spark()
     from pyspark.sql import SparkSession  # noqa: PLC0415 - pyspark is an optional extra
+    from splink.backends.spark import similarity_jar_location  # noqa: PLC0415
 
-    settings = SparkSettings.of(workspace)
-    builder = SparkSession.builder.appName("moneytrail")
+    settings = SparkSettings.of(workspace) if workspace is not None else SparkSettings.of_env()
+    scratch = (
+        workspace.root / "spark-warehouse"
+        if workspace is not None
+        else Path(tempfile.gettempdir()) / "moneytrail-spark"
+    )
+    # Splink's string comparisons (Jaro-Winkler, Levenshtein...) are Scala UDFs in its jar
+    builder = SparkSession.builder.appName("moneytrail").config(
+        "spark.jars", similarity_jar_location()
+    )
     if settings.master is not None:
         builder = builder.master(settings.master)
     local = (settings.master or "").startswith("local")
@@ -86,15 +114,18 @@ def spark_session(workspace: Workspace) -> SparkSession:
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.ansi.enabled", "true")
         .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
-        .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
         .config("spark.driver.memory", settings.driver_memory)
-        .config("spark.sql.warehouse.dir", str(workspace.root / "spark-warehouse"))
+        .config("spark.sql.warehouse.dir", str(scratch))
         .config("spark.ui.enabled", "false" if local else "true")
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
     # a session that already ran (tests, notebooks) keeps its JVM; the SQL settings apply now
-    session.conf.set("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
+    if settings.shuffle_partitions is not None:
+        session.conf.set("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
     session.conf.set("spark.sql.session.timeZone", "UTC")
     session.sparkContext.setLogLevel("ERROR")
+    if session.sparkContext._jsc.sc().getCheckpointDir().isEmpty():
+        # where Splink writes the intermediate tables it breaks lineage with
+        session.sparkContext.setCheckpointDir(str(scratch / "_checkpoints"))
     return session

@@ -10,6 +10,8 @@ renders with another meaning, is rewritten here, each rule with its reason:
     col[i] of an array      NULL past the end    -> try_element_at(col, i) (Spark's [] raises
                                                     there under ANSI, which the session keeps on)
     ('0x' || s)::BIGINT     hex text to integer  -> CAST(conv(s, 16, 10) AS BIGINT)
+    json_object(k, v, ...)  JSON text, nulls kept -> to_json(named_struct(k, v, ...)) keeping
+                                                    null fields (nested: a named_struct)
 
 A construct neither sqlglot nor these rules render raises EngineUnsupportedError
 naming the engine and the construct, rather than SQL that means something else.
@@ -64,37 +66,44 @@ def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
             raise EngineUnsupportedError(f"Engine 'spark' does not have DuckDB's {what}")
     if isinstance(node, exp.Anonymous):
         return _anonymous(node)
+    if isinstance(node, exp.JSONObject):
+        return _json_object(node)
     if isinstance(node, exp.Format):
         return _format(node)
-    if (
-        isinstance(node, exp.Length)
-        and isinstance(node.this, exp.Column)
-        and node.this.name in arrays
-    ):
-        return exp.ArraySize(this=node.this)
-    if (
-        isinstance(node, exp.Bracket)
-        and isinstance(node.this, exp.Column)
-        and node.this.name in arrays
-        and len(node.expressions) == 1
-    ):
-        # sqlglot holds the index 0-based; try_element_at counts from 1, as DuckDB does
-        index = node.expressions[0]
-        one_based = (
-            exp.Literal.number(int(index.this) + 1)
-            if isinstance(index, exp.Literal) and not index.is_string
-            else exp.Add(this=index, expression=exp.Literal.number(1))
-        )
-        return exp.Anonymous(this="try_element_at", expressions=[node.this, one_based])
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.BIGINT):
-        hex_digits = _hex_text(node.this)
-        if hex_digits is not None:
-            conv = exp.Anonymous(
-                this="conv",
-                expressions=[hex_digits, exp.Literal.number(16), exp.Literal.number(10)],
-            )
-            return exp.Cast(this=conv, to=node.to)
+        return _hex_cast(node)
+    if isinstance(node, exp.Length | exp.Bracket):
+        return _array_access(node, arrays)
     return node
+
+
+def _array_access(node: exp.Length | exp.Bracket, arrays: frozenset[str]) -> exp.Expression:
+    """len() and [i] of a column holding an array (arrays names them)."""
+    column = node.this
+    if not isinstance(column, exp.Column) or column.name not in arrays:
+        return node
+    if isinstance(node, exp.Length):
+        return exp.ArraySize(this=column)
+    if len(node.expressions) != 1:
+        return node
+    # sqlglot holds the index 0-based; try_element_at counts from 1, as DuckDB does
+    index = node.expressions[0]
+    one_based = (
+        exp.Literal.number(int(index.this) + 1)
+        if isinstance(index, exp.Literal) and not index.is_string
+        else exp.Add(this=index, expression=exp.Literal.number(1))
+    )
+    return exp.Anonymous(this="try_element_at", expressions=[column, one_based])
+
+
+def _hex_cast(node: exp.Cast) -> exp.Expression:
+    hex_digits = _hex_text(node.this)
+    if hex_digits is None:
+        return node
+    conv = exp.Anonymous(
+        this="conv", expressions=[hex_digits, exp.Literal.number(16), exp.Literal.number(10)]
+    )
+    return exp.Cast(this=conv, to=node.to)
 
 
 def _anonymous(node: exp.Anonymous) -> exp.Expression:
@@ -127,6 +136,24 @@ def _format(node: exp.Format) -> exp.Expression:
     return exp.Anonymous(
         this="format_string", expressions=[exp.Literal.string(spark_pattern), *node.expressions]
     )
+
+
+def _json_object(node: exp.JSONObject) -> exp.Expression:
+    pairs: list[exp.Expression] = []
+    for item in node.expressions:
+        if not isinstance(item, exp.JSONKeyValue):
+            raise EngineUnsupportedError(
+                f"Engine 'spark' renders json_object only with key, value pairs, not {item.sql()}"
+            )
+        pairs += [item.this, item.expression]
+    struct = exp.Anonymous(this="named_struct", expressions=pairs)
+    if isinstance(node.parent, exp.JSONKeyValue):
+        return struct  # inside another json_object: its to_json writes it
+    options = exp.Anonymous(
+        this="map",
+        expressions=[exp.Literal.string("ignoreNullFields"), exp.Literal.string("false")],
+    )
+    return exp.Anonymous(this="to_json", expressions=[struct, options])
 
 
 def _hex_text(node: exp.Expression) -> exp.Expression | None:
