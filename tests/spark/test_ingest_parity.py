@@ -74,11 +74,22 @@ def edge_file(tmp_path: Path) -> Path:
     return path
 
 
-def load_both(root: Path, spark: SparkSession, path: Path) -> tuple[Path, Path]:
+def load_both(
+    root: Path, spark: SparkSession, path: Path, *, spark_cli: bool = False
+) -> tuple[Path, Path]:
+    """`path` loaded on DuckDB (the CLI) and on Spark (the CLI with --engine spark, or the
+    function behind it)."""
     duck, on_spark = root / "duck", root / "spark"
     result = CliRunner().invoke(app, ["-w", str(duck), "ingest", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    ingest_file_on_spark(SparkWarehouse(Workspace(on_spark), spark), path, "auto", IngestOptions())
+    if spark_cli:
+        args = ["--engine", "spark", "-w", str(on_spark), "ingest", str(path), "--json"]
+        on_engine = CliRunner().invoke(app, args)
+        assert on_engine.exit_code == 0, on_engine.output
+        assert json.loads(on_engine.stdout) == json.loads(result.stdout)
+    else:
+        wh = SparkWarehouse(Workspace(on_spark), spark)
+        ingest_file_on_spark(wh, path, "auto", IngestOptions())
     return duck, on_spark
 
 
@@ -156,7 +167,7 @@ def test_a_world_file_and_its_damaged_copy(loaded: tuple[Path, Path]) -> None:
 
 
 def test_edge_cases_of_the_layout(tmp_path: Path, spark: SparkSession) -> None:
-    duck, on_spark = load_both(tmp_path, spark, edge_file(tmp_path))
+    duck, on_spark = load_both(tmp_path, spark, edge_file(tmp_path), spark_cli=True)
     assert_same_tables(duck, on_spark)
     fields = rows(duck, "SELECT source_row, field FROM quarantine ORDER BY 1")
     assert fields == [(3, "Timestamp"), (4, "*"), (5, "*"), (6, "Amount Received")]

@@ -92,6 +92,8 @@ def spark_session(workspace: Workspace | None = None) -> SparkSession:
     from pyspark.sql import SparkSession  # noqa: PLC0415 - pyspark is an optional extra
     from splink.backends.spark import similarity_jar_location  # noqa: PLC0415
 
+    if workspace is not None:
+        workspace.ensure()  # before Spark writes its checkpoint directory into it
     settings = SparkSettings.of(workspace) if workspace is not None else SparkSettings.of_env()
     scratch = (
         workspace.root / "spark-warehouse"
