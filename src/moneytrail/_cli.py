@@ -17,13 +17,15 @@ import typer
 from rich.console import Console
 
 # the shared options live apart so that `moneytrail --help` needs no console
-from moneytrail._options import JsonOption, WorkspaceOption
+from moneytrail._options import ENGINE_META, JsonOption, WorkspaceOption
+from moneytrail.engine import EngineChoice, resolve_engine
 from moneytrail.workspace import Workspace
 
 __all__ = [
     "JsonOption",
     "WorkspaceOption",
     "emit_json",
+    "engine_of",
     "err",
     "fail",
     "out",
@@ -38,6 +40,12 @@ def workspace_of(ctx: typer.Context, given: Path | None) -> Workspace:
     """The workspace named after the subcommand, else before it, else the default."""
     root = ctx.find_root()
     return Workspace.resolve(given or root.obj)
+
+
+def engine_of(ctx: typer.Context, ws: Workspace) -> EngineChoice:
+    """The engine in force for this command on `ws` (--engine, $MONEYTRAIL_ENGINE, config)."""
+    flag = ctx.meta.get(ENGINE_META)
+    return resolve_engine(ws, flag if isinstance(flag, str) else None)
 
 
 def emit_json(data: Any) -> None:

@@ -9,12 +9,22 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.errors import MoneytrailError
 from moneytrail.ingest import FORMATS, FileReport, IngestOptions, detect_format, ingest_file
 from moneytrail.ingest import commands as ingest_commands
 from moneytrail.ingest._detect import SNIFF_BYTES
 from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -43,13 +53,16 @@ def ingest(
     failures: list[dict[str, str]] = []
     ws = workspace_of(ctx, workspace)
     options = ingest_commands.options(ws, profile, account, bank, earliest, latest)
-    with Warehouse(ws) as wh:
-        for path in files:
-            try:
-                reports.append(ingest_with_progress(wh, path, fmt, options))
-            except MoneytrailError as exc:
-                failures.append({"path": str(path), "error": str(exc)})
-                err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    if engine_of(ctx, ws).name == "spark":
+        _ingest_on_spark(ws, files, fmt, options, reports, failures)
+    else:
+        with Warehouse(ws) as wh:
+            for path in files:
+                try:
+                    reports.append(ingest_with_progress(wh, path, fmt, options))
+                except MoneytrailError as exc:
+                    failures.append({"path": str(path), "error": str(exc)})
+                    err.print(f"[bold red]error:[/] {exc}", highlight=False)
     if as_json:
         doc: dict[str, Any] = {"files": [r.as_json() for r in reports]}
         if failures:
@@ -60,6 +73,27 @@ def ingest(
     ingest_commands.print_warnings(reports)
     if failures:
         raise typer.Exit(1)
+
+
+def _ingest_on_spark(
+    ws: Workspace,
+    files: list[Path],
+    fmt: str,
+    options: IngestOptions,
+    reports: list[FileReport],
+    failures: list[dict[str, str]],
+) -> None:
+    from moneytrail.spark._ingest import ingest_file_on_spark  # noqa: PLC0415
+    from moneytrail.spark._session import spark_session  # noqa: PLC0415
+    from moneytrail.spark._warehouse import SparkWarehouse  # noqa: PLC0415
+
+    wh = SparkWarehouse(ws, spark_session(ws))
+    for path in files:
+        try:
+            reports.append(ingest_file_on_spark(wh, path, fmt, options))
+        except MoneytrailError as exc:
+            failures.append({"path": str(path), "error": str(exc)})
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
 
 
 def ingest_with_progress(

@@ -19,4 +19,15 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Engine that runs the stages: duckdb or spark (default: $MONEYTRAIL_ENGINE, "
+        "else `engine` in the workspace's config.toml, else duckdb).",
+        show_default=False,
+    ),
+]
+ENGINE_META = "moneytrail.engine"
+"""Where the root command keeps --engine for its subcommands (click's shared ctx.meta)."""
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]

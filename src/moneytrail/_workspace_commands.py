@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    out,
+    workspace_of,
+)
+from moneytrail.engine import EngineName
 from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
@@ -65,11 +73,11 @@ def status(
 ) -> None:
     """Row counts of the canonical tables and what was loaded."""
     ws = workspace_of(ctx, workspace)
-    doc = workspace_status(ws)
+    doc = workspace_status(ws, engine_of(ctx, ws).name)
     if as_json:
         emit_json(doc)
         return
-    table = Table(title=f"Workspace {ws.root}")
+    table = Table(title=f"Workspace {ws.root} ({doc['engine']})")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in doc["tables"].items():
@@ -79,14 +87,34 @@ def status(
     out.print(table)
 
 
-def workspace_status(ws: Workspace) -> dict[str, Any]:
+def workspace_status(ws: Workspace, engine: EngineName = "duckdb") -> dict[str, Any]:
+    if engine == "spark":
+        return _spark_status(ws)
     # Read-only once there is a warehouse, so that it works while the API serves.
     opened = Warehouse.for_reading(ws) if ws.warehouse_path.exists() else Warehouse(ws)
     with opened as wh:
         return {
             "workspace": str(ws.root),
+            "engine": engine,
             "tables": wh.table_counts(),
             "quarantined": int(wh.scalar("SELECT count(*) FROM quarantine")),
             "files": int(wh.scalar("SELECT count(*) FROM sources")),
             "source_issues": int(wh.scalar("SELECT count(*) FROM source_issues")),
         }
+
+
+def _spark_status(ws: Workspace) -> dict[str, Any]:
+    """The same document, counted from the Spark warehouse's Parquet tables."""
+    from moneytrail.model.tables import FACT_TABLES  # noqa: PLC0415
+    from moneytrail.spark._tables import row_count, warehouse_root  # noqa: PLC0415
+
+    ws.ensure()
+    return {
+        "workspace": str(ws.root),
+        "engine": "spark",
+        "warehouse": str(warehouse_root(ws)),
+        "tables": {name: row_count(ws, name) for name in FACT_TABLES},
+        "quarantined": row_count(ws, "quarantine"),
+        "files": row_count(ws, "sources"),
+        "source_issues": row_count(ws, "source_issues"),
+    }

@@ -19,15 +19,19 @@ command with the help written here.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import typer
 from typer import _click
+from typer._click.globals import get_current_context
 from typer.core import TyperCommand, TyperGroup
 
-from moneytrail._options import WorkspaceOption
+from moneytrail._options import ENGINE_META, EngineOption, WorkspaceOption
 from moneytrail.errors import MoneytrailError
 
 
@@ -167,7 +171,42 @@ def load_command(name: str) -> _click.Command:
     command = typer.main.get_group(_loaded_app).commands.get(name)
     if command is None:
         raise LookupError(f"{', '.join(COMMANDS[name].modules)} did not define {name!r}")
+    _guard_engine(command, name)
     return command
+
+
+def _guard_engine(command: _click.Command, path: str) -> None:
+    """Make every leaf of `command` check, before it runs, that it runs on the engine in force.
+
+    One place for every command, so that none can run on DuckDB when Spark was asked for.
+    """
+    if isinstance(command, TyperGroup):
+        for sub_name, sub in command.commands.items():
+            _guard_engine(sub, f"{path} {sub_name}")
+        return
+    callback = command.callback
+    if callback is None or getattr(callback, "_engine_guarded", False):
+        return
+
+    @functools.wraps(callback)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _check_engine(path)
+        return callback(*args, **kwargs)
+
+    guarded._engine_guarded = True  # type: ignore[attr-defined]
+    command.callback = guarded
+
+
+def _check_engine(path: str) -> None:
+    from moneytrail.engine import check_command, resolve_engine  # noqa: PLC0415
+    from moneytrail.workspace import Workspace  # noqa: PLC0415
+
+    ctx = get_current_context()
+    given = ctx.params.get("workspace")
+    root = ctx.find_root().obj
+    ws = Workspace.resolve(given if isinstance(given, Path) else root)
+    flag = ctx.meta.get(ENGINE_META)
+    check_command(path, resolve_engine(ws, flag if isinstance(flag, str) else None))
 
 
 class LazyGroup(TyperGroup):
@@ -202,8 +241,12 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
+def _root(
+    ctx: typer.Context, workspace: WorkspaceOption = None, engine: EngineOption = None
+) -> None:
     ctx.obj = workspace
+    if engine is not None:
+        ctx.meta[ENGINE_META] = engine
 
 
 def main() -> None:

@@ -4,6 +4,9 @@
     ├── WorkspaceError          the workspace directory, its config or its keys
     │   └── WarehouseBusyError      another process (e.g. the API) holds the warehouse
     ├── MigrationError          the warehouse schema cannot be brought up to date
+    ├── EngineError             the engine asked for (duckdb, spark) is unknown or misconfigured
+    │   ├── EngineUnavailableError  Spark was asked for but pyspark or Java is missing
+    │   └── EngineUnsupportedError  the command does not run on the engine asked for yet
     ├── VaultError              a raw identifier cannot be stored or revealed
     ├── EmployerCheckError      employer checks cannot run as asked (unknown check or parameter)
     ├── ResolveError            entity resolution cannot run or record a decision
@@ -69,6 +72,18 @@ class WarehouseBusyError(WorkspaceError):
 
 class MigrationError(MoneytrailError):
     """The warehouse schema cannot be brought to the version this code needs."""
+
+
+class EngineError(MoneytrailError):
+    """The engine asked for is unknown, or its settings are invalid."""
+
+
+class EngineUnavailableError(EngineError):
+    """Spark was asked for but what it needs (pyspark, a Java runtime) is not installed."""
+
+
+class EngineUnsupportedError(EngineError):
+    """The command has not been brought to the engine asked for yet (it names the command)."""
 
 
 class VaultError(MoneytrailError):

@@ -63,28 +63,49 @@ class Tokeniser:
     def _hmac(self, message: str) -> str:
         return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()[:TOKEN_HEX]
 
-    def install_sql(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Define `mt_token(message)` and `mt_account(bank, number)` for this connection.
+    def token_sql(self, message: str) -> str:
+        """The token of the text that SQL expression `message` gives, as DuckDB SQL.
 
-        The macros are TEMP: they live in the connection, never in the file.
+        Written once: DuckDB runs it as a macro (install_sql), Spark as rendered
+        by moneytrail.spark._sql. HMAC spelled out over SHA-256, with the key's
+        inner and outer pads as constants.
         """
         block = self._key if len(self._key) <= 64 else hashlib.sha256(self._key).digest()
         block = block.ljust(64, b"\0")
         ipad = bytes(b ^ 0x36 for b in block).hex()
         opad = bytes(b ^ 0x5C for b in block).hex()
+        return (
+            f"substr(sha256(unhex('{opad}') || unhex(sha256(unhex('{ipad}') || "
+            f"encode({message})))), 1, {TOKEN_HEX})"
+        )
+
+    def account_sql(self, bank: str, number: str) -> str:
+        """account_token() of SQL expressions `bank` and `number`, as DuckDB SQL."""
+        return self.token_sql(f"'account:' || {_alnum_sql(bank)} || '|' || {_alnum_sql(number)}")
+
+    def install_sql(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Define `mt_token(message)` and `mt_account(bank, number)` for this connection.
+
+        The macros are TEMP: they live in the connection, never in the file.
+        """
         con.execute(
-            "CREATE OR REPLACE TEMP MACRO mt_token(message) AS substr(sha256("
-            f"unhex('{opad}') || unhex(sha256(unhex('{ipad}') || encode(message)))), 1, {TOKEN_HEX})"
+            f"CREATE OR REPLACE TEMP MACRO mt_token(message) AS {self.token_sql('message')}"
         )
         # Mirrors account_token(): letters and digits of bank and number, upper-cased.
-        con.execute(
-            "CREATE OR REPLACE TEMP MACRO mt_alnum(v) AS upper(regexp_replace(v, '[^0-9A-Za-z]', '', 'g'))"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP MACRO mt_alnum(v) AS {_alnum_sql('v')}")
         con.execute(
             "CREATE OR REPLACE TEMP MACRO mt_account(bank, number) AS "
             "mt_token('account:' || mt_alnum(bank) || '|' || mt_alnum(number))"
         )
         con.execute(
-            "CREATE OR REPLACE TEMP MACRO mt_account_key(token) AS "
-            f"('0x' || substr(token, 1, {ACCOUNT_KEY_HEX}))::BIGINT"
+            f"CREATE OR REPLACE TEMP MACRO mt_account_key(token) AS {account_key_sql('token')}"
         )
+
+
+def _alnum_sql(value: str) -> str:
+    return f"upper(regexp_replace({value}, '[^0-9A-Za-z]', '', 'g'))"
+
+
+def account_key_sql(token: str) -> str:
+    """account_key() of SQL expression `token`, as DuckDB SQL."""
+    return f"('0x' || substr({token}, 1, {ACCOUNT_KEY_HEX}))::BIGINT"

@@ -17,7 +17,7 @@ from splink import Linker, block_on
 from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from moneytrail.resolve._backend import database_api, duckdb_connection
+from moneytrail.resolve._backend import database_api, portable, run_sql, settings_for
 from moneytrail.resolve._models import Field, KindModel
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ class KindLinker:
         new_records: pa.Table | None = None,
     ) -> None:
         self.model = model
+        self.backend = backend
         self.api = database_api(backend)
         self.records = self.api.register(records, table_name=f"mt_{model.kind}_records")
         self.new = (
@@ -83,8 +84,7 @@ class KindLinker:
             if new_records is None
             else self.api.register(new_records, table_name=f"mt_{model.kind}_new")
         )
-        settings: Any = saved if saved is not None else model.settings()
-        self.linker = Linker(self.records, settings, log_level=None)
+        self.linker = Linker(self.records, settings_for(model, saved, backend), log_level=None)
 
     def train(self, confirmed: pa.Table | None = None) -> dict[str, Any]:
         """Estimate the model's parameters from the records; return the model as JSON.
@@ -112,7 +112,9 @@ class KindLinker:
                 # Too few pairs to learn from. A failed pass can leave the linker's
                 # settings half-changed, so it is rebuilt from the model before it.
                 log.info("%s: EM blocked on %s skipped: %s", self.model.kind, cols, exc)
-                self.linker = Linker(self.records, before, log_level=None)
+                self.linker = Linker(
+                    self.records, settings_for(self.model, before, self.backend), log_level=None
+                )
         if confirmed is not None and confirmed.num_rows >= MIN_LABELS:
             self._learn_from_labels(confirmed)
         return self.saved()
@@ -132,22 +134,22 @@ class KindLinker:
 
     def _rule_pairs(self, columns: tuple[str, ...]) -> int:
         """How many record pairs agree on every one of `columns` (none null)."""
-        con = duckdb_connection(self.api)
         cols = ", ".join(columns)
         not_null = " AND ".join(f"{c} IS NOT NULL" for c in columns)
-        rows = con.sql(
-            f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n "
-            f"FROM {self.records.physical_name} WHERE {not_null} GROUP BY {cols})"
-        ).fetchall()
-        return int(rows[0][0])
+        pairs = run_sql(
+            self.api,
+            f"SELECT coalesce(sum(n * (n - 1) / 2), 0) AS pairs FROM (SELECT count(*) AS n "
+            f"FROM {self.records.physical_name} WHERE {not_null} GROUP BY {cols})",
+        )
+        return int(pairs.column(0)[0].as_py())
 
     def saved(self) -> dict[str, Any]:
-        return self.linker.misc.save_model_to_json()
+        """The trained model as it is saved (in DuckDB's dialect, whichever the backend)."""
+        return portable(self.model, self.linker.misc.save_model_to_json(), self.backend)
 
     def _explained(self, predictions: SplinkDataFrame, min_probability: float) -> pa.Table:
-        con = duckdb_connection(self.api)
         sql = explain_sql(self.model, predictions.physical_name, min_probability)
-        table: pa.Table = con.sql(sql).to_arrow_table()
+        table = run_sql(self.api, sql)
         predictions.drop_table_from_database_and_remove_from_cache()
         return table
 

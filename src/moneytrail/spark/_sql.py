@@ -1,0 +1,167 @@
+"""Stage SQL written once, in DuckDB's dialect, and rendered for Spark with sqlglot.
+
+sqlglot maps most of DuckDB's functions to Spark's. What it cannot know, or
+renders with another meaning, is rewritten here, each rule with its reason:
+
+    strlen(s)               bytes of s           -> octet_length(s)
+    try_strptime(s, fmt)    NULL when no match   -> try_to_timestamp(s, fmt in Spark's pattern)
+    format('{} ...', a)     DuckDB's {} fields   -> format_string('%s ...', a)
+    len(col) of an array    a list's length      -> size(col) (the caller names array columns)
+    col[i] of an array      NULL past the end    -> try_element_at(col, i) (Spark's [] raises
+                                                    there under ANSI, which the session keeps on)
+    ('0x' || s)::BIGINT     hex text to integer  -> CAST(conv(s, 16, 10) AS BIGINT)
+    json_object(k, v, ...)  JSON text, nulls kept -> to_json(named_struct(k, v, ...)) keeping
+                                                    null fields (nested: a named_struct)
+
+A construct neither sqlglot nor these rules render raises EngineUnsupportedError
+naming the engine and the construct, rather than SQL that means something else.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.spark import Spark
+from sqlglot.errors import SqlglotError
+from sqlglot.time import format_time
+
+from moneytrail.errors import EngineUnsupportedError
+
+_REFUSED = {
+    exp.Try: "try(...) (wrap the one function that may fail in its try_ form instead)",
+}
+
+
+def render(sql: str, arrays: frozenset[str] = frozenset()) -> str:
+    """`sql` (DuckDB dialect) as Spark SQL; `arrays` names the columns that hold arrays."""
+    return _render(sql, arrays)
+
+
+@lru_cache(maxsize=256)
+def _render(sql: str, arrays: frozenset[str]) -> str:
+    try:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        # children before their parents, so that a rewritten call keeps rewritten arguments
+        for node in reversed(list(tree.walk())):
+            if not isinstance(node, exp.Expression):
+                continue
+            new = _rewrite(node, arrays)
+            if new is not node:
+                if node is tree:
+                    tree = new
+                else:
+                    node.replace(new)
+        return tree.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except SqlglotError as exc:
+        raise EngineUnsupportedError(
+            f"Engine 'spark' cannot render this DuckDB SQL: {exc}: {sql[:200]}"
+        ) from exc
+
+
+def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
+    for kind, what in _REFUSED.items():
+        if isinstance(node, kind):
+            raise EngineUnsupportedError(f"Engine 'spark' does not have DuckDB's {what}")
+    if isinstance(node, exp.Anonymous):
+        return _anonymous(node)
+    if isinstance(node, exp.JSONObject):
+        return _json_object(node)
+    if isinstance(node, exp.Format):
+        return _format(node)
+    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.BIGINT):
+        return _hex_cast(node)
+    if isinstance(node, exp.Length | exp.Bracket):
+        return _array_access(node, arrays)
+    return node
+
+
+def _array_access(node: exp.Length | exp.Bracket, arrays: frozenset[str]) -> exp.Expression:
+    """len() and [i] of a column holding an array (arrays names them)."""
+    column = node.this
+    if not isinstance(column, exp.Column) or column.name not in arrays:
+        return node
+    if isinstance(node, exp.Length):
+        return exp.ArraySize(this=column)
+    if len(node.expressions) != 1:
+        return node
+    # sqlglot holds the index 0-based; try_element_at counts from 1, as DuckDB does
+    index = node.expressions[0]
+    one_based = (
+        exp.Literal.number(int(index.this) + 1)
+        if isinstance(index, exp.Literal) and not index.is_string
+        else exp.Add(this=index, expression=exp.Literal.number(1))
+    )
+    return exp.Anonymous(this="try_element_at", expressions=[column, one_based])
+
+
+def _hex_cast(node: exp.Cast) -> exp.Expression:
+    hex_digits = _hex_text(node.this)
+    if hex_digits is None:
+        return node
+    conv = exp.Anonymous(
+        this="conv", expressions=[hex_digits, exp.Literal.number(16), exp.Literal.number(10)]
+    )
+    return exp.Cast(this=conv, to=node.to)
+
+
+def _anonymous(node: exp.Anonymous) -> exp.Expression:
+    name = node.name.lower()
+    args = list(node.expressions)
+    if name == "strlen":
+        return exp.Anonymous(this="octet_length", expressions=args)
+    if name == "try_strptime":
+        value, pattern = args
+        if not isinstance(pattern, exp.Literal):
+            raise EngineUnsupportedError(
+                "Engine 'spark' renders try_strptime only with a constant format"
+            )
+        spark_pattern = format_time(
+            pattern.this, Spark.INVERSE_TIME_MAPPING, Spark.INVERSE_TIME_TRIE
+        )
+        return exp.Anonymous(
+            this="try_to_timestamp", expressions=[value, exp.Literal.string(spark_pattern)]
+        )
+    return node
+
+
+def _format(node: exp.Format) -> exp.Expression:
+    pattern = node.this
+    if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+        raise EngineUnsupportedError(
+            "Engine 'spark' renders DuckDB's format() only with a constant pattern"
+        )
+    spark_pattern = pattern.this.replace("%", "%%").replace("{}", "%s")
+    return exp.Anonymous(
+        this="format_string", expressions=[exp.Literal.string(spark_pattern), *node.expressions]
+    )
+
+
+def _json_object(node: exp.JSONObject) -> exp.Expression:
+    pairs: list[exp.Expression] = []
+    for item in node.expressions:
+        if not isinstance(item, exp.JSONKeyValue):
+            raise EngineUnsupportedError(
+                f"Engine 'spark' renders json_object only with key, value pairs, not {item.sql()}"
+            )
+        pairs += [item.this, item.expression]
+    struct = exp.Anonymous(this="named_struct", expressions=pairs)
+    if isinstance(node.parent, exp.JSONKeyValue):
+        return struct  # inside another json_object: its to_json writes it
+    options = exp.Anonymous(
+        this="map",
+        expressions=[exp.Literal.string("ignoreNullFields"), exp.Literal.string("false")],
+    )
+    return exp.Anonymous(this="to_json", expressions=[struct, options])
+
+
+def _hex_text(node: exp.Expression) -> exp.Expression | None:
+    """`s` when `node` is ('0x' || s): DuckDB casts such text as a hexadecimal number."""
+    inner = node.this if isinstance(node, exp.Paren) else node
+    if isinstance(inner, exp.DPipe):
+        left = inner.this
+        if isinstance(left, exp.Literal) and left.is_string and left.this.lower() == "0x":
+            digits: exp.Expression = inner.expression
+            return digits
+    return None

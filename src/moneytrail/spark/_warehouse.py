@@ -1,0 +1,79 @@
+"""The Spark warehouse: canonical tables as Parquet directories, a load committed whole.
+
+A load writes each of its tables into a staging directory
+(`spark-warehouse/_staging/<source_id>/<table>`); only when every table is
+written are the files moved into the tables (named `load<source_id>-...`),
+`sources` last, whose row marks the load as done. A load cut off before that
+leaves staging files, or files of a load without a `sources` row, which the next
+load deletes. Moving files is a rename: atomic per file on a local or
+shared POSIX file system (NFS, Lustre), the storage docs/spark.md asks for.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from moneytrail.spark._tables import (
+    loaded_source_ids,
+    spark_schema,
+    spark_type,
+    table_columns,
+    table_dir,
+    warehouse_root,
+)
+from moneytrail.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+STAGING = "_staging"
+
+
+class SparkWarehouse:
+    """The workspace's Parquet tables, read and appended through one Spark session."""
+
+    def __init__(self, workspace: Workspace, session: SparkSession) -> None:
+        self.workspace = workspace
+        self.spark = session
+        workspace.ensure()
+        warehouse_root(workspace).mkdir(exist_ok=True)
+
+    def table(self, name: str) -> DataFrame:
+        """Table `name` with the model's schema (empty when no stage has written it)."""
+        schema = spark_schema(name)
+        directory = table_dir(self.workspace, name)
+        if directory.is_dir() and any(directory.glob("*.parquet")):
+            return self.spark.read.schema(schema).parquet(str(directory))
+        return self.spark.createDataFrame([], schema)
+
+    def staging(self, source_id: int) -> Path:
+        return warehouse_root(self.workspace) / STAGING / str(source_id)
+
+    def discard_unfinished(self) -> None:
+        """Delete what loads that never finished left behind (staged or half-moved files)."""
+        root = warehouse_root(self.workspace)
+        shutil.rmtree(root / STAGING, ignore_errors=True)
+        done = loaded_source_ids(self.workspace)
+        for part in root.glob("*/load*-*.parquet"):
+            sid = part.name[len("load") : part.name.index("-")]
+            if sid.isdigit() and int(sid) not in done:
+                part.unlink()
+
+    def stage(self, source_id: int, name: str, frame: DataFrame) -> None:
+        """Write `frame` (the columns of table `name`, in order) for the load's commit."""
+        from pyspark.sql import functions as f  # noqa: PLC0415
+
+        columns = [f.col(col).cast(spark_type(kind)) for col, kind in table_columns(name)]
+        frame.select(*columns).write.mode("overwrite").parquet(str(self.staging(source_id) / name))
+
+    def commit(self, source_id: int, names: list[str]) -> None:
+        """Move the staged tables into the warehouse; `sources` (the done mark) last."""
+        ordered = [n for n in names if n != "sources"] + (["sources"] if "sources" in names else [])
+        for name in ordered:
+            target = table_dir(self.workspace, name)
+            target.mkdir(parents=True, exist_ok=True)
+            for part in sorted((self.staging(source_id) / name).glob("*.parquet")):
+                part.rename(target / f"load{source_id}-{part.name}")
+        shutil.rmtree(self.staging(source_id), ignore_errors=True)

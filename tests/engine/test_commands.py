@@ -1,0 +1,83 @@
+"""Every command checks the engine: Spark runs what has been ported, and refuses the rest."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from moneytrail.cli import COMMANDS, app
+from moneytrail.engine import ENV_ENGINE, SPARK_COMMANDS, runs_on_spark
+from moneytrail.errors import EngineUnavailableError, EngineUnsupportedError
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+@pytest.fixture(autouse=True)
+def no_engine_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_ENGINE, raising=False)
+
+
+def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    duck = json.loads(invoke("-w", ws, "status", "--json").stdout)
+    assert duck["engine"] == "duckdb"
+    spark = json.loads(invoke("--engine", "spark", "status", "--json", "-w", ws).stdout)
+    assert spark["engine"] == "spark"
+    assert spark["warehouse"] == str(tmp_path / "ws" / "spark-warehouse")
+    assert set(spark["tables"]) == set(duck["tables"])
+    assert spark["tables"]["transactions"] == 0
+    (tmp_path / "ws" / "config.toml").write_text(
+        "config_version = 1\nengine = 'spark'\n", encoding="utf-8"
+    )
+    assert json.loads(invoke("-w", ws, "status", "--json").stdout)["engine"] == "spark"
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["detect"], "detect"),
+        (["graph", "features"], "graph features"),
+        (["entities", "--json"], "entities"),
+    ],
+)
+def test_a_command_not_on_spark_refuses_and_names_itself(
+    tmp_path: Path, args: list[str], command: str
+) -> None:
+    result = invoke("--engine", "spark", "-w", str(tmp_path / "ws"), *args)
+    assert isinstance(result.exception, EngineUnsupportedError)
+    assert str(result.exception).startswith(
+        f"`moneytrail {command}` runs on DuckDB only for now, and the engine in force is "
+        "spark (from --engine)"
+    )
+    assert not (tmp_path / "ws").exists(), "nothing ran"
+
+
+def test_the_refusal_names_where_spark_was_chosen(tmp_path: Path) -> None:
+    result = invoke("alerts", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
+    assert isinstance(result.exception, EngineUnsupportedError)
+    assert "from $MONEYTRAIL_ENGINE" in str(result.exception)
+
+
+def test_missing_java_is_named_with_what_to_install(tmp_path: Path) -> None:
+    result = invoke(
+        "--engine",
+        "spark",
+        "status",
+        "-w",
+        str(tmp_path / "ws"),
+        env={"JAVA_HOME": str(tmp_path / "no-java"), "PATH": os.environ["PATH"]},
+    )
+    assert isinstance(result.exception, EngineUnavailableError)
+    assert "openjdk-17-jre-headless" in str(result.exception)
+
+
+def test_every_top_level_command_is_either_ported_or_refused() -> None:
+    assert set(COMMANDS) >= SPARK_COMMANDS
+    on_spark = {name for name in COMMANDS if runs_on_spark(name)}
+    assert on_spark == SPARK_COMMANDS | {"synth", "login", "logout", "user", "agency"}
