@@ -42,7 +42,6 @@ pass_through      earlier transactions into u in the window, in e's currency
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,6 +51,7 @@ import pyarrow as pa
 from moneytrail.graph import _motifs, _window
 from moneytrail.graph._arrays import BOOL, I32, I64, Graph
 from moneytrail.graph._params import FeatureParams
+from moneytrail.graph._sweep import Arcs, arc_sweep, blocks
 
 TXN_FEATURES: tuple[str, ...] = (
     "fan_in",
@@ -72,29 +72,6 @@ Columns = dict[str, npt.NDArray[Any]]
 
 _WIDE = frozenset({"temporal_cycle", "simple_cycle"})
 """Counts that can outgrow 32 bits on dense graphs."""
-
-
-@dataclass
-class _Scratch:
-    """Working arrays reused across windows; allocated once per call."""
-
-    graph: Graph
-    count: I32
-    mark: list[I64]
-    on_path: BOOL
-    seen: I64
-    token: int = 0
-
-    @classmethod
-    def for_graph(cls, graph: Graph, cycle_len: int, cycles: bool) -> _Scratch:
-        n = graph.n_nodes
-        return cls(
-            graph=graph,
-            count=np.zeros(n, dtype=np.int32),
-            mark=[np.full(n, -1, dtype=np.int64) for _ in range(3)],
-            on_path=np.zeros(n, dtype=np.bool_),
-            seen=np.full((cycle_len if cycles else 0, n), -1, dtype=np.int64),
-        )
 
 
 def mine_txn_features(
@@ -125,17 +102,30 @@ def mine_txn_features(
         }
         for w in params.windows
     }
-    families = [f for f in _BY_COST if f == "fan_degree" or params.wants(f)]
+    families = [f for f in _BY_COST if f in ("fan_degree", "arcs") or params.wants(f)]
     if not (params.wants("fan") or params.wants("degree")):
         families.remove("fan_degree")
-    tasks = [(w, f) for w in sorted(params.windows, reverse=True) for f in families]
+    if not any(params.wants(f) for f in _ARC_FAMILIES):
+        families.remove("arcs")
+    arcs = Arcs.of(graph) if "arcs" in families else None
+    # the arc sweep of a window splits into time blocks, one per thread
+    parts = blocks(graph.ts, start, max(1, threads))
+    tasks = [
+        (w, f, part)
+        for w in sorted(params.windows, reverse=True)
+        for f in families
+        for part in (parts if f == "arcs" else [(start, graph.n_edges)])
+    ]
     workers = max(1, min(threads, len(tasks)))
     if workers == 1:
-        for w, f in tasks:
-            _run_task(graph, params, w, f, start, full[w])
+        for w, f, part in tasks:
+            _run_task(graph, arcs, params, w, f, part, full[w])
     else:
         with ThreadPoolExecutor(workers, thread_name_prefix="mine") as pool:
-            done = [pool.submit(_run_task, graph, params, w, f, start, full[w]) for w, f in tasks]
+            done = [
+                pool.submit(_run_task, graph, arcs, params, w, f, part, full[w])
+                for w, f, part in tasks
+            ]
             for future in done:
                 future.result()
     for cols in full.values():
@@ -150,10 +140,11 @@ def mine_txn_features(
     }
 
 
+_ARC_FAMILIES = ("scatter_gather", "gather_scatter", "simple_cycle")
+"""Families mined by one sweep over the window graph's arcs (`_sweep`)."""
+
 _BY_COST = (
-    "simple_cycle",
-    "scatter_gather",
-    "gather_scatter",
+    "arcs",
     "temporal_cycle",
     "pass_through",
     "fan_degree",
@@ -163,17 +154,19 @@ _BY_COST = (
 
 
 def _run_task(
-    g: Graph, params: FeatureParams, window: int, family: str, start: int, full: Columns
+    g: Graph,
+    arcs: Arcs | None,
+    params: FeatureParams,
+    window: int,
+    family: str,
+    part: tuple[int, int],
+    full: Columns,
 ) -> None:
-    s = _Scratch.for_graph(g, params.cycle_len, family == "simple_cycle")
-    if family == "fan_degree":
-        _fan_degree(g, window, start, s.count, full)
-    elif family == "scatter_gather":
-        _scatter_gather(s, window, start, full)
-    elif family == "gather_scatter":
-        _gather_scatter(s, window, start, full)
-    elif family == "simple_cycle":
-        _simple_cycles(s, params, window, start, full)
+    start = part[0]
+    if family == "arcs" and arcs is not None:
+        _arc_patterns(g, arcs, params, window, part, full)
+    elif family == "fan_degree":
+        _fan_degree(g, window, start, np.zeros(g.n_nodes, dtype=np.int32), full)
     elif family == "temporal_cycle":
         _motifs.temporal_cycles(
             g.ts,
@@ -186,7 +179,7 @@ def _run_task(
             params.cycle_budget,
             start,
             full["temporal_cycle"],
-            s.on_path,
+            np.zeros(g.n_nodes, dtype=np.bool_),
         )
     elif family == "structuring":
         _structuring(g, params, window, start, full)
@@ -240,62 +233,37 @@ def _fan_degree(g: Graph, window: int, start: int, count: I32, full: Columns) ->
     )
 
 
-def _scatter_gather(s: _Scratch, window: int, start: int, full: Columns) -> None:
-    g = s.graph
-    s.token = _motifs.scatter_gather(
-        g.ts,
-        g.src,
-        g.dst,
-        g.out_ptr,
-        g.out_edge,
-        g.in_ptr,
-        g.in_edge,
-        window,
-        start,
-        full["scatter_gather"],
-        s.mark[0],
-        s.mark[1],
-        s.mark[2],
-        s.token,
-    )
-
-
-def _gather_scatter(s: _Scratch, window: int, start: int, full: Columns) -> None:
-    g = s.graph
-    s.token = _window.gather_scatter(
-        g.ts,
-        g.src,
-        g.dst,
-        g.out_ptr,
-        g.out_edge,
-        g.in_ptr,
-        g.in_edge,
-        window,
-        start,
-        full["gather_scatter"],
-        s.mark[0],
-        s.token,
-    )
-
-
-def _simple_cycles(
-    s: _Scratch, params: FeatureParams, window: int, start: int, full: Columns
+def _arc_patterns(
+    g: Graph,
+    arcs: Arcs,
+    params: FeatureParams,
+    window: int,
+    part: tuple[int, int],
+    full: Columns,
 ) -> None:
-    g = s.graph
-    s.token = _motifs.simple_cycles(
+    arc_sweep(
         g.ts,
         g.src,
         g.dst,
         g.out_ptr,
         g.out_edge,
+        arcs.out_dst,
+        arcs.arc_of,
+        arcs.src,
+        arcs.dst,
+        arcs.ptr,
+        arcs.in_ptr,
         window,
+        part[0],
+        part[1],
         params.cycle_len,
         params.cycle_budget,
-        start,
+        params.wants("scatter_gather"),
+        params.wants("gather_scatter"),
+        params.wants("simple_cycle"),
+        full["scatter_gather"],
+        full["gather_scatter"],
         full["simple_cycle"],
-        s.on_path,
-        s.seen,
-        s.token,
     )
 
 

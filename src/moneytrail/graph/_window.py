@@ -1,5 +1,5 @@
-"""Compiled kernels for the per-node window counts: fan, degree, gather-scatter,
-structuring and pass-through.
+"""Compiled kernels for the per-node window counts: fan, degree, structuring and
+pass-through (gather-scatter is in `_sweep`).
 
 Every kernel takes the graph's arrays, a window W in seconds and `start`, the
 first edge position to compute: edges before it are read as history but their
@@ -103,75 +103,6 @@ def fan_degree(  # noqa: PLR0912 - one sweep; splitting it costs a call per grou
             o = other[edges[k]]
             if o >= 0:
                 count[o] = 0
-
-
-@njit(cache=True, nogil=True)
-def _distinct_in_window(
-    ts: I64,
-    other: I64,
-    ptr: I64,
-    edges: I64,
-    node: int,
-    t: int,
-    window: int,
-    probe: int,
-    mark: I64,
-    token: int,
-) -> tuple[int, bool]:  # pragma: no cover - numba
-    """Distinct counterparties of `node` in (t - W, t], and whether `probe` is one."""
-    a, b = ptr[node], ptr[node + 1]
-    hi = after_time(ts, edges, a, b, t)
-    n = 0
-    seen_probe = False
-    for p in range(after_time(ts, edges, a, hi, t - window), hi):
-        o = other[edges[p]]
-        if o >= 0 and o != node and mark[o] != token:
-            mark[o] = token
-            n += 1
-            if o == probe:
-                seen_probe = True
-    return n, seen_probe
-
-
-@njit(cache=True, nogil=True)
-def gather_scatter(
-    ts: I64,
-    src: I64,
-    dst: I64,
-    out_ptr: I64,
-    out_edge: I64,
-    in_ptr: I64,
-    in_edge: I64,
-    window: int,
-    start: int,
-    result: I32,
-    mark: I64,
-    token: int,
-) -> int:  # pragma: no cover - numba
-    """Gather-scatter pairs through either end of each edge (see _features)."""
-    for e in range(start, len(ts)):
-        u, v, t = src[e], dst[e], ts[e]
-        if u < 0 or v < 0 or u == v:
-            continue
-        total = 0
-        fan_in_u, v_paid_u = _distinct_in_window(
-            ts, src, in_ptr, in_edge, u, t, window, v, mark, token
-        )
-        fan_out_u, _ = _distinct_in_window(
-            ts, dst, out_ptr, out_edge, u, t, window, -1, mark, token + 1
-        )
-        token += 2
-        if fan_in_u >= 2 and fan_out_u >= 2:
-            total += fan_in_u - (1 if v_paid_u else 0)
-        fan_in_v, _ = _distinct_in_window(ts, src, in_ptr, in_edge, v, t, window, -1, mark, token)
-        fan_out_v, v_paid_u_back = _distinct_in_window(
-            ts, dst, out_ptr, out_edge, v, t, window, u, mark, token + 1
-        )
-        token += 2
-        if fan_in_v >= 2 and fan_out_v >= 2:
-            total += fan_out_v - (1 if v_paid_u_back else 0)
-        result[e] = total
-    return token
 
 
 @njit(cache=True, nogil=True)
