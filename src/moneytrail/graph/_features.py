@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from moneytrail.graph import _motifs, _window
+from moneytrail.graph import _window
 from moneytrail.graph._arrays import BOOL, I32, I64, Graph
 from moneytrail.graph._params import FeatureParams
 from moneytrail.graph._sweep import Arcs, arc_sweep, blocks
@@ -140,12 +140,11 @@ def mine_txn_features(
     }
 
 
-_ARC_FAMILIES = ("scatter_gather", "gather_scatter", "simple_cycle")
-"""Families mined by one sweep over the window graph's arcs (`_sweep`)."""
+_ARC_FAMILIES = ("scatter_gather", "gather_scatter", "simple_cycle", "temporal_cycle")
+"""Families mined by one sweep over the window graph (`_sweep`)."""
 
 _BY_COST = (
     "arcs",
-    "temporal_cycle",
     "pass_through",
     "fan_degree",
     "structuring",
@@ -167,20 +166,6 @@ def _run_task(
         _arc_patterns(g, arcs, params, window, part, full)
     elif family == "fan_degree":
         _fan_degree(g, window, start, np.zeros(g.n_nodes, dtype=np.int32), full)
-    elif family == "temporal_cycle":
-        _motifs.temporal_cycles(
-            g.ts,
-            g.src,
-            g.dst,
-            g.out_ptr,
-            g.out_edge,
-            window,
-            params.cycle_len,
-            params.cycle_budget,
-            start,
-            full["temporal_cycle"],
-            np.zeros(g.n_nodes, dtype=np.bool_),
-        )
     elif family == "structuring":
         _structuring(g, params, window, start, full)
     else:
@@ -261,9 +246,11 @@ def _arc_patterns(
         params.wants("scatter_gather"),
         params.wants("gather_scatter"),
         params.wants("simple_cycle"),
+        params.wants("temporal_cycle"),
         full["scatter_gather"],
         full["gather_scatter"],
         full["simple_cycle"],
+        full["temporal_cycle"],
     )
 
 

@@ -260,6 +260,63 @@ def _simple_cycles_at(
 
 
 @njit(cache=True, nogil=True)
+def _temporal_cycles_at(
+    e: int,
+    u: int,
+    v: int,
+    out_edge: I64,
+    out_dst: I64,
+    olo: I64,
+    ohi: I64,
+    cycle_len: int,
+    budget: int,
+    on_path: np.ndarray,
+    stack_node: I64,
+    stack_at: I64,
+    stack_end: I64,
+) -> int:  # pragma: no cover - numba
+    """Time-respecting cycles that e closes: v -> ... -> u by ever later edges
+    before e, the first in the window; a lower bound past `budget` steps.
+
+    Called before e enters the window, so [olo, ohi) of an account are its
+    window edges before e; every later leg follows a window edge, so its
+    candidates lie in that slice too, after the previous leg.
+    """
+    depth_max = cycle_len - 2
+    d = 0
+    stack_node[0] = v
+    stack_at[0] = olo[v]
+    stack_end[0] = ohi[v]
+    on_path[v] = True
+    found = 0
+    steps = 0
+    while d >= 0:
+        if stack_at[d] == stack_end[d]:
+            on_path[stack_node[d]] = False
+            d -= 1
+            continue
+        steps += 1
+        if steps > budget:  # give up on this edge: `found` is a lower bound
+            for i in range(d + 1):
+                on_path[stack_node[i]] = False
+            break
+        p = stack_at[d]
+        stack_at[d] += 1
+        y = out_dst[p]
+        if y < 0 or on_path[y]:
+            continue
+        if y == u:
+            found += 1
+        elif d < depth_max:
+            d += 1
+            stack_node[d] = y
+            stack_at[d] = after_pos(out_edge, olo[y], ohi[y], out_edge[p])
+            stack_end[d] = ohi[y]
+            on_path[y] = True
+    return found
+
+
+@njit(cache=True, nogil=True)
 def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its locals
     ts: I64,
     src: I64,
@@ -280,11 +337,13 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     want_sg: bool,
     want_gs: bool,
     want_sc: bool,
+    want_tc: bool,
     sg_out: I32,
     gs_out: I32,
     sc_out: I64,
+    tc_out: I64,
 ) -> None:  # pragma: no cover - numba
-    """Scatter-gather, gather-scatter and simple cycles of the edges [b0, b1)."""
+    """Scatter-gather, gather-scatter, simple and temporal cycles of the edges [b0, b1)."""
     n_edges = len(ts)
     n_nodes = len(out_ptr) - 1
     n_arcs = len(arc_src)
@@ -354,10 +413,27 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                     in_at[in_arc[i]] = i
             gone += 1
         for e in range(g0, g1):
+            a = arc_of[e]
+            # temporal cycles see the edges before e
+            if want_tc and b0 <= e < b1 and a >= 0:
+                tc_out[e] = _temporal_cycles_at(
+                    e,
+                    src[e],
+                    dst[e],
+                    out_edge,
+                    out_dst,
+                    olo,
+                    ohi,
+                    cycle_len,
+                    budget,
+                    on_path,
+                    stack_node,
+                    stack_at,
+                    stack_end,
+                )
             x = src[e]
             if x >= 0:
                 ohi[x] += 1
-            a = arc_of[e]
             if a >= 0:
                 mult[a] += 1
                 if mult[a] == 1:
