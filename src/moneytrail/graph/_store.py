@@ -71,28 +71,32 @@ ORDER BY t.ts, t.source_id, t.source_row
 """
 
 
-def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
+def load_graph(wh: Warehouse, *, nodes: str = "account", ids: bool = True) -> Graph:
     """The graph of every stored transaction (DuckDB -> Arrow -> numpy).
 
     nodes="account": one node per account. nodes="entity": after entity
     resolution, the accounts held by one resolved person or company are one
     node (transfers between them become self-transfers); `Graph.node_entity`
     names the entity of each node (NULL for accounts without one).
+    ids=False leaves the transaction ids out (`Graph.txn_ids` is None; the
+    integer `txn_keys` are there) and their uniqueness to the caller
+    (`check_unique_txn_ids`): 5 M strings cost seconds to read and to hash.
     """
     if nodes not in _NODES_SQL:
         raise GraphParamsError([f"nodes: {nodes!r} is not one of {', '.join(_NODES_SQL)}"])
+    sql = _EDGES_SQL.format(nodes=_NODES_SQL[nodes])
+    if not ids:
+        sql = sql.replace("SELECT t.txn_id, ", "SELECT ", 1)
     try:
         mapping = wh.con.sql(_NODES_SQL[nodes]).to_arrow_table()
-        edges = wh.con.sql(_EDGES_SQL.format(nodes=_NODES_SQL[nodes])).to_arrow_table()
+        edges = wh.con.sql(sql).to_arrow_table()
     except duckdb.CatalogException as exc:
         raise GraphDataError(f"cannot build a graph of {nodes} nodes: {exc}") from exc
-    ids = edges["txn_id"].combine_chunks()
-    if len(pc.unique(ids)) != len(ids):
-        counts = pc.value_counts(ids)
-        dup = next(v["values"] for v in counts.to_pylist() if v["counts"] > 1)
-        raise GraphDataError(
-            f"transactions.txn_id {dup!r} occurs more than once; features are keyed by txn_id"
-        )
+    txn_ids = None
+    if ids:
+        txn_ids = edges["txn_id"].combine_chunks()
+        if len(pc.unique(txn_ids)) != len(txn_ids):
+            _raise_duplicate(wh.con)
     graph = build_graph(
         ts=edges["t"].to_numpy(),
         src_key=edges["src"].to_numpy(),
@@ -102,7 +106,7 @@ def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
         amount=edges["amount"].to_numpy(),
         currency=edges["currency"].combine_chunks(),
         channel=edges["channel"].combine_chunks(),
-        txn_ids=ids,
+        txn_ids=txn_ids,
     )
     graph = replace(graph, txn_keys=edges["txn_key"].to_numpy()[graph.order])
     if nodes == "account":
@@ -116,6 +120,23 @@ def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
     row[at[hit]] = np.flatnonzero(hit)
     entity = mapping["entity_id"].combine_chunks().take(pa.array(row, mask=row < 0))
     return replace(graph, node_entity=entity)
+
+
+def check_unique_txn_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise GraphDataError if a transactions.txn_id occurs more than once."""
+    if not con.execute("SELECT count(*) = count(DISTINCT txn_id) FROM transactions").fetchall()[0][
+        0
+    ]:
+        _raise_duplicate(con)
+
+
+def _raise_duplicate(con: duckdb.DuckDBPyConnection) -> None:
+    dup = con.execute(
+        "SELECT txn_id FROM transactions GROUP BY txn_id HAVING count(*) > 1 ORDER BY 1 LIMIT 1"
+    ).fetchall()[0][0]
+    raise GraphDataError(
+        f"transactions.txn_id {dup!r} occurs more than once; a feature row names one transaction"
+    )
 
 
 @dataclass(frozen=True)
@@ -160,7 +181,7 @@ def mine_into_warehouse(
     """
     params = params or FeatureParams()
     began = time.perf_counter()
-    graph = load_graph(wh)
+    graph = load_graph(wh, ids=False)
     settings = params_json(params)
     if not full and _settings_changed(wh.con, settings):
         full = True
@@ -172,7 +193,8 @@ def mine_into_warehouse(
             con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM graph_runs").fetchall()[0][0]
         )
         _clear_txn_features(con, graph, start, params.windows)
-        pending: Future[None] | None = None
+        # checked on the store thread while the first window is mined
+        pending: Future[None] | None = store.submit(check_unique_txn_ids, con)
         for window, cols in mine_windows(graph, params, start=start, threads=threads):
             table = _window_rows(keys, window, cols, run_id)
             rows += table.num_rows
