@@ -50,7 +50,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from moneytrail.graph import _window
-from moneytrail.graph._arrays import BOOL, I32, I64, Graph
+from moneytrail.graph._arrays import BOOL, Graph
 from moneytrail.graph._params import FeatureParams
 from moneytrail.graph._sweep import Arcs, arc_sweep, blocks
 
@@ -102,9 +102,7 @@ def mine_windows(
     params = params or FeatureParams()
     if not 0 <= start <= graph.n_edges:
         raise ValueError(f"start {start} is outside the graph's {graph.n_edges} edges")
-    families = [f for f in _BY_COST if f in ("fan_degree", "arcs") or params.wants(f)]
-    if not (params.wants("fan") or params.wants("degree")):
-        families.remove("fan_degree")
+    families = [f for f in _BY_COST if f == "arcs" or params.wants(f)]
     if not any(params.wants(f) for f in _ARC_FAMILIES):
         families.remove("arcs")
     arcs = Arcs.of(graph) if "arcs" in families else None
@@ -147,13 +145,19 @@ def _empty_columns(n: int) -> Columns:
     }
 
 
-_ARC_FAMILIES = ("scatter_gather", "gather_scatter", "simple_cycle", "temporal_cycle")
+_ARC_FAMILIES = (
+    "fan",
+    "degree",
+    "scatter_gather",
+    "gather_scatter",
+    "simple_cycle",
+    "temporal_cycle",
+)
 """Families mined by one sweep over the window graph (`_sweep`)."""
 
 _BY_COST = (
     "arcs",  # the longest first
     "pass_through",
-    "fan_degree",
     "structuring",
 )
 """The tasks of one window, the usually longest first."""
@@ -171,8 +175,6 @@ def _run_task(
     start = part[0]
     if family == "arcs" and arcs is not None:
         _arc_patterns(g, arcs, params, window, part, full)
-    elif family == "fan_degree":
-        _fan_degree(g, window, start, np.zeros(g.n_nodes, dtype=np.int32), full)
     elif family == "structuring":
         _structuring(g, params, window, start, full)
     else:
@@ -188,41 +190,6 @@ def _run_task(
             start,
             full["pass_through"],
         )
-
-
-def _nodes_from(ptr: I64, edges: I64, start: int) -> I64:
-    """Nodes that have at least one edge at position >= start."""
-    if start == 0 or len(edges) == 0:
-        return np.flatnonzero(np.diff(ptr) > 0).astype(np.int64)
-    last = edges[np.maximum(ptr[1:] - 1, 0)]
-    return np.flatnonzero((np.diff(ptr) > 0) & (last >= start)).astype(np.int64)
-
-
-def _fan_degree(g: Graph, window: int, start: int, count: I32, full: Columns) -> None:
-    _window.fan_degree(
-        g.ts,
-        g.dst,
-        g.out_ptr,
-        g.out_edge,
-        _nodes_from(g.out_ptr, g.out_edge, start),
-        window,
-        start,
-        full["fan_out"],
-        full["deg_out"],
-        count,
-    )
-    _window.fan_degree(
-        g.ts,
-        g.src,
-        g.in_ptr,
-        g.in_edge,
-        _nodes_from(g.in_ptr, g.in_edge, start),
-        window,
-        start,
-        full["fan_in"],
-        full["deg_in"],
-        count,
-    )
 
 
 def _arc_patterns(
@@ -254,6 +221,11 @@ def _arc_patterns(
         params.wants("gather_scatter"),
         params.wants("simple_cycle"),
         params.wants("temporal_cycle"),
+        params.wants("fan") or params.wants("degree"),
+        full["fan_in"],
+        full["fan_out"],
+        full["deg_in"],
+        full["deg_out"],
         full["scatter_gather"],
         full["gather_scatter"],
         full["simple_cycle"],

@@ -1,5 +1,5 @@
-"""One sweep in time order with incremental window state: scatter-gather,
-gather-scatter and simple cycles.
+"""One sweep in time order with incremental window state: fan, degree,
+scatter-gather, gather-scatter, simple and temporal cycles.
 
 These three features look at the *arcs* of the window (pairs of accounts with
 at least one transaction between them in (t - W, t]), not at single edges.
@@ -338,12 +338,18 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     want_gs: bool,
     want_sc: bool,
     want_tc: bool,
+    want_fd: bool,
+    fan_in: I32,
+    fan_out: I32,
+    deg_in: I32,
+    deg_out: I32,
     sg_out: I32,
     gs_out: I32,
     sc_out: I64,
     tc_out: I64,
 ) -> None:  # pragma: no cover - numba
-    """Scatter-gather, gather-scatter, simple and temporal cycles of the edges [b0, b1)."""
+    """Fan, degree, scatter-gather, gather-scatter, simple and temporal cycles
+    of the edges [b0, b1)."""
     n_edges = len(ts)
     n_nodes = len(out_ptr) - 1
     n_arcs = len(arc_src)
@@ -360,6 +366,9 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     in_at = np.empty(n_arcs, dtype=np.int64)
     n_out = np.zeros(n_nodes, dtype=np.int64)
     n_in = np.zeros(n_nodes, dtype=np.int64)
+    # window edges out of / into each account, self-transfers and unknown ends left out
+    d_out = np.zeros(n_nodes, dtype=np.int64)
+    d_in = np.zeros(n_nodes, dtype=np.int64)
     olo = np.empty(n_nodes, dtype=np.int64)
     ohi = np.empty(n_nodes, dtype=np.int64)
     on_path = np.zeros(n_nodes, dtype=np.bool_)
@@ -396,9 +405,11 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                 olo[x] += 1
             a = arc_of[gone]
             if a >= 0:
+                p, q = x, dst[gone]
+                d_out[p] -= 1
+                d_in[q] -= 1
                 mult[a] -= 1
                 if mult[a] == 0:
-                    p, q = arc_src[a], arc_dst[a]
                     i = out_at[a]
                     n_out[p] -= 1
                     j = arc_ptr[p] + n_out[p]
@@ -435,9 +446,11 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
             if x >= 0:
                 ohi[x] += 1
             if a >= 0:
+                p, q = x, dst[e]
+                d_out[p] += 1
+                d_in[q] += 1
                 mult[a] += 1
                 if mult[a] == 1:
-                    p, q = arc_src[a], arc_dst[a]
                     i = arc_ptr[p] + n_out[p]
                     out_arc[i] = a
                     out_peer[i] = q
@@ -484,9 +497,16 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                         stack_token,
                     )
         for e in range(max(g0, b0), min(g1, b1)):
+            u, v = src[e], dst[e]
+            if want_fd:
+                if v >= 0:
+                    fan_in[e] = n_in[v]
+                    deg_in[e] = d_in[v]
+                if u >= 0:
+                    fan_out[e] = n_out[u]
+                    deg_out[e] = d_out[u]
             if arc_of[e] < 0:
                 continue
-            u, v = src[e], dst[e]
             if want_gs:
                 back = _present(arc_ptr, arc_dst, mult, v, u)
                 total = 0

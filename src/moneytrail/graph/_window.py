@@ -1,5 +1,5 @@
-"""Compiled kernels for the per-node window counts: fan, degree, structuring and
-pass-through (gather-scatter is in `_sweep`).
+"""Compiled kernels for the per-node window counts structuring and pass-through
+(fan, degree and the patterns are in `_sweep`), and the binary searches.
 
 Every kernel takes the graph's arrays, a window W in seconds and `start`, the
 first edge position to compute: edges before it are read as history but their
@@ -43,66 +43,6 @@ def after_pos(edges: I64, a: int, b: int, pos: int) -> int:  # pragma: no cover 
         else:
             lo = mid + 1
     return lo
-
-
-@njit(cache=True, nogil=True)
-def fan_degree(  # noqa: PLR0912 - one sweep; splitting it costs a call per group
-    ts: I64,
-    other: I64,
-    ptr: I64,
-    edges: I64,
-    nodes: I64,
-    window: int,
-    start: int,
-    fan: I32,
-    deg: I32,
-    count: I32,
-) -> None:  # pragma: no cover - numba
-    """Sliding-window distinct counterparties (fan) and edges (degree) per node.
-
-    One sweep per node over its time-sorted edges: edges enter the window in
-    groups of equal timestamps and leave when they fall to t - W or earlier,
-    with `count` (zero on entry and on exit) holding each counterparty's
-    multiplicity. Linear in the node's edges, whatever the window.
-    """
-    for v in nodes:
-        a, b = ptr[v], ptr[v + 1]
-        first = after_pos(edges, a, b, start - 1)
-        if first == b:
-            continue
-        left = after_time(ts, edges, a, b, ts[edges[first]] - window)
-        i = left
-        distinct = 0
-        degree = 0
-        while i < b:
-            t = ts[edges[i]]
-            j = i
-            while j < b and ts[edges[j]] == t:
-                o = other[edges[j]]
-                if o >= 0 and o != v:
-                    if count[o] == 0:
-                        distinct += 1
-                    count[o] += 1
-                    degree += 1
-                j += 1
-            while ts[edges[left]] <= t - window:
-                o = other[edges[left]]
-                if o >= 0 and o != v:
-                    count[o] -= 1
-                    if count[o] == 0:
-                        distinct -= 1
-                    degree -= 1
-                left += 1
-            for k in range(i, j):
-                e = edges[k]
-                if e >= start:
-                    fan[e] = distinct
-                    deg[e] = degree
-            i = j
-        for k in range(left, b):
-            o = other[edges[k]]
-            if o >= 0:
-                count[o] = 0
 
 
 @njit(cache=True, nogil=True)
