@@ -430,7 +430,8 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
                 shutil.rmtree(ws, ignore_errors=True)
                 shutil.copytree(args.stage, ws)
                 env = {**os.environ, "PYTHONPATH": str(src)}
-                command = [*cli, "-w", str(ws), "graph", "features", "--json"]
+                # --full: the copy may hold features already; a fresh workspace mines all
+                command = [*cli, "-w", str(ws), "graph", "features", "--full", "--json"]
                 if args.stage_threads:
                     command += ["--threads", str(args.stage_threads)]
                 wall, peak, out = timed(command, env)
@@ -438,6 +439,8 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
                 rows, digest = con.execute(FEATURES_DIGEST).fetchall()[0]
                 con.close()
                 report = json.loads(out)
+                if report["edges_mined"] != report["edges"]:
+                    raise SystemExit(f"{side}: mined {report['edges_mined']} of {report['edges']}")
                 runs[side].append(
                     {
                         "seconds": round(wall, 3),
@@ -455,7 +458,7 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
         "workspace": str(args.stage),
         "edges": report["edges"],
         "accounts": report["accounts"],
-        "command": "moneytrail graph features --json"
+        "command": "moneytrail graph features --full --json"
         + (f" --threads {args.stage_threads}" if args.stage_threads else ""),
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
