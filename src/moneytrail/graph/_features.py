@@ -207,6 +207,7 @@ def _arc_patterns(
         g.out_ptr,
         g.out_edge,
         arcs.out_dst,
+        arcs.next_same,
         arcs.arc_of,
         arcs.src,
         arcs.dst,

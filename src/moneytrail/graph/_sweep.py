@@ -44,11 +44,14 @@ class Arcs:
     arcs of payer x are ptr[x]:ptr[x + 1] with ascending payees `dst`, and
     `in_ptr` gives each payee room for all its payers. out_dst[p] is the payee
     of out_edge[p], laid out like out_edge so that a walk over an account's
-    payments reads memory in order.
+    payments reads memory in order. next_same[p] is the next position of the
+    same payer's list with the same payee (-1 if none): when an edge leaves the
+    window, the next edge of its arc becomes the arc's first in the window.
     """
 
     arc_of: I64
     out_dst: I64
+    next_same: I64
     src: I64
     dst: I64
     ptr: I64
@@ -67,7 +70,31 @@ class Arcs:
         in_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
         out_dst = g.dst[g.out_edge]
-        return cls(arc_of=arc_of, out_dst=out_dst, src=src, dst=dst, ptr=ptr, in_ptr=in_ptr)
+        next_same = np.full(len(out_dst), -1, dtype=np.int64)
+        _same_payee(g.out_ptr, out_dst, next_same)
+        return cls(
+            arc_of=arc_of,
+            out_dst=out_dst,
+            next_same=next_same,
+            src=src,
+            dst=dst,
+            ptr=ptr,
+            in_ptr=in_ptr,
+        )
+
+
+@njit(cache=True, nogil=True)
+def _same_payee(ptr: I64, out_dst: I64, next_same: I64) -> None:  # pragma: no cover - numba
+    last = np.full(len(ptr) - 1, -1, dtype=np.int64)
+    for x in range(len(ptr) - 1):
+        for p in range(ptr[x], ptr[x + 1]):
+            y = out_dst[p]
+            if y < 0 or y == x:
+                continue
+            q = last[y]
+            if q >= ptr[x]:
+                next_same[q] = p
+            last[y] = p
 
 
 def blocks(ts: I64, start: int, parts: int) -> list[tuple[int, int]]:
@@ -144,12 +171,29 @@ def _two_paths(
 
 
 @njit(cache=True, nogil=True)
-def _simple_cycles_quick(
+def _next_first(
+    first: np.ndarray, words: np.ndarray, a: int, b: int
+) -> int:  # pragma: no cover - numba
+    """The first position in [a, b) flagged in `first` (b if none), eight
+    flags at a time where they are all clear."""
+    p = a
+    while p < b:
+        if (p & 7) == 0 and p + 8 <= b and words[p >> 3] == 0:
+            p += 8
+            continue
+        if first[p]:
+            return p
+        p += 1
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _simple_cycles_at(
     u: int,
     v: int,
-    arc_ptr: I64,
-    out_peer: I64,
-    n_out: I64,
+    out_dst: I64,
+    first: np.ndarray,
+    words: np.ndarray,
     olo: I64,
     ohi: I64,
     cycle_len: int,
@@ -158,105 +202,50 @@ def _simple_cycles_quick(
     stack_node: I64,
     stack_at: I64,
 ) -> int:  # pragma: no cover - numba
-    """Simple cycles through u -> v over the window's distinct arcs, or -1 when
-    the search `_simple_cycles_at` makes would pass the budget.
-
-    That search looks at every window edge of each account it visits, so its
-    steps are the sum of those accounts' window lengths, whatever the order:
-    when that sum stays within the budget it never gives up, and counting the
-    same paths over distinct arcs (parallel edges skipped without a look)
-    gives its exact result. Otherwise the caller runs it, for its lower bound.
-    """
-    depth_max = cycle_len - 2
-    steps = ohi[v] - olo[v]
-    if steps > budget:
-        return -1
-    d = 0
-    stack_node[0] = v
-    stack_at[0] = arc_ptr[v]
-    on_path[v] = True
-    found = 0
-    while d >= 0:
-        x = stack_node[d]
-        if stack_at[d] == arc_ptr[x] + n_out[x]:
-            on_path[x] = False
-            d -= 1
-            continue
-        y = out_peer[stack_at[d]]
-        stack_at[d] += 1
-        if on_path[y]:
-            continue
-        if y == u:
-            found += 1
-        elif d < depth_max:
-            steps += ohi[y] - olo[y]
-            if steps > budget:
-                for i in range(d + 1):
-                    on_path[stack_node[i]] = False
-                return -1
-            d += 1
-            stack_node[d] = y
-            stack_at[d] = arc_ptr[y]
-            on_path[y] = True
-    return found
-
-
-@njit(cache=True, nogil=True)
-def _simple_cycles_at(
-    u: int,
-    v: int,
-    out_dst: I64,
-    olo: I64,
-    ohi: I64,
-    cycle_len: int,
-    budget: int,
-    on_path: np.ndarray,
-    seen: I64,
-    token: int,
-    stack_node: I64,
-    stack_at: I64,
-    stack_end: I64,
-    stack_token: I64,
-) -> tuple[int, int]:  # pragma: no cover - numba
     """Simple cycles through u -> v: a depth-first search over the window's
-    out-edges [olo, ohi) of each account, parallel edges taken once per visit
-    (`seen[depth]`), giving up after `budget` edges looked at (a lower bound)."""
+    out-edges [olo, ohi) of each account, in position order, a payee taken at
+    its first edge of the window, giving up after `budget` edges looked at
+    (then a lower bound).
+
+    Every edge of a visited account counts one step, but only first edges can
+    change the count (the rest are parallel to one, lead to an unknown account
+    or to the account itself), so the search jumps from one flagged first edge
+    to the next and adds the edges in between to the steps: the same count and
+    the same point of giving up as looking at every edge.
+    """
     depth_max = cycle_len - 2
     d = 0
     stack_node[0] = v
     stack_at[0] = olo[v]
-    stack_end[0] = ohi[v]
-    stack_token[0] = token
-    token += 1
     on_path[v] = True
     found = 0
     steps = 0
     while d >= 0:
-        if stack_at[d] == stack_end[d]:
-            on_path[stack_node[d]] = False
-            d -= 1
-            continue
-        steps += 1
+        x = stack_node[d]
+        at = stack_at[d]
+        end = ohi[x]
+        p = _next_first(first, words, at, end)
+        steps += p - at + (1 if p < end else 0)
         if steps > budget:  # give up on this edge: `found` is a lower bound
             for i in range(d + 1):
                 on_path[stack_node[i]] = False
             break
-        y = out_dst[stack_at[d]]
-        stack_at[d] += 1
-        if y < 0 or on_path[y] or seen[d, y] == stack_token[d]:
+        if p == end:
+            on_path[x] = False
+            d -= 1
             continue
-        seen[d, y] = stack_token[d]
+        stack_at[d] = p + 1
+        y = out_dst[p]
+        if on_path[y]:
+            continue
         if y == u:
             found += 1
         elif d < depth_max:
             d += 1
             stack_node[d] = y
             stack_at[d] = olo[y]
-            stack_end[d] = ohi[y]
-            stack_token[d] = token
-            token += 1
             on_path[y] = True
-    return found, token
+    return found
 
 
 @njit(cache=True, nogil=True)
@@ -324,6 +313,7 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     out_ptr: I64,
     out_edge: I64,
     out_dst: I64,
+    next_same: I64,
     arc_of: I64,
     arc_src: I64,
     arc_dst: I64,
@@ -372,12 +362,13 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     olo = np.empty(n_nodes, dtype=np.int64)
     ohi = np.empty(n_nodes, dtype=np.int64)
     on_path = np.zeros(n_nodes, dtype=np.bool_)
-    seen = np.full((cycle_len if want_sc else 0, n_nodes), -1, dtype=np.int64)
+    # lead[p]: out-edge position p is the first edge of its payee in its payer's
+    # window (a known payee other than the payer); read eight at a time via words
+    lead = np.zeros(((len(out_dst) + 7) // 8) * 8 if want_sc else 0, dtype=np.uint8)
+    lead_words = lead.view(np.uint64)
     stack_node = np.empty(cycle_len, dtype=np.int64)
     stack_at = np.empty(cycle_len, dtype=np.int64)
     stack_end = np.empty(cycle_len, dtype=np.int64)
-    stack_token = np.empty(cycle_len, dtype=np.int64)
-    token = 0
 
     # the halo: the window of b0's timestamp starts at the first edge after t - W
     lo_t = ts[b0] - window
@@ -402,6 +393,13 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
         while ts[gone] <= t - window:
             x = src[gone]
             if x >= 0:
+                if want_sc:
+                    p = olo[x]
+                    if lead[p]:
+                        lead[p] = 0
+                        q = next_same[p]
+                        if q >= 0 and q < ohi[x]:  # the arc's next edge, if it is in
+                            lead[q] = 1
                 olo[x] += 1
             a = arc_of[gone]
             if a >= 0:
@@ -444,6 +442,8 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                 )
             x = src[e]
             if x >= 0:
+                if want_sc and a >= 0 and mult[a] == 0:  # no edge of its arc in the window
+                    lead[ohi[x]] = 1
                 ohi[x] += 1
             if a >= 0:
                 p, q = x, dst[e]
@@ -463,12 +463,12 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                     n_in[q] += 1
             # simple cycles see the edges up to e, not e's later ties
             if want_sc and b0 <= e < b1 and a >= 0:
-                found = _simple_cycles_quick(
+                sc_out[e] = _simple_cycles_at(
                     src[e],
                     dst[e],
-                    arc_ptr,
-                    out_peer,
-                    n_out,
+                    out_dst,
+                    lead,
+                    lead_words,
                     olo,
                     ohi,
                     cycle_len,
@@ -477,25 +477,6 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                     stack_node,
                     stack_at,
                 )
-                if found >= 0:
-                    sc_out[e] = found
-                else:
-                    sc_out[e], token = _simple_cycles_at(
-                        src[e],
-                        dst[e],
-                        out_dst,
-                        olo,
-                        ohi,
-                        cycle_len,
-                        budget,
-                        on_path,
-                        seen,
-                        token,
-                        stack_node,
-                        stack_at,
-                        stack_end,
-                        stack_token,
-                    )
         for e in range(max(g0, b0), min(g1, b1)):
             u, v = src[e], dst[e]
             if want_fd:
