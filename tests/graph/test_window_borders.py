@@ -11,6 +11,7 @@ search, and the time blocks that threads mine side by side.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -147,21 +148,23 @@ def test_budget_cut_equals_the_ordered_search(
     assert got["temporal_cycle"].tolist() == want
 
 
-def test_budget_cut_on_a_dense_window() -> None:
-    # 12 accounts paying each other at random 1,500 times in one window: most
-    # searches pass small budgets, some mid-way through an account's edges
+@pytest.mark.parametrize("cycle_len", [2, 3, 5])
+def test_budget_cut_on_a_dense_window(cycle_len: int) -> None:
+    # 12 accounts paying each other at random 1,500 times in one window: lists
+    # of about 125 edges, long enough for the deepest level's binary searches;
+    # most searches pass small budgets, some inside such a list
     rng = np.random.default_rng(9)
     n = 1_500
     ts = np.sort(rng.integers(0, 300, n))
     src = rng.integers(0, 12, n)
     dst = rng.integers(0, 12, n)
     graph = _graph(list(zip(ts.tolist(), src.tolist(), dst.tolist(), strict=True)))
-    for budget in (7, 60, 500):
-        params = FeatureParams(windows=(400,), cycle_len=5, cycle_budget=budget)
+    for budget in (7, 60, 130, 500):
+        params = FeatureParams(windows=(400,), cycle_len=cycle_len, cycle_budget=budget)
         got = mine_txn_features(graph, params)[400]
-        want = reference_budgeted_simple_cycles(graph, 400, 5, budget)
+        want = reference_budgeted_simple_cycles(graph, 400, cycle_len, budget)
         assert got["simple_cycle"].tolist() == want
-        want = reference_budgeted_temporal_cycles(graph, 400, 5, budget)
+        want = reference_budgeted_temporal_cycles(graph, 400, cycle_len, budget)
         assert got["temporal_cycle"].tolist() == want
 
 

@@ -208,6 +208,8 @@ def _arc_patterns(
         g.out_edge,
         arcs.out_dst,
         arcs.next_same,
+        arcs.pos_ptr,
+        arcs.pos,
         arcs.arc_of,
         arcs.src,
         arcs.dst,

@@ -47,11 +47,16 @@ class Arcs:
     payments reads memory in order. next_same[p] is the next position of the
     same payer's list with the same payee (-1 if none): when an edge leaves the
     window, the next edge of its arc becomes the arc's first in the window.
+    pos[pos_ptr[a]:pos_ptr[a + 1]] are the positions in out_edge of arc a's
+    edges, ascending: how many edges of one payer go to one payee in a slice
+    of its list is two binary searches.
     """
 
     arc_of: I64
     out_dst: I64
     next_same: I64
+    pos_ptr: I64
+    pos: I64
     src: I64
     dst: I64
     ptr: I64
@@ -72,10 +77,17 @@ class Arcs:
         out_dst = g.dst[g.out_edge]
         next_same = np.full(len(out_dst), -1, dtype=np.int64)
         _same_payee(g.out_ptr, out_dst, next_same)
+        arc_at = arc_of[g.out_edge]
+        known = np.flatnonzero(arc_at >= 0)
+        pos = known[np.argsort(arc_at[known], kind="stable")].astype(np.int64)
+        pos_ptr = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(arc_at[known], minlength=len(keys)), out=pos_ptr[1:])
         return cls(
             arc_of=arc_of,
             out_dst=out_dst,
             next_same=next_same,
+            pos_ptr=pos_ptr,
+            pos=pos,
             src=src,
             dst=dst,
             ptr=ptr,
@@ -170,6 +182,35 @@ def _two_paths(
     return False
 
 
+_LONG = 48
+"""Deepest-level lists longer than this are counted by binary search, not walked."""
+
+
+@njit(cache=True, nogil=True)
+def _lower(pos: I64, a: int, b: int, p: int) -> int:  # pragma: no cover - numba
+    """First i in [a, b) with pos[i] >= p (b if none)."""
+    while a < b:
+        mid = (a + b) >> 1
+        if pos[mid] < p:
+            a = mid + 1
+        else:
+            b = mid
+    return a
+
+
+@njit(cache=True, nogil=True)
+def _edges_to(
+    arc_ptr: I64, arc_dst: I64, pos_ptr: I64, pos: I64, x: int, u: int, lo: int, hi: int
+) -> tuple[int, int]:  # pragma: no cover - numba
+    """x's edges to u among out-edge positions [lo, hi): how many, and the first (-1)."""
+    a = _find(arc_ptr, arc_dst, x, u)
+    if a < 0 or lo >= hi:
+        return 0, -1
+    i = _lower(pos, pos_ptr[a], pos_ptr[a + 1], lo)
+    j = _lower(pos, i, pos_ptr[a + 1], hi)
+    return j - i, (pos[i] if j > i else -1)
+
+
 @njit(cache=True, nogil=True)
 def _next_first(
     first: np.ndarray, words: np.ndarray, a: int, b: int
@@ -194,6 +235,10 @@ def _simple_cycles_at(
     out_dst: I64,
     first: np.ndarray,
     words: np.ndarray,
+    arc_ptr: I64,
+    arc_dst: I64,
+    pos_ptr: I64,
+    pos: I64,
     olo: I64,
     ohi: I64,
     cycle_len: int,
@@ -211,7 +256,9 @@ def _simple_cycles_at(
     change the count (the rest are parallel to one, lead to an unknown account
     or to the account itself), so the search jumps from one flagged first edge
     to the next and adds the edges in between to the steps: the same count and
-    the same point of giving up as looking at every edge.
+    the same point of giving up as looking at every edge. At the deepest
+    level nothing is entered, so only u's first edge counts: in a long list it
+    is looked up, and the list's edges are added to the steps at once.
     """
     depth_max = cycle_len - 2
     d = 0
@@ -224,6 +271,19 @@ def _simple_cycles_at(
         x = stack_node[d]
         at = stack_at[d]
         end = ohi[x]
+        if d == depth_max and end - at > _LONG:  # entered afresh: at == olo[x]
+            _, q = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, x, u, at, end)
+            if steps + end - at <= budget:
+                steps += end - at
+                found += 1 if q >= 0 else 0
+                on_path[x] = False
+                d -= 1
+                continue
+            if q >= 0 and steps + q - at + 1 <= budget:
+                found += 1
+            for i in range(d + 1):
+                on_path[stack_node[i]] = False
+            break
         p = _next_first(first, words, at, end)
         steps += p - at + (1 if p < end else 0)
         if steps > budget:  # give up on this edge: `found` is a lower bound
@@ -255,6 +315,10 @@ def _temporal_cycles_at(
     v: int,
     out_edge: I64,
     out_dst: I64,
+    arc_ptr: I64,
+    arc_dst: I64,
+    pos_ptr: I64,
+    pos: I64,
     olo: I64,
     ohi: I64,
     cycle_len: int,
@@ -269,7 +333,10 @@ def _temporal_cycles_at(
 
     Called before e enters the window, so [olo, ohi) of an account are its
     window edges before e; every later leg follows a window edge, so its
-    candidates lie in that slice too, after the previous leg.
+    candidates lie in that slice too, after the previous leg. At the deepest
+    level nothing is entered and each edge to u closes a cycle: in a long list
+    they are counted with two binary searches, the level's edges added to the steps at
+    once (up to the budget when it runs out there).
     """
     depth_max = cycle_len - 2
     d = 0
@@ -280,6 +347,19 @@ def _temporal_cycles_at(
     found = 0
     steps = 0
     while d >= 0:
+        if d == depth_max and stack_end[d] - stack_at[d] > _LONG:  # entered afresh
+            at, end = stack_at[d], stack_end[d]
+            room = min(end - at, budget - steps)
+            k, _ = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, stack_node[d], u, at, at + room)
+            found += k
+            if steps + end - at <= budget:
+                steps += end - at
+                on_path[stack_node[d]] = False
+                d -= 1
+                continue
+            for i in range(d + 1):
+                on_path[stack_node[i]] = False
+            break
         if stack_at[d] == stack_end[d]:
             on_path[stack_node[d]] = False
             d -= 1
@@ -314,6 +394,8 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     out_edge: I64,
     out_dst: I64,
     next_same: I64,
+    pos_ptr: I64,
+    pos: I64,
     arc_of: I64,
     arc_src: I64,
     arc_dst: I64,
@@ -431,6 +513,10 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                     dst[e],
                     out_edge,
                     out_dst,
+                    arc_ptr,
+                    arc_dst,
+                    pos_ptr,
+                    pos,
                     olo,
                     ohi,
                     cycle_len,
@@ -469,6 +555,10 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                     out_dst,
                     lead,
                     lead_words,
+                    arc_ptr,
+                    arc_dst,
+                    pos_ptr,
+                    pos,
                     olo,
                     ohi,
                     cycle_len,
