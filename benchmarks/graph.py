@@ -26,6 +26,12 @@ with one `transform` call (`fit_transform` inserts the edges twice). If it is
 missing, ours still runs and the record says why GFP did not.
 Results are appended to benchmarks/results/graph.jsonl.
 
+    .venv/bin/python benchmarks/graph.py --stage WORKSPACE [--baseline-src DIR] [--repeat 1]
+
+times `moneytrail graph features --json` as the pipeline runs it on fresh
+copies of a workspace (e.g. the 5 M world's), beside the same command of a
+baseline source tree, alternating, with a digest of each stored txn_features.
+
     .venv/bin/python benchmarks/graph.py --command [--csv dev.csv.gz] [--repeat 3]
 
 times instead the whole `moneytrail graph features` command as a user runs it
@@ -394,6 +400,86 @@ def whole_command(args: argparse.Namespace, why_no_gfp: str) -> dict[str, object
     return record
 
 
+FEATURES_DIGEST = (
+    "SELECT count(*), bit_xor(hash(t.txn_id, f.window_s, f.fan_in, f.fan_out, f.deg_in, "
+    "f.deg_out, f.scatter_gather, f.gather_scatter, f.temporal_cycle, f.simple_cycle, "
+    "f.structuring, f.pass_through)) FROM txn_features f JOIN transactions t USING (txn_key)"
+)
+
+
+def stage_command(args: argparse.Namespace) -> dict[str, object]:
+    """`moneytrail graph features` as the pipeline runs it, on copies of a workspace.
+
+    Each run gets a fresh copy of --stage (untimed), so every run mines
+    everything. With --baseline-src (a source tree, e.g. `git archive main src`)
+    the baseline's command runs on its own copy right after ours, alternating,
+    and both tables' digests (count and xor of row hashes by txn_id) are
+    recorded: equal digests mean the same features.
+    """
+    import duckdb  # noqa: PLC0415 - the GFP child lacks it
+
+    cli = [str(Path(sys.executable).parent / "moneytrail")]
+    sides = {"ours": HERE.parent / "src"}
+    if args.baseline_src:
+        sides["baseline"] = args.baseline_src.resolve()
+    runs: dict[str, list[dict[str, object]]] = {side: [] for side in sides}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(args.repeat):
+            for side, src in sides.items():
+                ws = Path(tmp, side)
+                shutil.rmtree(ws, ignore_errors=True)
+                shutil.copytree(args.stage, ws)
+                env = {**os.environ, "PYTHONPATH": str(src)}
+                # --full: the copy may hold features already; a fresh workspace mines all
+                command = [*cli, "-w", str(ws), "graph", "features", "--full", "--json"]
+                if args.stage_threads:
+                    command += ["--threads", str(args.stage_threads)]
+                wall, peak, out = timed(command, env)
+                con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
+                rows, digest = con.execute(FEATURES_DIGEST).fetchall()[0]
+                con.close()
+                report = json.loads(out)
+                if report["edges_mined"] != report["edges"]:
+                    raise SystemExit(f"{side}: mined {report['edges_mined']} of {report['edges']}")
+                runs[side].append(
+                    {
+                        "seconds": round(wall, 3),
+                        "reported_seconds": report["seconds"],
+                        "peak_rss_mib": peak,
+                        "rows": rows,
+                        "digest": str(digest),
+                    }
+                )
+                print(side, runs[side][-1], flush=True)
+    record: dict[str, object] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "kind": "stage_command",
+        "workspace": str(args.stage),
+        "edges": report["edges"],
+        "accounts": report["accounts"],
+        "command": "moneytrail graph features --full --json"
+        + (f" --threads {args.stage_threads}" if args.stage_threads else ""),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
+    }
+    for side, results in runs.items():
+        record[side] = {
+            "seconds": [r["seconds"] for r in results],
+            "seconds_median": round(float(np.median([r["seconds"] for r in results])), 3),
+            "reported_seconds": [r["reported_seconds"] for r in results],
+            "peak_rss_mib": max(int(r["peak_rss_mib"]) for r in results),  # type: ignore[call-overload]
+            "rows": results[0]["rows"],
+            "digest": results[0]["digest"],
+        }
+    if "baseline" in runs:
+        record["baseline_src"] = str(args.baseline_src)
+        record["same_features"] = all(
+            (r["rows"], r["digest"]) == (b["rows"], b["digest"])
+            for r, b in zip(runs["ours"], runs["baseline"], strict=True)
+        )
+    return record
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--edges", type=int, nargs="+", default=[1_000_000, 5_000_000])
@@ -428,6 +514,15 @@ def main() -> None:
     parser.add_argument(
         "--gfp-batch", type=int, default=2048, help="edges per GFP transform call (--command)"
     )
+    parser.add_argument(
+        "--stage", type=Path, help="time `graph features` on copies of this workspace"
+    )
+    parser.add_argument(
+        "--baseline-src", type=Path, help="with --stage: a source tree to compare against"
+    )
+    parser.add_argument(
+        "--stage-threads", type=int, default=0, help="with --stage: pass --threads N"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads is None:
@@ -440,6 +535,12 @@ def main() -> None:
             child_gfp(data_path, out_path, int(rest[0]), int(rest[1]) if len(rest) > 1 else 0)
         return
 
+    if args.stage:
+        record = stage_command(args)
+        print(json.dumps(record, indent=2))
+        with (HERE / "results" / "graph.jsonl").open("a") as fh:
+            fh.write(json.dumps(record) + "\n")
+        return
     why_no_gfp = gfp_status(args.gfp_python)
     if why_no_gfp:
         print(f"GFP unavailable: {why_no_gfp}")

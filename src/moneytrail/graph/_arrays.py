@@ -127,22 +127,27 @@ def build_graph(
     ids = _strings(txn_ids, n, "txn_ids") if txn_ids is not None else None
 
     order = np.argsort(t, kind="stable")
-    t = t[order]
-    skey, dkey, amt = skey[order], dkey[order], amt[order]
-    sknown, dknown = sknown[order], dknown[order]
+    # the warehouse hands the rows over in time order: then nothing moves
+    moved = bool(n) and not (order[0] == 0 and np.all(np.diff(order) == 1))
+    if moved:
+        t = t[order]
+        skey, dkey, amt = skey[order], dkey[order], amt[order]
+        sknown, dknown = sknown[order], dknown[order]
     take = pa.array(order)
-    ids = ids.take(take) if ids is not None else None
+    ids = ids.take(take) if ids is not None and moved else ids
     if currency is None:
         codes = np.zeros(n, dtype=np.int32)
         currencies: tuple[str, ...] = ("XXX",)
     else:
-        encoded = _strings(currency, n, "currency").take(take).dictionary_encode()
+        encoded = _strings(currency, n, "currency")
+        encoded = (encoded.take(take) if moved else encoded).dictionary_encode()
         codes = np.asarray(encoded.indices, dtype=np.int32)
         currencies = tuple(str(c) for c in encoded.dictionary.to_pylist())
     if channel is None:
         cash = np.zeros(n, dtype=np.bool_)
     else:
-        chan = _strings(channel, n, "channel").take(take)
+        chan = _strings(channel, n, "channel")
+        chan = chan.take(take) if moved else chan
         cash = np.asarray(pc.fill_null(pc.equal(chan, CASH), False), dtype=np.bool_)
 
     keys, node = _factorize(np.concatenate([skey[sknown], dkey[dknown]]))

@@ -41,17 +41,18 @@ pass_through      earlier transactions into u in the window, in e's currency
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from moneytrail.graph import _motifs, _window
-from moneytrail.graph._arrays import BOOL, I32, I64, Graph
+from moneytrail.graph import _window
+from moneytrail.graph._arrays import BOOL, Graph
 from moneytrail.graph._params import FeatureParams
+from moneytrail.graph._sweep import Arcs, arc_sweep, blocks
 
 TXN_FEATURES: tuple[str, ...] = (
     "fan_in",
@@ -74,29 +75,6 @@ _WIDE = frozenset({"temporal_cycle", "simple_cycle"})
 """Counts that can outgrow 32 bits on dense graphs."""
 
 
-@dataclass
-class _Scratch:
-    """Working arrays reused across windows; allocated once per call."""
-
-    graph: Graph
-    count: I32
-    mark: list[I64]
-    on_path: BOOL
-    seen: I64
-    token: int = 0
-
-    @classmethod
-    def for_graph(cls, graph: Graph, cycle_len: int, cycles: bool) -> _Scratch:
-        n = graph.n_nodes
-        return cls(
-            graph=graph,
-            count=np.zeros(n, dtype=np.int32),
-            mark=[np.full(n, -1, dtype=np.int64) for _ in range(3)],
-            on_path=np.zeros(n, dtype=np.bool_),
-            seen=np.full((cycle_len if cycles else 0, n), -1, dtype=np.int64),
-        )
-
-
 def mine_txn_features(
     graph: Graph, params: FeatureParams | None = None, *, start: int = 0, threads: int = 1
 ) -> dict[int, Columns]:
@@ -104,90 +82,99 @@ def mine_txn_features(
 
     Edges before `start` are history: they shape the windows of later edges
     but get no features, so mining a batch appended in time order gives the
-    same values as mining everything again.
+    same values as mining everything again. See `mine_windows` for `threads`.
+    """
+    return dict(mine_windows(graph, params, start=start, threads=threads))
 
-    Each (window, feature family) is one task with its own scratch arrays and
-    its own output columns, so tasks can run side by side on `threads` threads
-    (the kernels release the GIL) and give exactly the values one thread gives;
-    the longest tasks (widest windows, cycles and scatter-gather first) start
-    first. One thread by default: on the project's loaded 2-vCPU machine two
-    measured no faster (1 M transactions, default windows: 14.1-16.4 s on one,
-    19.2-19.6 s on two).
+
+def mine_windows(
+    graph: Graph, params: FeatureParams | None = None, *, start: int = 0, threads: int = 1
+) -> Iterator[tuple[int, Columns]]:
+    """`mine_txn_features` one window at a time, each yielded when complete,
+    so a caller can store one window while the next is mined.
+
+    Within a window each feature family is one task with its own output
+    columns, and the sweep of the window graph (`_sweep`, most of the work)
+    splits into time blocks; tasks run side by side on `threads`
+    threads (the kernels release the GIL) and give exactly the values one
+    thread gives.
     """
     params = params or FeatureParams()
     if not 0 <= start <= graph.n_edges:
         raise ValueError(f"start {start} is outside the graph's {graph.n_edges} edges")
-    n = graph.n_edges
-    full: dict[int, Columns] = {
-        w: {
-            name: np.zeros(n, dtype=np.int64 if name in _WIDE else np.int32)
-            for name in TXN_FEATURES
-        }
-        for w in params.windows
-    }
-    families = [f for f in _BY_COST if f == "fan_degree" or params.wants(f)]
-    if not (params.wants("fan") or params.wants("degree")):
-        families.remove("fan_degree")
-    tasks = [(w, f) for w in sorted(params.windows, reverse=True) for f in families]
-    workers = max(1, min(threads, len(tasks)))
-    if workers == 1:
-        for w, f in tasks:
-            _run_task(graph, params, w, f, start, full[w])
-    else:
-        with ThreadPoolExecutor(workers, thread_name_prefix="mine") as pool:
-            done = [pool.submit(_run_task, graph, params, w, f, start, full[w]) for w, f in tasks]
-            for future in done:
-                future.result()
-    for cols in full.values():
-        for pattern, names in (("fan", ("fan_in", "fan_out")), ("degree", ("deg_in", "deg_out"))):
-            if not params.wants(pattern):
-                for name in names:
-                    cols[name][:] = 0  # one sweep yields both families
-    if start == 0:
-        return full
+    families = [f for f in _BY_COST if f == "arcs" or params.wants(f)]
+    if not any(params.wants(f) for f in _ARC_FAMILIES):
+        families.remove("arcs")
+    arcs = Arcs.of(graph) if "arcs" in families else None
+    # more blocks than threads: blocks differ in work, and a block's halo (the
+    # edges of one window before it) costs only their entry and exit
+    parts = blocks(graph.ts, start, 1 if threads <= 1 else 4 * threads)
+    with ThreadPoolExecutor(max(1, threads), thread_name_prefix="mine") as pool:
+        for w in params.windows:
+            cols = _empty_columns(graph.n_edges)
+            tasks = [
+                (f, part)
+                for f in families
+                for part in (parts if f == "arcs" else [(start, graph.n_edges)])
+            ]
+            if threads <= 1:
+                for f, part in tasks:
+                    _run_task(graph, arcs, params, w, f, part, cols)
+            else:
+                done = [
+                    pool.submit(_run_task, graph, arcs, params, w, f, part, cols)
+                    for f, part in tasks
+                ]
+                for future in done:
+                    future.result()
+            for pattern, names in (
+                ("fan", ("fan_in", "fan_out")),
+                ("degree", ("deg_in", "deg_out")),
+            ):
+                if not params.wants(pattern):
+                    for name in names:
+                        cols[name][:] = 0  # one sweep yields both families
+            if start:
+                cols = {name: cols[name][start:].copy() for name in TXN_FEATURES}
+            yield w, cols
+
+
+def _empty_columns(n: int) -> Columns:
     return {
-        w: {name: cols[name][start:].copy() for name in TXN_FEATURES} for w, cols in full.items()
+        name: np.zeros(n, dtype=np.int64 if name in _WIDE else np.int32) for name in TXN_FEATURES
     }
 
 
-_BY_COST = (
-    "simple_cycle",
+_ARC_FAMILIES = (
+    "fan",
+    "degree",
     "scatter_gather",
     "gather_scatter",
+    "simple_cycle",
     "temporal_cycle",
+)
+"""Families mined by one sweep over the window graph (`_sweep`)."""
+
+_BY_COST = (
+    "arcs",  # the longest first
     "pass_through",
-    "fan_degree",
     "structuring",
 )
 """The tasks of one window, the usually longest first."""
 
 
 def _run_task(
-    g: Graph, params: FeatureParams, window: int, family: str, start: int, full: Columns
+    g: Graph,
+    arcs: Arcs | None,
+    params: FeatureParams,
+    window: int,
+    family: str,
+    part: tuple[int, int],
+    full: Columns,
 ) -> None:
-    s = _Scratch.for_graph(g, params.cycle_len, family == "simple_cycle")
-    if family == "fan_degree":
-        _fan_degree(g, window, start, s.count, full)
-    elif family == "scatter_gather":
-        _scatter_gather(s, window, start, full)
-    elif family == "gather_scatter":
-        _gather_scatter(s, window, start, full)
-    elif family == "simple_cycle":
-        _simple_cycles(s, params, window, start, full)
-    elif family == "temporal_cycle":
-        _motifs.temporal_cycles(
-            g.ts,
-            g.src,
-            g.dst,
-            g.out_ptr,
-            g.out_edge,
-            window,
-            params.cycle_len,
-            params.cycle_budget,
-            start,
-            full["temporal_cycle"],
-            s.on_path,
-        )
+    start = part[0]
+    if family == "arcs" and arcs is not None:
+        _arc_patterns(g, arcs, params, window, part, full)
     elif family == "structuring":
         _structuring(g, params, window, start, full)
     else:
@@ -205,97 +192,47 @@ def _run_task(
         )
 
 
-def _nodes_from(ptr: I64, edges: I64, start: int) -> I64:
-    """Nodes that have at least one edge at position >= start."""
-    if start == 0 or len(edges) == 0:
-        return np.flatnonzero(np.diff(ptr) > 0).astype(np.int64)
-    last = edges[np.maximum(ptr[1:] - 1, 0)]
-    return np.flatnonzero((np.diff(ptr) > 0) & (last >= start)).astype(np.int64)
-
-
-def _fan_degree(g: Graph, window: int, start: int, count: I32, full: Columns) -> None:
-    _window.fan_degree(
-        g.ts,
-        g.dst,
-        g.out_ptr,
-        g.out_edge,
-        _nodes_from(g.out_ptr, g.out_edge, start),
-        window,
-        start,
-        full["fan_out"],
-        full["deg_out"],
-        count,
-    )
-    _window.fan_degree(
-        g.ts,
-        g.src,
-        g.in_ptr,
-        g.in_edge,
-        _nodes_from(g.in_ptr, g.in_edge, start),
-        window,
-        start,
-        full["fan_in"],
-        full["deg_in"],
-        count,
-    )
-
-
-def _scatter_gather(s: _Scratch, window: int, start: int, full: Columns) -> None:
-    g = s.graph
-    s.token = _motifs.scatter_gather(
-        g.ts,
-        g.src,
-        g.dst,
-        g.out_ptr,
-        g.out_edge,
-        g.in_ptr,
-        g.in_edge,
-        window,
-        start,
-        full["scatter_gather"],
-        s.mark[0],
-        s.mark[1],
-        s.mark[2],
-        s.token,
-    )
-
-
-def _gather_scatter(s: _Scratch, window: int, start: int, full: Columns) -> None:
-    g = s.graph
-    s.token = _window.gather_scatter(
-        g.ts,
-        g.src,
-        g.dst,
-        g.out_ptr,
-        g.out_edge,
-        g.in_ptr,
-        g.in_edge,
-        window,
-        start,
-        full["gather_scatter"],
-        s.mark[0],
-        s.token,
-    )
-
-
-def _simple_cycles(
-    s: _Scratch, params: FeatureParams, window: int, start: int, full: Columns
+def _arc_patterns(
+    g: Graph,
+    arcs: Arcs,
+    params: FeatureParams,
+    window: int,
+    part: tuple[int, int],
+    full: Columns,
 ) -> None:
-    g = s.graph
-    s.token = _motifs.simple_cycles(
+    arc_sweep(
         g.ts,
         g.src,
         g.dst,
         g.out_ptr,
         g.out_edge,
+        arcs.out_dst,
+        arcs.next_same,
+        arcs.pos_ptr,
+        arcs.pos,
+        arcs.arc_of,
+        arcs.src,
+        arcs.dst,
+        arcs.ptr,
+        arcs.in_ptr,
         window,
+        part[0],
+        part[1],
         params.cycle_len,
         params.cycle_budget,
-        start,
+        params.wants("scatter_gather"),
+        params.wants("gather_scatter"),
+        params.wants("simple_cycle"),
+        params.wants("temporal_cycle"),
+        params.wants("fan") or params.wants("degree"),
+        full["fan_in"],
+        full["fan_out"],
+        full["deg_in"],
+        full["deg_out"],
+        full["scatter_gather"],
+        full["gather_scatter"],
         full["simple_cycle"],
-        s.on_path,
-        s.seen,
-        s.token,
+        full["temporal_cycle"],
     )
 
 

@@ -83,7 +83,8 @@ def _features_of(
     if e.u >= 0 and e.v >= 0 and e.u != e.v:
         feats["scatter_gather"] = _scatter_gather(e, arcs)
         feats["gather_scatter"] = _gather_scatter(e, arcs)
-        feats["temporal_cycle"] = _temporal_cycles(e, edges, w, params.cycle_len)
+        if params.wants("temporal_cycle"):  # exponential in the edges: only when asked
+            feats["temporal_cycle"] = _temporal_cycles(e, edges, w, params.cycle_len)
         before = {(f.u, f.v) for f in win if f.pos <= e.pos and f.u >= 0 and f.v >= 0}
         feats["simple_cycle"] = _simple_cycles(e, {a for a in before if a[0] != a[1]}, params)
     return feats
@@ -152,3 +153,97 @@ def _simple_cycles(e: _Edge, arcs: set[tuple[int, int]], params: FeatureParams) 
 
     walk(e.v, (e.v,))
     return found
+
+
+def reference_budgeted_simple_cycles(
+    graph: Graph, window: int, cycle_len: int, budget: int
+) -> list[int]:
+    """simple_cycle of every edge as the budgeted search defines it.
+
+    Past the budget the feature is a lower bound whose value depends on the
+    order of the search, so that order is part of the definition: depth first
+    from v, each account's edges in the window (up to e) looked at in position
+    order, one step per edge looked at, a payee taken at its first edge of the
+    visit, and the search stops before the step that would pass `budget`.
+    """
+    ts, src, dst = graph.ts.tolist(), graph.src.tolist(), graph.dst.tolist()
+    outgoing: dict[int, list[int]] = {}
+    for f, x in enumerate(src):
+        outgoing.setdefault(x, []).append(f)
+    counts = []
+    for e, (u, v, t) in enumerate(zip(src, dst, ts, strict=True)):
+        if u < 0 or v < 0 or u == v:
+            counts.append(0)
+            continue
+
+        def payees(x: int, e: int = e, t: int = t) -> list[int]:
+            return [dst[f] for f in outgoing.get(x, []) if f <= e and t - window < ts[f]]
+
+        stack: list[tuple[int, list[int], int, set[int]]] = [(v, payees(v), 0, set())]
+        on_path = {v}
+        found = steps = 0
+        while stack:
+            node, ys, at, seen = stack[-1]
+            if at == len(ys):
+                on_path.discard(node)
+                stack.pop()
+                continue
+            steps += 1
+            if steps > budget:
+                break
+            stack[-1] = (node, ys, at + 1, seen)
+            y = ys[at]
+            if y < 0 or y in on_path or y in seen:
+                continue
+            seen.add(y)
+            if y == u:
+                found += 1
+            elif len(stack) < cycle_len - 1:
+                stack.append((y, payees(y), 0, set()))
+                on_path.add(y)
+        counts.append(found)
+    return counts
+
+
+def reference_budgeted_temporal_cycles(
+    graph: Graph, window: int, cycle_len: int, budget: int
+) -> list[int]:
+    """temporal_cycle of every edge as the budgeted search defines it: depth
+    first from v, the first leg among v's window edges before e and each next
+    leg among the payee's edges after the previous leg and before e, edges in
+    position order, one step per edge looked at, stopping before the step that
+    would pass `budget` (see `reference_budgeted_simple_cycles`)."""
+    ts, src, dst = graph.ts.tolist(), graph.src.tolist(), graph.dst.tolist()
+    outgoing: dict[int, list[int]] = {}
+    for f, x in enumerate(src):
+        outgoing.setdefault(x, []).append(f)
+    counts = []
+    for e, (u, v, t) in enumerate(zip(src, dst, ts, strict=True)):
+        if u < 0 or v < 0 or u == v:
+            counts.append(0)
+            continue
+        first = [f for f in outgoing.get(v, []) if f < e and t - window < ts[f]]
+        stack: list[tuple[int, list[int], int]] = [(v, first, 0)]
+        on_path = {v}
+        found = steps = 0
+        while stack:
+            node, legs, at = stack[-1]
+            if at == len(legs):
+                on_path.discard(node)
+                stack.pop()
+                continue
+            steps += 1
+            if steps > budget:
+                break
+            stack[-1] = (node, legs, at + 1)
+            f = legs[at]
+            y = dst[f]
+            if y < 0 or y in on_path:
+                continue
+            if y == u:
+                found += 1
+            elif len(stack) < cycle_len - 1:
+                stack.append((y, [g for g in outgoing.get(y, []) if f < g < e], 0))
+                on_path.add(y)
+        counts.append(found)
+    return counts

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,7 +26,7 @@ import pyarrow.compute as pc
 from moneytrail.errors import GraphDataError, GraphParamsError
 from moneytrail.graph._accounts import ACCOUNT_FEATURES, account_features
 from moneytrail.graph._arrays import Graph, build_graph
-from moneytrail.graph._features import TXN_FEATURES, Columns, mine_txn_features
+from moneytrail.graph._features import TXN_FEATURES, Columns, mine_windows
 from moneytrail.graph._params import FeatureParams
 from moneytrail.model._graph import ACCOUNT_FEATURES as ACCOUNT_FEATURES_TABLE
 from moneytrail.model._graph import TXN_FEATURES as TXN_FEATURES_TABLE
@@ -70,28 +71,32 @@ ORDER BY t.ts, t.source_id, t.source_row
 """
 
 
-def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
+def load_graph(wh: Warehouse, *, nodes: str = "account", ids: bool = True) -> Graph:
     """The graph of every stored transaction (DuckDB -> Arrow -> numpy).
 
     nodes="account": one node per account. nodes="entity": after entity
     resolution, the accounts held by one resolved person or company are one
     node (transfers between them become self-transfers); `Graph.node_entity`
     names the entity of each node (NULL for accounts without one).
+    ids=False leaves the transaction ids out (`Graph.txn_ids` is None; the
+    integer `txn_keys` are there) and their uniqueness to the caller
+    (`check_unique_txn_ids`): 5 M strings cost seconds to read and to hash.
     """
     if nodes not in _NODES_SQL:
         raise GraphParamsError([f"nodes: {nodes!r} is not one of {', '.join(_NODES_SQL)}"])
+    sql = _EDGES_SQL.format(nodes=_NODES_SQL[nodes])
+    if not ids:
+        sql = sql.replace("SELECT t.txn_id, ", "SELECT ", 1)
     try:
         mapping = wh.con.sql(_NODES_SQL[nodes]).to_arrow_table()
-        edges = wh.con.sql(_EDGES_SQL.format(nodes=_NODES_SQL[nodes])).to_arrow_table()
+        edges = wh.con.sql(sql).to_arrow_table()
     except duckdb.CatalogException as exc:
         raise GraphDataError(f"cannot build a graph of {nodes} nodes: {exc}") from exc
-    ids = edges["txn_id"].combine_chunks()
-    if len(pc.unique(ids)) != len(ids):
-        counts = pc.value_counts(ids)
-        dup = next(v["values"] for v in counts.to_pylist() if v["counts"] > 1)
-        raise GraphDataError(
-            f"transactions.txn_id {dup!r} occurs more than once; features are keyed by txn_id"
-        )
+    txn_ids = None
+    if ids:
+        txn_ids = edges["txn_id"].combine_chunks()
+        if len(pc.unique(txn_ids)) != len(txn_ids):
+            _raise_duplicate(wh.con)
     graph = build_graph(
         ts=edges["t"].to_numpy(),
         src_key=edges["src"].to_numpy(),
@@ -101,7 +106,7 @@ def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
         amount=edges["amount"].to_numpy(),
         currency=edges["currency"].combine_chunks(),
         channel=edges["channel"].combine_chunks(),
-        txn_ids=ids,
+        txn_ids=txn_ids,
     )
     graph = replace(graph, txn_keys=edges["txn_key"].to_numpy()[graph.order])
     if nodes == "account":
@@ -115,6 +120,23 @@ def load_graph(wh: Warehouse, *, nodes: str = "account") -> Graph:
     row[at[hit]] = np.flatnonzero(hit)
     entity = mapping["entity_id"].combine_chunks().take(pa.array(row, mask=row < 0))
     return replace(graph, node_entity=entity)
+
+
+def check_unique_txn_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise GraphDataError if a transactions.txn_id occurs more than once."""
+    if not con.execute("SELECT count(*) = count(DISTINCT txn_id) FROM transactions").fetchall()[0][
+        0
+    ]:
+        _raise_duplicate(con)
+
+
+def _raise_duplicate(con: duckdb.DuckDBPyConnection) -> None:
+    dup = con.execute(
+        "SELECT txn_id FROM transactions GROUP BY txn_id HAVING count(*) > 1 ORDER BY 1 LIMIT 1"
+    ).fetchall()[0][0]
+    raise GraphDataError(
+        f"transactions.txn_id {dup!r} occurs more than once; a feature row names one transaction"
+    )
 
 
 @dataclass(frozen=True)
@@ -149,21 +171,40 @@ def params_json(params: FeatureParams) -> dict[str, object]:
 def mine_into_warehouse(
     wh: Warehouse, params: FeatureParams | None = None, *, full: bool = False, threads: int = 1
 ) -> MiningReport:
+    """Mine the transactions that need it and replace their rows, in one transaction.
+
+    Windows are mined one after the other, and each is stored on a second
+    thread while the next is mined (DuckDB and the kernels both release the
+    GIL); the connection is used by one thread at a time. `seconds` is the
+    time to load, mine and compute account features, the stores that overlap
+    the mining included.
+    """
     params = params or FeatureParams()
     began = time.perf_counter()
-    graph = load_graph(wh)
+    graph = load_graph(wh, ids=False)
     settings = params_json(params)
     if not full and _settings_changed(wh.con, settings):
         full = True
     start = 0 if full else _first_unmined(wh.con, graph, params.windows)
-    mined = mine_txn_features(graph, params, start=start, threads=threads)
-    txn = _txn_rows(_keys(graph), mined, start)
-    accounts = account_features(graph, params)
-    seconds = time.perf_counter() - began
-    with wh.transaction() as con:
+    keys = _keys(graph)[start:]
+    rows = 0
+    with wh.transaction() as con, ThreadPoolExecutor(1, thread_name_prefix="store") as store:
         run_id = int(
             con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM graph_runs").fetchall()[0][0]
         )
+        _clear_txn_features(con, graph, start, params.windows)
+        # checked on the store thread while the first window is mined
+        pending: Future[None] | None = store.submit(check_unique_txn_ids, con)
+        for window, cols in mine_windows(graph, params, start=start, threads=threads):
+            table = _window_rows(keys, window, cols, run_id)
+            rows += table.num_rows
+            if pending is not None:
+                pending.result()
+            pending = store.submit(_insert_txn_rows, con, table)
+        accounts = account_features(graph, params)
+        seconds = time.perf_counter() - began
+        if pending is not None:
+            pending.result()
         con.execute(
             "INSERT INTO graph_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -177,16 +218,16 @@ def mine_into_warehouse(
                 seconds,
             ],
         )
-        txn = txn.append_column("run_id", pa.array(np.full(txn.num_rows, run_id, np.int32)))
         accounts = accounts.append_column(
             "run_id", pa.array(np.full(accounts.num_rows, run_id, np.int32))
         )
-        _write_txn_features(con, graph, txn, start, params.windows)
         # account_features is recomputed whole by every run: replace the table
         con.execute(ACCOUNT_FEATURES_DDL)
         con.register("graph_account_rows", accounts)
-        cols = ", ".join(("account_key", *ACCOUNT_FEATURES, "run_id"))
-        con.execute(f"INSERT INTO account_features ({cols}) SELECT {cols} FROM graph_account_rows")
+        names = ", ".join(("account_key", *ACCOUNT_FEATURES, "run_id"))
+        con.execute(
+            f"INSERT INTO account_features ({names}) SELECT {names} FROM graph_account_rows"
+        )
         con.unregister("graph_account_rows")
     return MiningReport(
         run_id=run_id,
@@ -195,7 +236,7 @@ def mine_into_warehouse(
         edges_mined=graph.n_edges - start,
         accounts=graph.n_nodes,
         windows=params.windows,
-        txn_rows=txn.num_rows,
+        txn_rows=rows,
         seconds=round(seconds, 3),
     )
 
@@ -206,53 +247,46 @@ def _keys(graph: Graph) -> npt.NDArray[np.int64]:
     return graph.txn_keys
 
 
-def _txn_rows(keys: npt.NDArray[np.int64], mined: dict[int, Columns], start: int) -> pa.Table:
-    """Long form keyed by txn_key: one row per transaction and window."""
-    tail = keys[start:]
-    parts = [
-        pa.table(
-            {
-                "txn_key": tail,
-                "window_s": np.full(len(tail), window, dtype=np.int64),
-                **{name: cols[name] for name in TXN_FEATURES},
-            }
-        )
-        for window, cols in mined.items()
-    ]
-    if not parts:
-        return pa.table({"txn_key": pa.array([], pa.int64())})
-    return pa.concat_tables(parts)
+def _window_rows(keys: npt.NDArray[np.int64], window: int, cols: Columns, run_id: int) -> pa.Table:
+    """Long form keyed by txn_key: one row per transaction of one window."""
+    return pa.table(
+        {
+            "txn_key": keys,
+            "window_s": np.full(len(keys), window, dtype=np.int64),
+            **{name: cols[name] for name in TXN_FEATURES},
+            "run_id": np.full(len(keys), run_id, dtype=np.int32),
+        }
+    )
 
 
-def _write_txn_features(
-    con: duckdb.DuckDBPyConnection,
-    graph: Graph,
-    txn: pa.Table,
-    start: int,
-    windows: tuple[int, ...],
+def _clear_txn_features(
+    con: duckdb.DuckDBPyConnection, graph: Graph, start: int, windows: tuple[int, ...]
 ) -> None:
-    """Replace the mined rows of txn_features in bulk, inside the caller's transaction.
+    """Make room for the mined rows of txn_features, inside the caller's transaction.
 
     A full run replaces the table (CREATE OR REPLACE, then one INSERT ... SELECT
-    from Arrow); an incremental run deletes the rows of the re-mined transactions
-    for the mined windows with one semi-join on the integer txn_key and appends
-    the new rows. The table has no index to maintain (schema version 4 dropped
-    its VARCHAR primary key): the rows of one (txn_key, window_s) are unique
-    because only this function writes them, and it always removes before it
-    appends.
+    from Arrow per window); an incremental run deletes the rows of the re-mined
+    transactions for the mined windows with one semi-join on the integer txn_key
+    before the new rows are appended. The table has no index to maintain (schema
+    version 4 dropped its VARCHAR primary key): the rows of one (txn_key,
+    window_s) are unique because only this stage writes them, and it always
+    removes before it appends.
     """
     if start == 0:
         con.execute(TXN_FEATURES_DDL)
-    else:
-        stale = pa.table({"txn_key": _keys(graph)[start:]})
-        con.register("graph_stale_keys", stale)
-        con.execute(
-            "DELETE FROM txn_features WHERE window_s IN "
-            f"({', '.join(str(int(w)) for w in windows)}) "
-            "AND txn_key IN (SELECT txn_key FROM graph_stale_keys)"
-        )
-        con.unregister("graph_stale_keys")
-    con.register("graph_txn_rows", txn)
+        return
+    stale = pa.table({"txn_key": _keys(graph)[start:]})
+    con.register("graph_stale_keys", stale)
+    con.execute(
+        "DELETE FROM txn_features WHERE window_s IN "
+        f"({', '.join(str(int(w)) for w in windows)}) "
+        "AND txn_key IN (SELECT txn_key FROM graph_stale_keys)"
+    )
+    con.unregister("graph_stale_keys")
+
+
+def _insert_txn_rows(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
+    con.register("graph_txn_rows", rows)
     cols = ", ".join(("txn_key", "window_s", *TXN_FEATURES, "run_id"))
     con.execute(f"INSERT INTO txn_features ({cols}) SELECT {cols} FROM graph_txn_rows")
     con.unregister("graph_txn_rows")

@@ -56,7 +56,8 @@ def features(
     threads: Annotated[
         int,
         typer.Option(
-            min=1, help="Threads mining windows and feature families side by side (same values)."
+            min=1,
+            help="Threads mining time blocks and feature families side by side (same values).",
         ),
     ] = 1,
     as_json: JsonOption = False,
