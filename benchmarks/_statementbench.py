@@ -2,7 +2,7 @@
 same movements written as a plain CSV (`benchmarks/ingest.py --statements`).
 
 Each reader gets a generated file of about --mib MiB (MT940, OFX 1.x, BAI2, a
-bank's CSV export; the PDF reader, which must hold the whole document, gets a
+bank's CSV export, and FtM JSON lines, whose loads are chunked the same way; the PDF reader, which must hold the whole document, gets a
 fixed 40-page statement), written on the fly into a temporary folder and
 deleted after. Both sides run as child processes, alternating; peak memory is
 each child's maximum resident set size, which is what shows that a reader
@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
+from tests.ingest.ftm_build import write_ftm  # noqa: E402
 from tests.ingest.statement_build import (  # noqa: E402
     STATEMENT_LINES,
     text_pdf,
@@ -63,6 +64,8 @@ WRITERS: dict[str, tuple[Callable[[Path, int], int], int]] = {
     "bai2": (write_bai2, 45),
     "bank-csv": (write_bank_csv, 40),
     "pdf": (_pdf, 0),
+    # not a statement: FtM JSON lines (1,000 BankAccounts, then Payments between them)
+    "ftm": (write_ftm, 230),
 }
 
 

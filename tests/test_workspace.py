@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from moneytrail.errors import WorkspaceError
-from moneytrail.workspace import ENV_TOKEN_KEY, ENV_WORKSPACE, Workspace
+from moneytrail.workspace import DEFAULT_LOAD_MEMORY, ENV_TOKEN_KEY, ENV_WORKSPACE, Workspace
 
 
 def test_resolve_prefers_argument_then_environment(
@@ -51,3 +51,14 @@ def test_broken_config_is_reported(tmp_path: Path) -> None:
     ws.config_path.write_text("config_version = [", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="cannot read"):
         ws.ensure()
+
+
+def test_load_memory_limit_defaults_and_is_checked(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws").ensure()
+    assert ws.load_memory_limit() == DEFAULT_LOAD_MEMORY
+    with ws.config_path.open("a") as fh:
+        fh.write('[ingest]\nmemory_limit = "2 GB"\n')
+    assert ws.load_memory_limit() == "2 GB"
+    ws.config_path.write_text('config_version = 1\n[ingest]\nmemory_limit = "lots"\n')
+    with pytest.raises(WorkspaceError, match=r"\[ingest\] memory_limit must be a size"):
+        ws.load_memory_limit()

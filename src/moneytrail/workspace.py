@@ -1,7 +1,8 @@
 """A workspace: one directory holding the warehouse, its config and its keys.
 
     WORKSPACE/
-      config.toml          what created it and the schema version it was made with
+      config.toml          what created it and the schema version it was made with;
+                           [ingest] memory_limit bounds DuckDB's memory while a file loads
       warehouse.duckdb     every canonical table, including quarantine and vault
       keys/token.key       HMAC key for identifier tokens (32 bytes, mode 0600)
       keys/vault.key       AES-256 key of the vault (32 bytes, mode 0600)
@@ -16,6 +17,7 @@ hex on every deployment); the vault key never leaves the workspace.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from moneytrail.errors import WorkspaceError
@@ -25,6 +27,11 @@ ENV_WORKSPACE = "MONEYTRAIL_WORKSPACE"
 ENV_TOKEN_KEY = "MONEYTRAIL_TOKEN_KEY"  # noqa: S105 - the name of a variable, not a secret
 ENV_CASES_URL = "MONEYTRAIL_CASES_URL"
 _CONFIG_VERSION = 1
+DEFAULT_LOAD_MEMORY = "256MiB"
+"""DuckDB's memory limit while a file loads, unless config.toml's [ingest] memory_limit
+says otherwise: enough for a load's chunks and its last queries (which spill to disk
+beyond it), and flat however large the file."""
+_MEMORY = re.compile(r"\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
 
 class Workspace:
@@ -88,6 +95,19 @@ class Workspace:
                 f"{_CONFIG_VERSION}, the one this moneytrail writes"
             )
         return data
+
+    def load_memory_limit(self) -> str:
+        """DuckDB's memory limit while a file loads ([ingest] memory_limit in config.toml)."""
+        section = self.config().get("ingest", {})
+        value = (
+            section.get("memory_limit", DEFAULT_LOAD_MEMORY) if isinstance(section, dict) else None
+        )
+        if not isinstance(value, str) or not _MEMORY.fullmatch(value):
+            raise WorkspaceError(
+                f"{self.config_path}: [ingest] memory_limit must be a size such as "
+                f"{DEFAULT_LOAD_MEMORY!r} or '2GB', not {value!r}"
+            )
+        return value.strip()
 
     def token_key(self) -> bytes:
         shared = os.environ.get(ENV_TOKEN_KEY)

@@ -364,13 +364,16 @@ class StatementWriter:
         """Write what is queued and make ids unique within the file; return rows read."""
         self.flush()
         if not self._given_ids:
-            # 'file:row' ids are unique; the query below holds every id of the file
-            # in memory at once, which a large export without ids need not pay
-            return self.rows
+            return self.rows  # 'file:row' ids are unique
+        # An id the bank repeated gets '#2', '#3', ... in file order. The repeated ids
+        # are found by an aggregate over the file's stored rows, which DuckDB spills
+        # to disk under the load's memory limit, and only their rows are numbered
+        # and rewritten: memory follows the repeats, not the file.
         self.ctx.con.execute(
             "UPDATE transactions SET txn_id = transactions.txn_id || '#' || d.n "
-            "FROM (SELECT source_row, row_number() OVER (PARTITION BY txn_id ORDER BY source_row) "
-            "AS n FROM transactions WHERE source_id = $sid) d "
+            "FROM (SELECT source_row, row_number() OVER (PARTITION BY txn_id ORDER BY source_row)"
+            " AS n FROM transactions WHERE source_id = $sid AND txn_id IN (SELECT txn_id"
+            " FROM transactions WHERE source_id = $sid GROUP BY txn_id HAVING count(*) > 1)) d "
             "WHERE transactions.source_id = $sid AND transactions.source_row = d.source_row "
             "AND d.n > 1",
             {"sid": self.ctx.source_id},

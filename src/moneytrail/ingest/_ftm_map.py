@@ -554,21 +554,20 @@ _MAPPERS: dict[str, _Mapper] = {
 
 # ---- end of file ---------------------------------------------------------------------
 
-_FINISH = (
-    # One accounts row per key: the first record of it in this file, unless an
-    # earlier file already has the account.
-    """
+# One accounts row per key: the first record of it in this file, unless an
+# earlier file already has the account.
+_ACCOUNTS = """
     INSERT INTO accounts (account_key, account_token, bank_id, masked, currency, record_id,
                           source_id, source_row)
     SELECT account_key, account_token, bank_id, masked, currency, record_id, $sid, source_row
     FROM _ftm_accounts n
     WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)
     QUALIFY row_number() OVER (PARTITION BY account_key ORDER BY source_row) = 1
-    """,
-    # Account entity ids referenced here, resolved against this file first, then
-    # against earlier files: the record ids of their accounts, else the account
-    # identifiers of BankAccounts whose account was already known.
-    """
+"""
+# Account entity ids referenced here, resolved against this file first, then
+# against earlier files: the record ids of their accounts, else the account
+# identifiers of BankAccounts whose account was already known.
+_KEYS = """
     CREATE OR REPLACE TEMP TABLE _ftm_keys AS
     WITH refs AS (
         SELECT payer_account AS id FROM _ftm_txn UNION SELECT beneficiary_account FROM _ftm_txn
@@ -584,8 +583,16 @@ _FINISH = (
     )
     SELECT id, arg_min(account_key, (source_id, kind, account_key)) AS account_key
     FROM known SEMI JOIN refs USING (id) GROUP BY id
-    """,
-    """
+"""
+# An FtM id names one entity everywhere: a payment already loaded from another
+# FtM file is the same payment, not a second one.
+_LOADED = """
+    CREATE OR REPLACE TEMP TABLE _ftm_loaded AS
+    SELECT DISTINCT o.txn_id FROM transactions o JOIN sources s ON s.source_id = o.source_id
+    WHERE s.format = 'ftm' AND o.txn_id IN (SELECT txn_id FROM _ftm_txn)
+"""
+# The payments of lines $lo..$hi (a chunk of the file, committed after it).
+_PAYMENTS = """
     INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency, reference,
                               description, from_party, to_party, source_id, source_row)
     SELECT t.txn_id, t.ts, fa.account_key, ta.account_key, t.amount, t.currency, t.reference,
@@ -593,25 +600,29 @@ _FINISH = (
     FROM _ftm_txn t
     LEFT JOIN _ftm_keys fa ON fa.id = t.payer_account
     LEFT JOIN _ftm_keys ta ON ta.id = t.beneficiary_account
-    -- an FtM id names one entity everywhere: a payment already loaded from
-    -- another FtM file is the same payment, not a second one
-    WHERE NOT EXISTS (
-        SELECT 1 FROM transactions o JOIN sources s ON s.source_id = o.source_id
-        WHERE o.txn_id = t.txn_id AND s.format = 'ftm'
-    )
-    """,
-    """
+    WHERE t.source_row BETWEEN $lo AND $hi AND t.txn_id NOT IN (SELECT txn_id FROM _ftm_loaded)
+"""
+_HOLDERS = """
     INSERT INTO account_holders (account_key, party_id, role, source_id, source_row)
     SELECT DISTINCT k.account_key, r.subject_id, 'holder', $sid, r.source_row
     FROM relationships r JOIN _ftm_keys k ON k.id = r.object_id
     WHERE r.source_id = $sid AND r.kind = 'ownership'
-    """,
-)
+"""
+PAYMENT_LINES = 250_000
+"""Lines of the file whose payments one INSERT writes: the load commits its rows in
+chunks (warehouse._loads), and one statement's rows are one transaction's."""
 
 
-def finish(ctx: LoadContext) -> None:
+def finish(ctx: LoadContext, last_row: int) -> None:
     """Write what needed the whole file: accounts, transactions, account holders."""
-    for sql in _FINISH:
-        ctx.con.execute(sql, {"sid": ctx.source_id} if "$sid" in sql else None)
-    for table in (*[t for t in COLUMNS if t.startswith("_")], "_ftm_keys"):
-        ctx.con.execute(f"DROP TABLE IF EXISTS {table}")
+    con, sid = ctx.con, {"sid": ctx.source_id}
+    con.execute(_ACCOUNTS, sid)
+    con.execute(_KEYS, sid)
+    con.execute(_LOADED)
+    for lo in range(1, last_row + 1, PAYMENT_LINES):
+        hi = min(lo + PAYMENT_LINES - 1, last_row)
+        written = con.execute(_PAYMENTS, {**sid, "lo": lo, "hi": hi}).fetchall()
+        ctx.wrote(int(written[0][0]) if written else 0)
+    con.execute(_HOLDERS, sid)
+    for table in (*[t for t in COLUMNS if t.startswith("_")], "_ftm_keys", "_ftm_loaded"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")

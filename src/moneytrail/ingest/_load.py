@@ -26,6 +26,7 @@ from moneytrail.ingest._repeats import drop_repeats
 from moneytrail.ingest._statements import adopt_entries
 from moneytrail.warehouse import Warehouse
 from moneytrail.warehouse._loads import discard_load
+from moneytrail.warehouse._memory import memory_bounded
 
 
 @dataclass
@@ -236,7 +237,8 @@ def ingest_file(
 ) -> FileReport:
     """Load `path` whole or not at all.
 
-    The file's rows are committed in chunks, so that memory stays bounded; the
+    The file's rows are committed in chunks, under the workspace's memory limit for
+    loads (warehouse._memory), so that memory stays bounded; the
     steps that touch other files' rows and the `sources` row come in one last
     transaction, and a load that fails anywhere deletes what it committed
     (warehouse._loads), as does the next opening after a crash.
@@ -245,7 +247,8 @@ def ingest_file(
     back with already_loaded set.
     """
     try:
-        return _load(wh, path, fmt, progress, options or IngestOptions())
+        with memory_bounded(wh.con, wh.workspace.load_memory_limit()):
+            return _load(wh, path, fmt, progress, options or IngestOptions())
     except _AlreadyLoaded as done:
         return done.report
 

@@ -103,7 +103,25 @@ class Profile:
         return parse_amount(text, self.decimal_comma)
 
 
+# Most cells are plain numbers: those are read without the cleaning below (same
+# value: each is one of the forms the full rules accept, with nothing to strip).
+_PLAIN = re.compile(r"-?[0-9]{1,29}(\.[0-9]{1,8})?")
+_PLAIN_COMMA = re.compile(r"-?[0-9]{1,29}(,[0-9]{1,8})?")
+_POINT_RULE = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,8})?|[+-]?\.\d{1,8}")
+_COMMA_RULE = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,8})?")
+
+
 def parse_amount(text: str, decimal_comma: bool) -> Decimal | None:
+    if decimal_comma:
+        if _PLAIN_COMMA.fullmatch(text):
+            return Decimal(text.replace(",", "."))
+    elif _PLAIN.fullmatch(text):
+        return Decimal(text)
+    return parse_amount_fully(text, decimal_comma)
+
+
+def parse_amount_fully(text: str, decimal_comma: bool) -> Decimal | None:
+    """parse_amount's rules, every one applied (currency signs, brackets, thousands)."""
     clean = text.strip().replace("\u00a0", "").replace(" ", "")
     for symbol in ("$", "€", "£", "¥", "CHF", "EUR", "USD", "GBP"):
         clean = clean.replace(symbol, "")
@@ -113,11 +131,11 @@ def parse_amount(text: str, decimal_comma: bool) -> Decimal | None:
     if clean.endswith("-"):
         negative, clean = True, clean[:-1]
     if decimal_comma:
-        if not re.fullmatch(r"[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,8})?", clean):
+        if not _COMMA_RULE.fullmatch(clean):
             return None
         clean = clean.replace(".", "").replace(",", ".")
     else:
-        if not re.fullmatch(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,8})?|[+-]?\.\d{1,8}", clean):
+        if not _POINT_RULE.fullmatch(clean):
             return None
         clean = clean.replace(",", "")
     try:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -416,10 +417,22 @@ def _date(cell: Cell, fmt: str) -> datetime | None:
     text = _text(cell).strip()
     if not text:
         return None
+    # An export's rows share a few dates each and strptime costs more than the rest
+    # of a row's reading: short dates are parsed once (a datetime is immutable).
+    return _cached_date(text, fmt) if len(text) <= _CACHED_DATE else _parse_date(text, fmt)
+
+
+_CACHED_DATE = 40
+
+
+def _parse_date(text: str, fmt: str) -> datetime | None:
     try:
         return datetime.strptime(text, fmt)
     except ValueError:
         return None
+
+
+_cached_date = functools.lru_cache(maxsize=4096)(_parse_date)
 
 
 READER = Format(

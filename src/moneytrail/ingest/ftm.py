@@ -12,14 +12,19 @@ The file is read in two passes over bounded memory:
    never written to the warehouse file (DuckDB may spill it to its temporary
    directory). A line's number is its row; blank lines at the end of the file
    are padding, elsewhere they are quarantined.
-2. Staged entities are grouped by id and mapped in line order (see _ftm_map).
-   FtM says the same id is the same entity, so lines sharing an id are merged
-   into one entity stored once, with the first line's number as source_row;
-   the later lines count as accepted (merged), unless FtM cannot merge them
-   (a Person and a Company under one id), in which case they are quarantined.
+2. Staged entities are mapped in line order (see _ftm_map), a chunk of lines
+   at a time (at most MAP_BATCH staged lines, about CHUNK_BYTES), so that
+   Python holds one chunk. FtM says the same id is the same entity, so lines
+   sharing an id are merged into one entity stored once, with the first line's
+   number as source_row, in the chunk of that first line; the later lines count
+   as accepted (merged), unless FtM cannot merge them (a Person and a Company
+   under one id), in which case they are quarantined.
 
 Payments name accounts by BankAccount entity id; those are resolved at the end
-of the file, so the account may come later in the file or from an earlier one.
+of the file, so the account may come later in the file or from an earlier one,
+and the payments are then written a range of lines at a time. The rows are
+committed in chunks as every reader's are (warehouse._loads): a load that fails
+or a crash cuts off is undone whole.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import duckdb
 import pyarrow as pa
 
 from moneytrail.errors import FileFormatError
@@ -194,41 +200,40 @@ def read(ctx: LoadContext) -> int:
     con = ctx.con
     con.execute("CREATE OR REPLACE TEMP TABLE _ftm_stage (row BIGINT, id VARCHAR, data VARCHAR)")
     fm.create_staging(ctx)
-    rows_read = _stage(ctx)
-    params: dict[str, object] = {"sid": ctx.source_id, "file": ctx.name, "merge": MERGE_BYTES,
-                                 "chunk": CHUNK_BYTES, "batch": MAP_BATCH}  # fmt: skip
+    rows_read, bounds = _stage(ctx)
+    params: dict[str, object] = {"sid": ctx.source_id, "file": ctx.name, "merge": MERGE_BYTES}
     for sql in _GROUP:
         con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
     ctx.rows_quarantined += int(con.execute("SELECT count(*) FROM _ftm_over").fetchall()[0][0])
-    for table in ("_ftm_stage", "_ftm_over"):
-        con.execute(f"DROP TABLE {table}")
     sink = fm.Sink(ctx)
-    chunks = int(con.execute("SELECT coalesce(max(chunk), -1) FROM _ftm_entities").fetchall()[0][0])
-    for chunk in range(chunks + 1):
-        for first, entity_id, rows, datas in con.execute(
-            "SELECT row, id, rows, datas FROM _ftm_entities WHERE chunk = ? ORDER BY row", [chunk]
-        ).fetchall():
+    for lo, hi in bounds:
+        for first, entity_id, rows, datas in _entities(con, lo, hi):
             proxy, merged = fm.merge(ctx, entity_id, rows, datas)
             problem = fm.map_entity(proxy, first, sink)
             if problem is not None:
                 for row in merged:
                     ctx.quarantine(row, problem.field, problem.reason, problem.original)
         sink.flush()
-    fm.finish(ctx)
-    con.execute("DROP TABLE _ftm_entities")
+    for table in _TEMP:
+        con.execute(f"DROP TABLE {table}")
+    fm.finish(ctx, bounds[-1][1] if bounds else 0)
     return rows_read
 
 
 # Lines sharing an id are merged in memory, so one id gathers at most $merge
-# bytes of lines; the lines beyond are quarantined. Entities then go to Python
-# in chunks of at most $batch entities and about $chunk bytes, in line order.
+# bytes of lines; the lines beyond are quarantined. The repeated ids' lines are
+# copied aside, ordered by the id's first line, so that a chunk of the file finds
+# the entities that start in it without a pass over the whole stage.
 _GROUP = (
+    """
+    CREATE OR REPLACE TEMP TABLE _ftm_repeated AS
+    SELECT id, min(row) AS first FROM _ftm_stage GROUP BY id HAVING count(*) > 1
+    """,
     """
     CREATE OR REPLACE TEMP TABLE _ftm_over AS
     SELECT row, id FROM (
         SELECT row, id, row_number() OVER w AS nth, sum(strlen(data)) OVER w AS upto
-        FROM _ftm_stage
-        SEMI JOIN (SELECT id FROM _ftm_stage GROUP BY id HAVING count(*) > 1) d USING (id)
+        FROM _ftm_stage SEMI JOIN _ftm_repeated USING (id)
         WINDOW w AS (PARTITION BY id ORDER BY row ROWS UNBOUNDED PRECEDING)
     ) WHERE nth > 1 AND upto > $merge
     """,
@@ -239,25 +244,52 @@ _GROUP = (
     FROM _ftm_over
     """,
     """
-    CREATE OR REPLACE TEMP TABLE _ftm_entities AS
-    WITH grouped AS (
-        SELECT min(row) AS row, id, list(row ORDER BY row) AS rows,
-               list(data ORDER BY row) AS datas, sum(strlen(data)) AS size
-        FROM _ftm_stage ANTI JOIN _ftm_over USING (row) GROUP BY id
-    )
-    SELECT row, id, rows, datas,
-           (sum(size) OVER w) // $chunk + (row_number() OVER w - 1) // $batch AS chunk
-    FROM grouped WINDOW w AS (ORDER BY row ROWS UNBOUNDED PRECEDING)
-    ORDER BY row
+    CREATE OR REPLACE TEMP TABLE _ftm_repeats AS
+    SELECT r.first, s.row, s.id, s.data
+    FROM _ftm_stage s JOIN _ftm_repeated r USING (id) ANTI JOIN _ftm_over o USING (row)
+    ORDER BY r.first, s.row
     """,
 )
+_TEMP = ("_ftm_stage", "_ftm_repeated", "_ftm_over", "_ftm_repeats")
 
 
-def _stage(ctx: LoadContext) -> int:
-    """First pass: check every line; stage the good ones, quarantine the rest."""
+def _entities(
+    con: duckdb.DuckDBPyConnection, lo: int, hi: int
+) -> list[tuple[int, str, list[int], list[str]]]:
+    """The entities whose first line is in lines lo..hi, in that order, with all their lines."""
+    once = con.execute(
+        "SELECT row, id, data FROM _ftm_stage WHERE row BETWEEN ? AND ?"
+        " AND id NOT IN (SELECT id FROM _ftm_repeated)",
+        [lo, hi],
+    ).fetchall()
+    out = [(row, entity_id, [row], [data]) for row, entity_id, data in once]
+    repeated = con.execute(
+        "SELECT first, row, id, data FROM _ftm_repeats WHERE first BETWEEN ? AND ?"
+        " ORDER BY first, row",
+        [lo, hi],
+    ).fetchall()
+    for first, row, entity_id, data in repeated:
+        if out and out[-1][0] == first and out[-1][1] == entity_id and first < row:
+            out[-1][2].append(row)
+            out[-1][3].append(data)
+        else:
+            out.append((first, entity_id, [row], [data]))
+    out.sort(key=lambda e: e[0])
+    return out
+
+
+def _stage(ctx: LoadContext) -> tuple[int, list[tuple[int, int]]]:
+    """First pass: check every line; stage the good ones, quarantine the rest.
+
+    Returns the rows read and the chunks that the second pass maps one at a time:
+    ranges of lines (first, last) holding at most MAP_BATCH staged lines and about
+    CHUNK_BYTES of them (an entity's later lines come with its first).
+    """
     staged: list[tuple[int, str, str]] = []
     blank: list[int] = []
+    bounds: list[tuple[int, int]] = []
     rows_read = entity_like = nonblank = 0
+    chunk_lines = chunk_bytes = 0
     for read in _lines(ctx.stream):
         line = _first_line(ctx, read) if read.row == 1 else read
         if line.data is not None and not line.data.strip():
@@ -272,6 +304,13 @@ def _stage(ctx: LoadContext) -> int:
         if isinstance(result, _Staged):
             entity_like += 1
             staged.append((line.row, result.id, result.data))
+            if not chunk_lines:
+                bounds.append((line.row, line.row))
+            chunk_lines += 1
+            chunk_bytes += len(result.data)
+            bounds[-1] = (bounds[-1][0], line.row)
+            if chunk_lines >= MAP_BATCH or chunk_bytes >= CHUNK_BYTES:
+                chunk_lines = chunk_bytes = 0
             if len(staged) >= STAGE_BATCH:
                 _flush_stage(ctx, staged)
         else:
@@ -287,7 +326,7 @@ def _stage(ctx: LoadContext) -> int:
             f"{nonblank} lines; the file is not FtM JSON lines",
         )  # fmt: skip
     _flush_stage(ctx, staged)
-    return rows_read
+    return rows_read, bounds
 
 
 def _first_line(ctx: LoadContext, line: _Line) -> _Line:

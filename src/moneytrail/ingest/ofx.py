@@ -254,7 +254,25 @@ def _converters() -> tuple[Any, Any]:
     return OfxDecimal(), DateTime()
 
 
+# A statement's dates and amounts repeat (one date per day's transactions), and
+# ofxtools' converters cost more than the rest of a transaction's reading: short
+# values are converted once. Both results are immutable, so sharing them is safe.
+_CACHED_TEXT = 40
+
+
 def _decimal(text: str | None) -> Decimal | None:
+    if text is not None and len(text) <= _CACHED_TEXT:
+        return _cached_decimal(text)
+    return _parse_decimal(text)
+
+
+def _date(text: str | None) -> datetime | None:
+    if text is not None and len(text) <= _CACHED_TEXT:
+        return _cached_date(text)
+    return _parse_date(text)
+
+
+def _parse_decimal(text: str | None) -> Decimal | None:
     if text is None or not text.strip():
         return None
     try:
@@ -269,7 +287,7 @@ def _decimal(text: str | None) -> Decimal | None:
     return value
 
 
-def _date(text: str | None) -> datetime | None:
+def _parse_date(text: str | None) -> datetime | None:
     if text is None or not text.strip():
         return None
     clean = text.strip()
@@ -282,6 +300,10 @@ def _date(text: str | None) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+_cached_decimal = functools.lru_cache(maxsize=4096)(_parse_decimal)
+_cached_date = functools.lru_cache(maxsize=4096)(_parse_date)
 
 
 def read(ctx: LoadContext) -> int:
