@@ -30,6 +30,7 @@ from moneytrail.detect._hits import (
     MAX_EVIDENCE,
     Detector,
     Hit,
+    first_ids,
     float_param,
     int_param,
     money_text,
@@ -106,7 +107,7 @@ def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
             WHERE f.window_s = ? AND f.{feature} >= ? {also_sql}
         ){once_sql}, s AS ({union})
         SELECT s.acct, a.masked, count(DISTINCT s.txn_id), max(s.v),
-               list(DISTINCT s.txn_id)[1:{MAX_EVIDENCE}]
+               {first_ids("list(DISTINCT s.txn_id)")}
         FROM s JOIN accounts_once a ON a.account_key = s.acct
         LEFT JOIN account_features af ON af.account_key = s.acct
         WHERE true {hub_sql}
@@ -134,7 +135,7 @@ def funnel(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             FROM transactions t WHERE t.channel = 'cash' AND t.to_account IS NOT NULL
         )
         SELECT f.account_key, a.masked, f.cash_places_in, f.payees, count(*), sum(d.amount),
-               list(d.txn_id)[1:{MAX_EVIDENCE}]
+               {first_ids("list(d.txn_id)")}
         FROM account_features f JOIN dep d ON d.acct = f.account_key
         JOIN accounts_once a ON a.account_key = f.account_key
         WHERE f.cash_places_in >= ? AND (f.payees <= ? OR ? = 0) AND f.payees >= 1
@@ -195,7 +196,7 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
         SELECT c.collector, a.masked, len(c.swept), c.n, c.swept,
                (SELECT sum(amount) FROM (SELECT DISTINCT out_id, amount FROM pair q
                  WHERE q.collector = c.collector AND list_contains(c.swept, q.swept))),
-               (SELECT list_distinct(flatten(list([in_id, out_id])))[1:{MAX_EVIDENCE}] FROM pair q
+               (SELECT {first_ids("list_distinct(flatten(list([in_id, out_id])))")} FROM pair q
                  WHERE q.collector = c.collector AND list_contains(c.swept, q.swept))
         FROM coll c JOIN accounts_once a ON a.account_key = c.collector
     """
@@ -227,7 +228,7 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
 def night_cash(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """Repeated cash withdrawals at night."""
     sql = f"""
-        SELECT t.from_account, a.masked, count(*), sum(t.amount), list(t.txn_id)[1:{MAX_EVIDENCE}]
+        SELECT t.from_account, a.masked, count(*), sum(t.amount), {first_ids("list(t.txn_id)")}
         FROM transactions t JOIN accounts_once a ON a.account_key = t.from_account
         WHERE t.channel = 'cash' AND hour(t.ts) < ? AND t.to_account IS DISTINCT FROM t.from_account
         GROUP BY ALL HAVING count(*) >= ?
@@ -263,7 +264,7 @@ def counterparty_keyword(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
             FROM transactions t LEFT JOIN parties pt ON pt.party_id = t.to_party
             WHERE t.from_account IS NOT NULL AND coalesce(t.to_party, t.description) IS NOT NULL
         )
-        SELECT t.from_account, a.masked, count(*), sum(t.amount), list(t.txn_id)[1:{MAX_EVIDENCE}]
+        SELECT t.from_account, a.masked, count(*), sum(t.amount), {first_ids("list(t.txn_id)")}
         FROM t JOIN accounts_once a ON a.account_key = t.from_account
         WHERE regexp_matches(t.text, ?)
         GROUP BY ALL HAVING count(*) >= ?
@@ -336,7 +337,7 @@ def pass_through_account(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
             WHERE f.window_s = ? AND t.from_account IS DISTINCT FROM t.to_account
         )
         SELECT o.acct, a.masked, count(*) FILTER (WHERE passed), count(*), af.txn_in + af.txn_out,
-               (list(o.txn_id) FILTER (WHERE passed))[1:{MAX_EVIDENCE}]
+               {first_ids("(list(o.txn_id) FILTER (WHERE passed))")}
         FROM o JOIN account_features af ON af.account_key = o.acct
         JOIN accounts_once a ON a.account_key = o.acct
         WHERE af.txn_in + af.txn_out <= ?
@@ -362,7 +363,7 @@ def pass_through_account(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
 def repeated_cash(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """The same large cash amount deposited again and again into one account."""
     sql = f"""
-        SELECT t.to_account, a.masked, t.amount, count(*), list(t.txn_id)[1:{MAX_EVIDENCE}]
+        SELECT t.to_account, a.masked, t.amount, count(*), {first_ids("list(t.txn_id)")}
         FROM transactions t JOIN accounts_once a ON a.account_key = t.to_account
         WHERE t.channel = 'cash' AND t.amount >= ? AND t.from_account IS DISTINCT FROM t.to_account
         GROUP BY ALL HAVING count(*) >= ?
@@ -406,7 +407,7 @@ def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
             GROUP BY ALL HAVING count(DISTINCT i.from_account) >= ? AND sum(i.amount) >= ? * b.amount
         )
         SELECT f.acct, a.masked, count(*), sum(f.amount), max(f.sources),
-               list_distinct(flatten(list(list_prepend(buy_id, ids))))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(list_prepend(buy_id, ids))))")}
         FROM fund f JOIN accounts_once a ON a.account_key = f.acct GROUP BY ALL
     """
     days = int_param(p, "days")

@@ -17,8 +17,8 @@ import duckdb
 
 from moneytrail.detect._catalogue import Value
 from moneytrail.detect._hits import (
-    MAX_EVIDENCE,
     Hit,
+    first_ids,
     float_param,
     int_param,
     money_text,
@@ -124,7 +124,7 @@ def fan_burst(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
                AND sum(b.amount) BETWEEN ? * x.amount AND x.amount / ? {spread_sql}
         )
         SELECT b.acct, a.masked, count(*), max(parties), sum(total),
-               list_distinct(flatten(list(list_prepend(anchor, ids))))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(list_prepend(anchor, ids))))")}
         FROM burst b JOIN accounts_once a ON a.account_key = b.acct
         GROUP BY ALL
     """
@@ -186,7 +186,7 @@ def chain(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             UNION ALL SELECT c, b, in_id, out_id, next_id FROM link
         )
         SELECT s.acct, a.masked, count(DISTINCT s.out_id), list(DISTINCT s.other),
-               list_distinct(flatten(list([s.in_id, s.out_id, s.next_id])))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list([s.in_id, s.out_id, s.next_id])))")}
         FROM s JOIN accounts_once a ON a.account_key = s.acct
         GROUP BY ALL HAVING count(DISTINCT s.out_id) >= ?
     """
@@ -229,7 +229,7 @@ def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
         )
         SELECT g.acct, a.masked, max(payers), max(total),
                list_distinct(flatten(list(linked))),
-               list_distinct(flatten(list(ids)))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(ids)))")}
         FROM g JOIN accounts_once a ON a.account_key = g.acct GROUP BY ALL
     """
     window, k = int_param(p, "window"), int_param(p, "min_payers")
@@ -245,6 +245,11 @@ def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
         )
         for acct, masked, payers, total, linked, ids in query_rows(con, sql, [window, window, k])
     ]
+
+
+_BIGGEST = "{'total': total_in, 'anchor': anchor}"
+"""arg_max key of stranger_hub's windows: the most gathered; of equal sums, one chosen by
+its anchor, not by the order DuckDB's threads deliver them in."""
 
 
 def stranger_hub(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
@@ -281,15 +286,15 @@ def stranger_hub(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hi
              AND o.ts >= x.ts AND o.ts <= x.ts + to_seconds(?) AND o.amount >= {part!r} * x.amount
             GROUP BY ALL HAVING count(DISTINCT o.to_account) >= ? {spread_out}
         ), g AS (
-            SELECT i.acct, i.payers, o.payees, i.total_in, o.total_out,
+            SELECT i.acct, i.anchor, i.payers, o.payees, i.total_in, o.total_out,
                    list_concat(i.ids, o.ids) AS ids
             FROM ins i JOIN outs o USING (anchor)
             -- gathered first, then scattered: a business's receipts and payments interleave
             WHERE o.total_out BETWEEN ? * i.total_in AND i.total_in AND i.last_in <= o.first_out
         )
-        SELECT g.acct, a.masked, count(*), arg_max(payers, total_in), arg_max(payees, total_in),
-               max(total_in), arg_max(total_out, total_in),
-               list_distinct(flatten(list(ids)))[1:{MAX_EVIDENCE}]
+        SELECT g.acct, a.masked, count(*), arg_max(payers, {_BIGGEST}), arg_max(payees, {_BIGGEST}),
+               max(total_in), arg_max(total_out, {_BIGGEST}),
+               {first_ids("list_distinct(flatten(list(ids)))")}
         FROM g JOIN accounts_once a ON a.account_key = g.acct GROUP BY ALL
     """
     return [
@@ -363,7 +368,7 @@ def gather_relayed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
             GROUP BY ALL
         )
         SELECT g.acct, a.masked, max(payers), max(total), list_distinct(flatten(list(linked))),
-               list_distinct(flatten(list(ids)))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(ids)))")}
         FROM g JOIN share s USING (acct, anchor) JOIN accounts_once a ON a.account_key = g.acct
         WHERE g.payments >= {share!r} * s.one_off
         GROUP BY ALL

@@ -113,6 +113,9 @@ def run_detect(
         limit = float(params[t.id].get(STRANGERS) or 0)
         if limit > 0:
             found = [h for h in found if busy.get(h.account_key or 0, 0.0) <= limit]
+        # in an order of their own, not the order DuckDB's threads return rows in: grouping
+        # takes the first of equally strong hits as an alert's headline
+        found.sort(key=_hit_order)
         for h in found:
             h.typology = t.id
         per_typology[t.id] = len(found)
@@ -123,6 +126,10 @@ def run_detect(
     seconds = time.perf_counter() - started
     run_id = _store(wh, params, hits, alerts, by_id, seconds)
     return DetectReport(run_id, len(hits), alerts, per_typology, seconds, warnings)
+
+
+def _hit_order(h: Hit) -> tuple[bool, int, str, str]:
+    return (h.account_key is None, h.account_key or 0, h.subject, h.reason)
 
 
 _INPUTS = {
