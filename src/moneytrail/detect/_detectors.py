@@ -28,6 +28,7 @@ from moneytrail.detect._flows import (
 )
 from moneytrail.detect._hits import (
     MAX_EVIDENCE,
+    PAIRS,
     Detector,
     Hit,
     first_ids,
@@ -38,6 +39,7 @@ from moneytrail.detect._hits import (
     span_text,
     strength,
 )
+from moneytrail.detect._hops import hop_pairs
 from moneytrail.detect._scored import model_score
 from moneytrail.errors import CatalogueError
 from moneytrail.model._graph import TXN_FEATURES
@@ -90,9 +92,9 @@ def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
     repeat = int_param(p, "max_repeat")
     once_sql = (
         f""", pair AS (
-            SELECT t.from_account, t.to_account, count(*) AS n FROM transactions t
+            SELECT r.from_account, r.to_account, r.n FROM {PAIRS} r
             JOIN (SELECT DISTINCT from_account, to_account FROM hit0) h
-              USING (from_account, to_account) GROUP BY ALL
+              USING (from_account, to_account)
         ), hit AS (
             SELECT hit0.* FROM hit0 JOIN pair USING (from_account, to_account)
             WHERE pair.n <= {repeat}
@@ -168,14 +170,17 @@ def funnel(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
 
 def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """Several accounts that pass a share of each incoming payment to one account within hours."""
+    lo, hi, hours = (
+        float_param(p, "ratio_min"),
+        float_param(p, "ratio_max"),
+        float_param(p, "max_hours"),
+    )
     sql = f"""
         WITH pair AS (
             SELECT i.to_account AS swept, o.to_account AS collector, i.txn_id AS in_id,
                    o.txn_id AS out_id, o.amount
-            FROM transactions i JOIN transactions o
-              ON o.from_account = i.to_account AND o.currency = i.currency
-             AND o.ts > i.ts AND o.ts <= i.ts + to_seconds(?)
-             AND o.amount BETWEEN ? * i.amount AND ? * i.amount
+            FROM sweep_hops h JOIN transactions i ON i.txn_key = h.in_key
+            JOIN transactions o ON o.txn_key = h.out_key
             WHERE o.to_account IS NOT NULL AND o.to_account <> i.to_account
               AND o.to_account IS DISTINCT FROM i.from_account
               AND coalesce(o.channel, '') <> 'cash'
@@ -200,15 +205,23 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
                  WHERE q.collector = c.collector AND list_contains(c.swept, q.swept))
         FROM coll c JOIN accounts_once a ON a.account_key = c.collector
     """
-    lo, hi, hours = (
-        float_param(p, "ratio_min"),
-        float_param(p, "ratio_max"),
-        float_param(p, "max_hours"),
-    )
     min_count = int_param(p, "min_count")
     share = float_param(p, "min_payer_share")
     if not 0 <= share <= 1:
         raise CatalogueError("parameters", [f"min_payer_share {share} must be in [0, 1]"])
+    # the payments within max_hours after each receipt, of ratio_min to ratio_max of it
+    hops = hop_pairs(
+        con,
+        hours * 3600,
+        (lo, hi),
+        strict=True,
+        payments="to_account IS NOT NULL AND coalesce(channel, '') <> 'cash'",
+    )
+    con.register("sweep_hops", hops)
+    try:
+        rows = query_rows(con, sql, [int_param(p, "min_sources"), min_count, share])
+    finally:
+        con.unregister("sweep_hops")
     return [
         Hit(
             acct,
@@ -219,9 +232,7 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             f"{masked} within {hours:g} hours, {n} times, {money_text(total)} in all.",
             linked=swept,
         )
-        for acct, masked, sources, n, swept, total, ids in query_rows(
-            con, sql, [hours * 3600, lo, hi, int_param(p, "min_sources"), min_count, share]
-        )
+        for acct, masked, sources, n, swept, total, ids in rows
     ]
 
 
@@ -394,9 +405,9 @@ def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
         ), buy AS (
             -- max_repeat: a purchase is a one-off payment to a seller; rent, payroll and
             -- suppliers are paid again and again (0 = any payee)
-            SELECT b.* FROM buy0 b WHERE {repeat} = 0 OR (
-                SELECT count(*) FROM transactions r
-                WHERE r.from_account = b.acct AND r.to_account = b.to_account) <= {repeat}
+            SELECT b.* FROM buy0 b WHERE {repeat} = 0 OR coalesce((
+                SELECT r.n FROM {PAIRS} r
+                WHERE r.from_account = b.acct AND r.to_account = b.to_account), 0) <= {repeat}
         ), fund AS (
             SELECT b.txn_id AS buy_id, b.acct, b.amount, count(DISTINCT i.from_account) AS sources,
                    sum(i.amount) AS funded, list(i.txn_id) AS ids
