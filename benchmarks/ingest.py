@@ -72,6 +72,7 @@ def main() -> None:
         help="--statements: file size in MiB, or several sizes: 16,64 (peak memory per size)",
     )
     parser.add_argument("--formats", default="mt940,ofx,bai2,bank-csv,pdf")
+    parser.add_argument("--label", help="recorded with the result (e.g. which code ran)")
     args = parser.parse_args()
     if args.statements:
         from _statementbench import main as statements  # noqa: PLC0415
@@ -120,6 +121,8 @@ def main() -> None:
         "duckdb_peak_rss_mib": max(r for _, r in ref),
         "moneytrail_peak_rss_mib": max(r for _, r in ours),
     }
+    if args.label:
+        result["label"] = args.label
     print(json.dumps(result, indent=2))
     with (HERE / "results" / "ingest.jsonl").open("a") as fh:
         fh.write(json.dumps(result) + "\n")

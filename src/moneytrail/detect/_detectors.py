@@ -28,8 +28,10 @@ from moneytrail.detect._flows import (
 )
 from moneytrail.detect._hits import (
     MAX_EVIDENCE,
+    PAIRS,
     Detector,
     Hit,
+    first_ids,
     float_param,
     int_param,
     money_text,
@@ -37,6 +39,7 @@ from moneytrail.detect._hits import (
     span_text,
     strength,
 )
+from moneytrail.detect._hops import hop_pairs
 from moneytrail.detect._scored import model_score
 from moneytrail.errors import CatalogueError
 from moneytrail.model._graph import TXN_FEATURES
@@ -89,9 +92,9 @@ def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
     repeat = int_param(p, "max_repeat")
     once_sql = (
         f""", pair AS (
-            SELECT t.from_account, t.to_account, count(*) AS n FROM transactions t
+            SELECT r.from_account, r.to_account, r.n FROM {PAIRS} r
             JOIN (SELECT DISTINCT from_account, to_account FROM hit0) h
-              USING (from_account, to_account) GROUP BY ALL
+              USING (from_account, to_account)
         ), hit AS (
             SELECT hit0.* FROM hit0 JOIN pair USING (from_account, to_account)
             WHERE pair.n <= {repeat}
@@ -106,7 +109,7 @@ def txn_feature(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit
             WHERE f.window_s = ? AND f.{feature} >= ? {also_sql}
         ){once_sql}, s AS ({union})
         SELECT s.acct, a.masked, count(DISTINCT s.txn_id), max(s.v),
-               list(DISTINCT s.txn_id)[1:{MAX_EVIDENCE}]
+               {first_ids("list(DISTINCT s.txn_id)")}
         FROM s JOIN accounts_once a ON a.account_key = s.acct
         LEFT JOIN account_features af ON af.account_key = s.acct
         WHERE true {hub_sql}
@@ -134,7 +137,7 @@ def funnel(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             FROM transactions t WHERE t.channel = 'cash' AND t.to_account IS NOT NULL
         )
         SELECT f.account_key, a.masked, f.cash_places_in, f.payees, count(*), sum(d.amount),
-               list(d.txn_id)[1:{MAX_EVIDENCE}]
+               {first_ids("list(d.txn_id)")}
         FROM account_features f JOIN dep d ON d.acct = f.account_key
         JOIN accounts_once a ON a.account_key = f.account_key
         WHERE f.cash_places_in >= ? AND (f.payees <= ? OR ? = 0) AND f.payees >= 1
@@ -167,14 +170,17 @@ def funnel(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
 
 def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """Several accounts that pass a share of each incoming payment to one account within hours."""
+    lo, hi, hours = (
+        float_param(p, "ratio_min"),
+        float_param(p, "ratio_max"),
+        float_param(p, "max_hours"),
+    )
     sql = f"""
         WITH pair AS (
             SELECT i.to_account AS swept, o.to_account AS collector, i.txn_id AS in_id,
                    o.txn_id AS out_id, o.amount
-            FROM transactions i JOIN transactions o
-              ON o.from_account = i.to_account AND o.currency = i.currency
-             AND o.ts > i.ts AND o.ts <= i.ts + to_seconds(?)
-             AND o.amount BETWEEN ? * i.amount AND ? * i.amount
+            FROM sweep_hops h JOIN transactions i ON i.txn_key = h.in_key
+            JOIN transactions o ON o.txn_key = h.out_key
             WHERE o.to_account IS NOT NULL AND o.to_account <> i.to_account
               AND o.to_account IS DISTINCT FROM i.from_account
               AND coalesce(o.channel, '') <> 'cash'
@@ -195,19 +201,27 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
         SELECT c.collector, a.masked, len(c.swept), c.n, c.swept,
                (SELECT sum(amount) FROM (SELECT DISTINCT out_id, amount FROM pair q
                  WHERE q.collector = c.collector AND list_contains(c.swept, q.swept))),
-               (SELECT list_distinct(flatten(list([in_id, out_id])))[1:{MAX_EVIDENCE}] FROM pair q
+               (SELECT {first_ids("list_distinct(flatten(list([in_id, out_id])))")} FROM pair q
                  WHERE q.collector = c.collector AND list_contains(c.swept, q.swept))
         FROM coll c JOIN accounts_once a ON a.account_key = c.collector
     """
-    lo, hi, hours = (
-        float_param(p, "ratio_min"),
-        float_param(p, "ratio_max"),
-        float_param(p, "max_hours"),
-    )
     min_count = int_param(p, "min_count")
     share = float_param(p, "min_payer_share")
     if not 0 <= share <= 1:
         raise CatalogueError("parameters", [f"min_payer_share {share} must be in [0, 1]"])
+    # the payments within max_hours after each receipt, of ratio_min to ratio_max of it
+    hops = hop_pairs(
+        con,
+        hours * 3600,
+        (lo, hi),
+        strict=True,
+        payments="to_account IS NOT NULL AND coalesce(channel, '') <> 'cash'",
+    )
+    con.register("sweep_hops", hops)
+    try:
+        rows = query_rows(con, sql, [int_param(p, "min_sources"), min_count, share])
+    finally:
+        con.unregister("sweep_hops")
     return [
         Hit(
             acct,
@@ -218,16 +232,14 @@ def sweep(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             f"{masked} within {hours:g} hours, {n} times, {money_text(total)} in all.",
             linked=swept,
         )
-        for acct, masked, sources, n, swept, total, ids in query_rows(
-            con, sql, [hours * 3600, lo, hi, int_param(p, "min_sources"), min_count, share]
-        )
+        for acct, masked, sources, n, swept, total, ids in rows
     ]
 
 
 def night_cash(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """Repeated cash withdrawals at night."""
     sql = f"""
-        SELECT t.from_account, a.masked, count(*), sum(t.amount), list(t.txn_id)[1:{MAX_EVIDENCE}]
+        SELECT t.from_account, a.masked, count(*), sum(t.amount), {first_ids("list(t.txn_id)")}
         FROM transactions t JOIN accounts_once a ON a.account_key = t.from_account
         WHERE t.channel = 'cash' AND hour(t.ts) < ? AND t.to_account IS DISTINCT FROM t.from_account
         GROUP BY ALL HAVING count(*) >= ?
@@ -263,7 +275,7 @@ def counterparty_keyword(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
             FROM transactions t LEFT JOIN parties pt ON pt.party_id = t.to_party
             WHERE t.from_account IS NOT NULL AND coalesce(t.to_party, t.description) IS NOT NULL
         )
-        SELECT t.from_account, a.masked, count(*), sum(t.amount), list(t.txn_id)[1:{MAX_EVIDENCE}]
+        SELECT t.from_account, a.masked, count(*), sum(t.amount), {first_ids("list(t.txn_id)")}
         FROM t JOIN accounts_once a ON a.account_key = t.from_account
         WHERE regexp_matches(t.text, ?)
         GROUP BY ALL HAVING count(*) >= ?
@@ -336,7 +348,7 @@ def pass_through_account(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
             WHERE f.window_s = ? AND t.from_account IS DISTINCT FROM t.to_account
         )
         SELECT o.acct, a.masked, count(*) FILTER (WHERE passed), count(*), af.txn_in + af.txn_out,
-               (list(o.txn_id) FILTER (WHERE passed))[1:{MAX_EVIDENCE}]
+               {first_ids("(list(o.txn_id) FILTER (WHERE passed))")}
         FROM o JOIN account_features af ON af.account_key = o.acct
         JOIN accounts_once a ON a.account_key = o.acct
         WHERE af.txn_in + af.txn_out <= ?
@@ -362,7 +374,7 @@ def pass_through_account(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) ->
 def repeated_cash(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     """The same large cash amount deposited again and again into one account."""
     sql = f"""
-        SELECT t.to_account, a.masked, t.amount, count(*), list(t.txn_id)[1:{MAX_EVIDENCE}]
+        SELECT t.to_account, a.masked, t.amount, count(*), {first_ids("list(t.txn_id)")}
         FROM transactions t JOIN accounts_once a ON a.account_key = t.to_account
         WHERE t.channel = 'cash' AND t.amount >= ? AND t.from_account IS DISTINCT FROM t.to_account
         GROUP BY ALL HAVING count(*) >= ?
@@ -393,9 +405,9 @@ def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
         ), buy AS (
             -- max_repeat: a purchase is a one-off payment to a seller; rent, payroll and
             -- suppliers are paid again and again (0 = any payee)
-            SELECT b.* FROM buy0 b WHERE {repeat} = 0 OR (
-                SELECT count(*) FROM transactions r
-                WHERE r.from_account = b.acct AND r.to_account = b.to_account) <= {repeat}
+            SELECT b.* FROM buy0 b WHERE {repeat} = 0 OR coalesce((
+                SELECT r.n FROM {PAIRS} r
+                WHERE r.from_account = b.acct AND r.to_account = b.to_account), 0) <= {repeat}
         ), fund AS (
             SELECT b.txn_id AS buy_id, b.acct, b.amount, count(DISTINCT i.from_account) AS sources,
                    sum(i.amount) AS funded, list(i.txn_id) AS ids
@@ -406,7 +418,7 @@ def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
             GROUP BY ALL HAVING count(DISTINCT i.from_account) >= ? AND sum(i.amount) >= ? * b.amount
         )
         SELECT f.acct, a.masked, count(*), sum(f.amount), max(f.sources),
-               list_distinct(flatten(list(list_prepend(buy_id, ids))))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(list_prepend(buy_id, ids))))")}
         FROM fund f JOIN accounts_once a ON a.account_key = f.acct GROUP BY ALL
     """
     days = int_param(p, "days")

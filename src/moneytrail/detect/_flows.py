@@ -17,15 +17,19 @@ import duckdb
 
 from moneytrail.detect._catalogue import Value
 from moneytrail.detect._hits import (
-    MAX_EVIDENCE,
+    PAIRS,
     Hit,
+    first_ids,
     float_param,
     int_param,
     money_text,
     query_rows,
     span_text,
     strength,
+    time_key,
+    time_keys,
 )
+from moneytrail.detect._hops import hop_pairs
 from moneytrail.errors import CatalogueError
 
 
@@ -45,8 +49,7 @@ def _one_off(repeat: int) -> str:
     if repeat < 1:
         raise CatalogueError("parameters", [f"max_repeat {repeat} must be at least 1"])
     return f"""pc AS (
-            SELECT from_account, to_account, count(*) AS n FROM transactions
-            WHERE from_account <> to_account GROUP BY ALL
+            SELECT * FROM {PAIRS} WHERE from_account <> to_account
         ), one AS (
             SELECT t.txn_id, t.from_account, t.to_account, t.ts, t.amount, t.currency
             FROM transactions t JOIN pc USING (from_account, to_account) WHERE pc.n <= {repeat}
@@ -92,8 +95,7 @@ def fan_burst(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     part = _min_part(p)
     sql = f"""
         WITH pc AS (
-            SELECT from_account, to_account, count(*) AS n FROM transactions
-            WHERE from_account <> to_account GROUP BY ALL
+            SELECT * FROM {PAIRS} WHERE from_account <> to_account
         ), cand AS (
             -- a burst needs k one-off counterparties, so only accounts with as many qualify;
             -- no mined feature is needed, so any window works (weeks as well as a day)
@@ -104,18 +106,25 @@ def fan_burst(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             WHERE from_account IN (SELECT acct FROM cand) OR to_account IN (SELECT acct FROM cand)
         ), x AS (
             -- the anchor too must be a one-off movement: money from (or to) a stranger
-            SELECT t.txn_id, t.{anchor_side} AS acct, t.ts, t.amount, t.currency
+            SELECT t.txn_id, t.{anchor_side} AS acct, t.ts, t.amount, t.currency,
+                   {time_keys("t.ts", window, before=direction == "in")} AS tk
             FROM transactions t JOIN cand c ON c.acct = t.{anchor_side}
             LEFT JOIN pairs ap ON ap.from_account = t.from_account AND ap.to_account = t.to_account
             WHERE t.from_account IS DISTINCT FROM t.to_account AND coalesce(ap.n, 0) <= {repeat}
+        ), b AS MATERIALIZED (
+            -- the movements a burst is made of: one-off ones, out of (into) a candidate.
+            -- Picked before the windowed join: joined there with all the ledger, they made
+            -- it the detector's whole cost
+            SELECT t.txn_id, t.from_account, t.to_account, t.ts, t.amount, t.currency,
+                   {time_key("t.ts", window)} AS tk
+            FROM transactions t
+            JOIN pairs pr ON pr.from_account = t.from_account AND pr.to_account = t.to_account
+            WHERE pr.n <= {repeat} AND t.{burst_side} IN (SELECT acct FROM cand)
         ), burst AS (
             SELECT x.txn_id AS anchor, x.acct, x.amount AS anchor_amount,
                    count(DISTINCT b.{party}) AS parties, sum(b.amount) AS total,
                    list(b.txn_id) AS ids
-            FROM x JOIN transactions b
-              ON b.{burst_side} = x.acct AND b.currency = x.currency
-            JOIN pairs pr ON pr.from_account = b.from_account AND pr.to_account = b.to_account
-             AND pr.n <= {repeat}
+            FROM x JOIN b ON b.{burst_side} = x.acct AND b.currency = x.currency AND b.tk = x.tk
              AND {after if direction == "out" else before}
              AND b.txn_id <> x.txn_id AND b.{party} IS DISTINCT FROM x.acct
              AND b.amount >= {part!r} * x.amount
@@ -124,7 +133,7 @@ def fan_burst(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
                AND sum(b.amount) BETWEEN ? * x.amount AND x.amount / ? {spread_sql}
         )
         SELECT b.acct, a.masked, count(*), max(parties), sum(total),
-               list_distinct(flatten(list(list_prepend(anchor, ids))))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(list_prepend(anchor, ids))))")}
         FROM burst b JOIN accounts_once a ON a.account_key = b.acct
         GROUP BY ALL
     """
@@ -161,7 +170,7 @@ def chain(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     # (payroll, regular suppliers): layering moves money between strangers. 0 = off.
     repeat = int_param(p, "max_repeat")
     once_sql = (
-        f"""AND (SELECT count(*) FROM transactions r WHERE r.from_account = o.from_account
+        f"""AND (SELECT r.n FROM {PAIRS} r WHERE r.from_account = o.from_account
                   AND r.to_account = o.to_account) <= {repeat}"""
         if repeat
         else ""
@@ -170,10 +179,8 @@ def chain(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
         WITH hop AS (
             SELECT i.txn_id AS in_id, o.txn_id AS out_id, i.from_account AS a,
                    o.from_account AS b, o.to_account AS c, o.ts
-            FROM transactions i JOIN transactions o
-              ON o.from_account = i.to_account AND o.currency = i.currency
-             AND o.ts >= i.ts AND o.ts <= i.ts + to_seconds(?)
-             AND o.amount BETWEEN ? * i.amount AND ? * i.amount
+            FROM chain_hops h JOIN transactions i ON i.txn_key = h.in_key
+            JOIN transactions o ON o.txn_key = h.out_key
             WHERE i.from_account IS NOT NULL AND o.to_account IS NOT NULL
               AND o.to_account <> i.from_account AND i.from_account <> i.to_account
               AND o.from_account <> o.to_account {once_sql}
@@ -186,11 +193,25 @@ def chain(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             UNION ALL SELECT c, b, in_id, out_id, next_id FROM link
         )
         SELECT s.acct, a.masked, count(DISTINCT s.out_id), list(DISTINCT s.other),
-               list_distinct(flatten(list([s.in_id, s.out_id, s.next_id])))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list([s.in_id, s.out_id, s.next_id])))")}
         FROM s JOIN accounts_once a ON a.account_key = s.acct
         GROUP BY ALL HAVING count(DISTINCT s.out_id) >= ?
     """
     min_hops = int_param(p, "min_hops")
+    # the payments within max_hours of each receipt, of ratio_min to ratio_max of it
+    hops = hop_pairs(
+        con,
+        hours * 3600,
+        (lo, hi),
+        strict=False,
+        receipts="from_account IS NOT NULL AND from_account <> to_account",
+        payments="to_account IS NOT NULL AND from_account <> to_account",
+    )
+    con.register("chain_hops", hops)
+    try:
+        rows = query_rows(con, sql, [min_hops])
+    finally:
+        con.unregister("chain_hops")
     return [
         Hit(
             acct,
@@ -201,7 +222,7 @@ def chain(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
             f"again ({n} hop(s), {len(others)} linked account(s)).",
             linked=others,
         )
-        for acct, masked, n, others, ids in query_rows(con, sql, [hours * 3600, lo, hi, min_hops])
+        for acct, masked, n, others, ids in rows
     ]
 
 
@@ -219,7 +240,7 @@ def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
             -- max_repeat: a payer that pays the account regularly (a customer, an
             -- employer) is not a layer passing money on (0 = every payer counts)
             SELECT pt0.* FROM pt0 WHERE {repeat} = 0 OR (
-                SELECT count(*) FROM transactions r
+                SELECT r.n FROM {PAIRS} r
                 WHERE r.from_account = pt0.payer AND r.to_account = pt0.acct) <= {repeat}
         ), g AS (
             SELECT x.acct, x.txn_id AS anchor, count(DISTINCT y.payer) AS payers,
@@ -229,7 +250,7 @@ def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
         )
         SELECT g.acct, a.masked, max(payers), max(total),
                list_distinct(flatten(list(linked))),
-               list_distinct(flatten(list(ids)))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(ids)))")}
         FROM g JOIN accounts_once a ON a.account_key = g.acct GROUP BY ALL
     """
     window, k = int_param(p, "window"), int_param(p, "min_payers")
@@ -245,6 +266,11 @@ def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
         )
         for acct, masked, payers, total, linked, ids in query_rows(con, sql, [window, window, k])
     ]
+
+
+_BIGGEST = "{'total': total_in, 'anchor': anchor}"
+"""arg_max key of stranger_hub's windows: the most gathered; of equal sums, one chosen by
+its anchor, not by the order DuckDB's threads deliver them in."""
 
 
 def stranger_hub(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
@@ -281,15 +307,15 @@ def stranger_hub(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hi
              AND o.ts >= x.ts AND o.ts <= x.ts + to_seconds(?) AND o.amount >= {part!r} * x.amount
             GROUP BY ALL HAVING count(DISTINCT o.to_account) >= ? {spread_out}
         ), g AS (
-            SELECT i.acct, i.payers, o.payees, i.total_in, o.total_out,
+            SELECT i.acct, i.anchor, i.payers, o.payees, i.total_in, o.total_out,
                    list_concat(i.ids, o.ids) AS ids
             FROM ins i JOIN outs o USING (anchor)
             -- gathered first, then scattered: a business's receipts and payments interleave
             WHERE o.total_out BETWEEN ? * i.total_in AND i.total_in AND i.last_in <= o.first_out
         )
-        SELECT g.acct, a.masked, count(*), arg_max(payers, total_in), arg_max(payees, total_in),
-               max(total_in), arg_max(total_out, total_in),
-               list_distinct(flatten(list(ids)))[1:{MAX_EVIDENCE}]
+        SELECT g.acct, a.masked, count(*), arg_max(payers, {_BIGGEST}), arg_max(payees, {_BIGGEST}),
+               max(total_in), arg_max(total_out, {_BIGGEST}),
+               {first_ids("list_distinct(flatten(list(ids)))")}
         FROM g JOIN accounts_once a ON a.account_key = g.acct GROUP BY ALL
     """
     return [
@@ -363,7 +389,7 @@ def gather_relayed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
             GROUP BY ALL
         )
         SELECT g.acct, a.masked, max(payers), max(total), list_distinct(flatten(list(linked))),
-               list_distinct(flatten(list(ids)))[1:{MAX_EVIDENCE}]
+               {first_ids("list_distinct(flatten(list(ids)))")}
         FROM g JOIN share s USING (acct, anchor) JOIN accounts_once a ON a.account_key = g.acct
         WHERE g.payments >= {share!r} * s.one_off
         GROUP BY ALL

@@ -178,7 +178,9 @@ WITH moves AS (
 ), cand AS (
     SELECT f.alert_id, f.other, f.dir, sum(f.amount) AS amount, sum(f.n) AS n,
            list_sort(flatten(list(f.ids))) AS ids, sum(f.hot) AS hot,
-           max(f.core_share) AS core_share, arg_max(f.core, f.core_share) AS core,
+           max(f.core_share) AS core_share,
+           -- of equal shares the lowest key: not the order the threads deliver
+           arg_max(f.core, {{'share': f.core_share, 'key': -f.core}}) AS core,
            min(f.lo) AS lo, max(f.hi) AS hi
     FROM fresh f GROUP BY ALL
 ), own AS (
@@ -214,6 +216,8 @@ LEFT JOIN life lf ON lf.other = c.other
 LEFT JOIN own o ON o.alert_id = c.alert_id AND o.other = c.other AND o.dir = c.dir
 LEFT JOIN own x ON x.alert_id = c.alert_id AND x.other = c.other AND x.dir <> c.dir
 LEFT JOIN ev ON ev.alert_id = c.alert_id AND ev.other = c.other AND ev.dir = c.dir
+-- _round keeps the first of two equally strong sides: an order of its own, not the threads'
+ORDER BY c.alert_id, c.other, c.dir
 """
 """Per alert and counterparty of its core in the span: what it exchanged with the core over
 movements between accounts that rarely deal (`dir` is the core's side: 'out' = the core paid

@@ -16,7 +16,8 @@ from moneytrail.detect._catalogue import Typology, Value, load_catalogue, resolv
 from moneytrail.detect._detectors import DETECTORS, NEEDS, PARAMS
 from moneytrail.detect._group import GROUPING, Alert, Grouping, group_hits, hit_score
 from moneytrail.detect._grow import GROWTH, Growth, grow_alerts
-from moneytrail.detect._hits import Hit
+from moneytrail.detect._hits import Hit, count_pairs
+from moneytrail.detect._hops import shared_sides
 from moneytrail.detect._strangers import PARAM as STRANGERS
 from moneytrail.detect._strangers import strangers_monthly
 from moneytrail.errors import CatalogueError
@@ -69,6 +70,7 @@ def run_detect(
         "CREATE OR REPLACE TEMP VIEW accounts_once AS "
         "SELECT account_key, min(masked) AS masked FROM accounts GROUP BY account_key"
     )
+    count_pairs(con)
     warnings: list[str] = []
     hits: list[Hit] = []
     per_typology: dict[str, int] = {}
@@ -87,42 +89,53 @@ def run_detect(
         if float(params[t.id].get(STRANGERS) or 0) > 0 and (not chosen or t.id in chosen)
     ]
     busy = strangers_monthly(con, min(limits)) if limits else {}
-    for t in typologies:
-        if chosen and t.id not in chosen:
-            continue
-        if t.id in missing:
-            warnings.append(f"{t.id} ({t.name}) skipped: {missing[t.id]}")
-            continue
-        needed = NEEDS.get(t.detector)
-        window = params[t.id].get("window")
-        if needed == "txn_features" and window is not None:
-            if mined is None:
-                mined = [
-                    int(r[0])
-                    for r in con.execute("SELECT DISTINCT window_s FROM txn_features").fetchall()
-                ]
-            if int(window) not in mined:
-                warnings.append(
-                    f"{t.id} ({t.name}) skipped: its window {window} s was not mined (mined: "
-                    f"{sorted(mined)}); run `moneytrail graph features` with that window"
-                )
+    # the chain and sweep typologies share one load of the ledger (moneytrail.detect._hops)
+    with shared_sides():
+        for t in typologies:
+            if chosen and t.id not in chosen:
                 continue
-        if needed == "counterparty_text":
-            warnings.append(f"{t.id} ({t.name}) {_text_coverage(con)}")
-        found = DETECTORS[t.detector](con, params[t.id])
-        limit = float(params[t.id].get(STRANGERS) or 0)
-        if limit > 0:
-            found = [h for h in found if busy.get(h.account_key or 0, 0.0) <= limit]
-        for h in found:
-            h.typology = t.id
-        per_typology[t.id] = len(found)
-        hits += found
+            if t.id in missing:
+                warnings.append(f"{t.id} ({t.name}) skipped: {missing[t.id]}")
+                continue
+            needed = NEEDS.get(t.detector)
+            window = params[t.id].get("window")
+            if needed == "txn_features" and window is not None:
+                if mined is None:
+                    mined = [
+                        int(r[0])
+                        for r in con.execute(
+                            "SELECT DISTINCT window_s FROM txn_features"
+                        ).fetchall()
+                    ]
+                if int(window) not in mined:
+                    warnings.append(
+                        f"{t.id} ({t.name}) skipped: its window {window} s was not mined (mined: "
+                        f"{sorted(mined)}); run `moneytrail graph features` with that window"
+                    )
+                    continue
+            if needed == "counterparty_text":
+                warnings.append(f"{t.id} ({t.name}) {_text_coverage(con)}")
+            found = DETECTORS[t.detector](con, params[t.id])
+            limit = float(params[t.id].get(STRANGERS) or 0)
+            if limit > 0:
+                found = [h for h in found if busy.get(h.account_key or 0, 0.0) <= limit]
+            # in an order of their own, not the order DuckDB's threads return rows in: grouping
+            # takes the first of equally strong hits as an alert's headline
+            found.sort(key=_hit_order)
+            for h in found:
+                h.typology = t.id
+            per_typology[t.id] = len(found)
+            hits += found
     by_id = {t.id: t for t in typologies}
     alerts = group_hits(con, hits, by_id, Grouping.from_params(params[GROUPING.id]))
     grow_alerts(con, alerts, Growth.from_params(params[GROWTH.id]))
     seconds = time.perf_counter() - started
     run_id = _store(wh, params, hits, alerts, by_id, seconds)
     return DetectReport(run_id, len(hits), alerts, per_typology, seconds, warnings)
+
+
+def _hit_order(h: Hit) -> tuple[bool, int, str, str]:
+    return (h.account_key is None, h.account_key or 0, h.subject, h.reason)
 
 
 _INPUTS = {
