@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from pyspark.sql import DataFrame
 
-_ARRAYS = frozenset({"p"})
+_ARRAYS = frozenset({"p", "tp"})
 _TABLES = ["transactions", "accounts", "quarantine", "vault", "sources"]
 
 
@@ -265,6 +265,8 @@ WITH split AS (
           FROM _aml_lines)
 ), typed AS (
     SELECT s.row_no, s.txt, s.body, s.p,
+        -- tp: each field trimmed, the array the DuckDB reader's checks read
+        list_transform(s.p, lambda x: trim(x)) AS tp,
         try_strptime(trim(p[1]), '%Y/%m/%d %H:%M') AS ts,
         trim(p[2]) AS from_bank, trim(p[3]) AS from_number,
         trim(p[4]) AS to_bank, trim(p[5]) AS to_number,
