@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -54,12 +55,13 @@ def features(
         bool, typer.Option("--full", help="Mine every transaction again, not only new ones.")
     ] = False,
     threads: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="Threads mining time blocks and feature families side by side (same values).",
+            help="Threads mining time blocks and feature families side by side (same values) "
+            "[default: the cores this process may use, at most 8].",
         ),
-    ] = 1,
+    ] = None,
     as_json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -86,11 +88,21 @@ def features(
         Warehouse(workspace_of(ctx, workspace)) as wh,
         err.status("mining graph features", spinner="dots"),
     ):
-        report = mine_into_warehouse(wh, params, full=full, threads=threads)
+        report = mine_into_warehouse(wh, params, full=full, threads=threads or _usable_cores())
     if as_json:
         emit_json(report.as_json())
         return
     _print(report)
+
+
+def _usable_cores() -> int:
+    # each time block rebuilds the window before it, so past a few threads the
+    # halo costs more than the extra cores give; 5 M on 2 cores: 79.2 s -> 44.7 s
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
 
 
 def _print(report: MiningReport) -> None:
