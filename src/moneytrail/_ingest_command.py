@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,15 +55,15 @@ def ingest(
     ws = workspace_of(ctx, workspace)
     options = ingest_commands.options(ws, profile, account, bank, earliest, latest)
     if engine_of(ctx, ws).name == "spark":
-        _ingest_on_spark(ws, files, fmt, options, reports, failures)
+        _load_each(files, _spark_loader(ws, fmt, options), reports, failures)
     else:
         with Warehouse(ws) as wh:
-            for path in files:
-                try:
-                    reports.append(ingest_with_progress(wh, path, fmt, options))
-                except MoneytrailError as exc:
-                    failures.append({"path": str(path), "error": str(exc)})
-                    err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            _load_each(
+                files,
+                lambda path: ingest_with_progress(wh, path, fmt, options),
+                reports,
+                failures,
+            )
     if as_json:
         doc: dict[str, Any] = {"files": [r.as_json() for r in reports]}
         if failures:
@@ -75,25 +76,28 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _ingest_on_spark(
-    ws: Workspace,
+def _load_each(
     files: list[Path],
-    fmt: str,
-    options: IngestOptions,
+    load: Callable[[Path], FileReport],
     reports: list[FileReport],
     failures: list[dict[str, str]],
 ) -> None:
+    """Load every file; one that fails is reported and the rest still load."""
+    for path in files:
+        try:
+            reports.append(load(path))
+        except MoneytrailError as exc:
+            failures.append({"path": str(path), "error": str(exc)})
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+
+
+def _spark_loader(ws: Workspace, fmt: str, options: IngestOptions) -> Callable[[Path], FileReport]:
     from moneytrail.spark._ingest import ingest_file_on_spark  # noqa: PLC0415
     from moneytrail.spark._session import spark_session  # noqa: PLC0415
     from moneytrail.spark._warehouse import SparkWarehouse  # noqa: PLC0415
 
     wh = SparkWarehouse(ws, spark_session(ws))
-    for path in files:
-        try:
-            reports.append(ingest_file_on_spark(wh, path, fmt, options))
-        except MoneytrailError as exc:
-            failures.append({"path": str(path), "error": str(exc)})
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+    return lambda path: ingest_file_on_spark(wh, path, fmt, options)
 
 
 def ingest_with_progress(
