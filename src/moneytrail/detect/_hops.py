@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -43,11 +44,26 @@ _LEDGER = """
         FROM (SELECT DISTINCT currency FROM transactions)
     )
     SELECT t.txn_key, coalesce(f.k, -1) AS payer, coalesce(r.k, -1) AS payee,
-           epoch_us(t.ts) AS us, t.amount::DOUBLE AS amount, cur.c AS cur,
-           coalesce(({receipts}), false) AS receipt, coalesce(({payments}), false) AS payment
+           epoch_us(t.ts) AS us, t.amount::DOUBLE AS amount, cur.c AS cur
     FROM transactions t JOIN cur USING (currency)
     LEFT JOIN acct f ON f.acct = t.from_account LEFT JOIN acct r ON r.acct = t.to_account
+    ORDER BY t.txn_key
 """
+_SIDE = "SELECT txn_key FROM transactions WHERE coalesce(({condition}), false)"
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """Every transaction once, whatever the side conditions, in txn_key order: row i of
+    each array is one transaction; accounts and currencies numbered 0.. (-1: no account)."""
+
+    key: I64
+    payer: I64
+    payee: I64
+    us: I64
+    amount: F64
+    cur: I64
+    by_payer: I64  # rows with a payer, by payer then time (ties in txn_key order)
 
 
 @dataclass(frozen=True)
@@ -66,55 +82,95 @@ class _Sides:
     out_key: I64
 
 
-_shared: dict[tuple[str, str], _Sides] | None = None
+@dataclass
+class _Run:
+    ledger: _Ledger | None = None
+    sides: dict[tuple[str, str], _Sides] = field(default_factory=dict)
+
+
+_shared: _Run | None = None
 
 
 @contextmanager
 def shared_sides() -> Iterator[None]:
-    """Within it, `hop_pairs` reuses its last load of the ledger for the same side conditions.
+    """Within it, `hop_pairs` loads the ledger once and reuses its last sides.
 
-    `run_detect` runs two chain and two sweep typologies, which differ in their window
-    and ratios only; the ledger does not change while they run. Outside it every call
-    loads the ledger as it is then."""
+    `run_detect` runs two chain and two sweep typologies: they differ in their side
+    conditions (which transactions count as receipts, as payments), window and ratios;
+    the ledger does not change while they run. Outside it every call loads the ledger
+    as it is then."""
     global _shared  # noqa: PLW0603 - one run's cache, reset when it ends
-    _shared = {}
+    _shared = _Run()
     try:
         yield
     finally:
         _shared = None
 
 
-def _load(con: duckdb.DuckDBPyConnection, receipts: str, payments: str) -> _Sides:
-    ledger = con.sql(_LEDGER.format(receipts=receipts, payments=payments)).to_arrow_table()
+def _load_ledger(con: duckdb.DuckDBPyConnection) -> _Ledger:
+    table = con.sql(_LEDGER).to_arrow_table()
 
-    def ints(name: str) -> I64:
-        return np.asarray(ledger.column(name).to_numpy(), dtype=np.int64)
+    def column(name: str, dtype: type[np.generic]) -> npt.NDArray[Any]:
+        return np.asarray(table.column(name).combine_chunks().to_numpy(), dtype=dtype)
 
-    key, us, cur, payer, payee = (ints(c) for c in ("txn_key", "us", "cur", "payer", "payee"))
-    amount: F64 = np.asarray(ledger.column("amount").to_numpy(), dtype=np.float64)
-    paid = np.asarray(ledger.column("payment").to_numpy(), dtype=np.bool_)
-    received = np.asarray(ledger.column("receipt").to_numpy(), dtype=np.bool_)
-    # payments by account, then time: a stable sort by time (the ledger mostly is in
-    # time order already), then a stable one by account
-    out = np.flatnonzero(paid & (payer >= 0))
-    out = out[np.argsort(us[out], kind="stable")]
-    out = out[np.argsort(payer[out], kind="stable")]
-    accounts = int(max(payer.max(initial=-1), payee.max(initial=-1))) + 1
-    ptr = np.zeros(accounts + 1, dtype=np.int64)
-    np.cumsum(np.bincount(payer[out], minlength=accounts), out=ptr[1:])
-    rec = np.flatnonzero(received & (payee >= 0))
-    return _Sides(
-        payee[rec],
-        us[rec],
-        amount[rec],
-        cur[rec],
-        key[rec],
-        ptr,
-        us[out],
-        amount[out],
-        cur[out],
-        key[out],
+    key, payer, payee, us, cur = (
+        column(c, np.int64) for c in ("txn_key", "payer", "payee", "us", "cur")
     )
+    amount = column("amount", np.float64)
+    # by account, then time: a stable sort by time (the ledger mostly is in time order
+    # already), then a stable one by account
+    paying = np.flatnonzero(payer >= 0)
+    paying = paying[np.argsort(us[paying], kind="stable")]
+    paying = paying[np.argsort(payer[paying], kind="stable")]
+    return _Ledger(key, payer, payee, us, amount, cur, paying)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, ledger: _Ledger, condition: str) -> npt.NDArray[np.bool_]:
+    """Which ledger rows meet the SQL `condition`."""
+    meets = np.zeros(len(ledger.key), dtype=np.bool_)
+    if condition.strip().lower() == "true":
+        meets[:] = True
+        return meets
+    keys = con.sql(_SIDE.format(condition=condition)).to_arrow_table().column(0)
+    found = np.asarray(keys.combine_chunks().to_numpy(), dtype=np.int64)
+    # the keys come back mostly in ascending order, which keeps the binary searches short
+    meets[np.searchsorted(ledger.key, found)] = True
+    return meets
+
+
+def _sides(con: duckdb.DuckDBPyConnection, ledger: _Ledger, receipts: str, payments: str) -> _Sides:
+    paid = _rows(con, ledger, payments)
+    # filtering keeps by_payer's order: payments by account, then time
+    out = ledger.by_payer[paid[ledger.by_payer]]
+    accounts = int(max(ledger.payer.max(initial=-1), ledger.payee.max(initial=-1))) + 1
+    ptr = np.zeros(accounts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ledger.payer[out], minlength=accounts), out=ptr[1:])
+    rec = np.flatnonzero(_rows(con, ledger, receipts) & (ledger.payee >= 0))
+    return _Sides(
+        ledger.payee[rec],
+        ledger.us[rec],
+        ledger.amount[rec],
+        ledger.cur[rec],
+        ledger.key[rec],
+        ptr,
+        ledger.us[out],
+        ledger.amount[out],
+        ledger.cur[out],
+        ledger.key[out],
+    )
+
+
+def _cached_sides(con: duckdb.DuckDBPyConnection, receipts: str, payments: str) -> _Sides:
+    if _shared is None:
+        return _sides(con, _load_ledger(con), receipts, payments)
+    sides = _shared.sides.get((receipts, payments))
+    if sides is None:
+        if _shared.ledger is None:
+            _shared.ledger = _load_ledger(con)
+        sides = _sides(con, _shared.ledger, receipts, payments)
+        # the last sides only: the catalogue runs its chains, then its sweeps
+        _shared.sides = {(receipts, payments): sides}
+    return sides
 
 
 def hop_pairs(
@@ -140,14 +196,7 @@ def hop_pairs(
     if not found:
         raise DetectError("DuckDB gave no width for the window")
     window = int(found[0][0])
-    sides = _shared.get((receipts, payments)) if _shared is not None else None
-    if sides is None:
-        sides = _load(con, receipts, payments)
-        if _shared is not None:
-            # the last load only: the catalogue runs its chains, then its sweeps, and two
-            # loads of a 5 M ledger held at once cost some 400 MiB more
-            _shared.clear()
-            _shared[(receipts, payments)] = sides
+    sides = _cached_sides(con, receipts, payments)
     args = (
         sides.in_acct,
         sides.in_us,
