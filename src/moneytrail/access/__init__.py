@@ -11,7 +11,8 @@ This package never imports `moneytrail.cases`: the audit chain's tables sit on
 freely and there is no cycle.
 """
 
-from moneytrail.access._audit import AuditLog, AuditReport
+from typing import TYPE_CHECKING
+
 from moneytrail.access._labels import (
     TABLE_LABELS,
     TableLabels,
@@ -43,6 +44,20 @@ from moneytrail.access._types import (
     Principal,
     Role,
 )
+
+if TYPE_CHECKING:
+    from moneytrail.access._audit import AuditLog, AuditReport
+
+
+def __getattr__(name: str) -> object:
+    # The audit chain lives in the case store and loads SQLAlchemy; the stage commands
+    # that only decide access (detect, resolve, the listings) would pay for it at start.
+    if name in ("AuditLog", "AuditReport"):
+        from moneytrail.access import _audit  # noqa: PLC0415
+
+        return getattr(_audit, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "TABLE_LABELS",
