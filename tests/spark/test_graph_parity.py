@@ -177,3 +177,16 @@ def test_an_option_spark_cannot_honour_is_refused_by_name(loaded: tuple[Path, Pa
     assert isinstance(result.exception, EngineUnsupportedError)
     assert "`graph features --threads`" in str(result.exception)
     assert "graph_block_edges" in str(result.exception)
+
+
+def test_status_counts_the_feature_tables_on_both_engines(loaded: tuple[Path, Path]) -> None:
+    def derived(ws: Path, engine: str) -> dict[str, int]:
+        result = CliRunner().invoke(app, ["--engine", engine, "status", "--json", "-w", str(ws)])
+        counts: dict[str, int] = json.loads(result.stdout)["derived"]
+        return counts
+
+    duck, on_spark = loaded
+    on_duckdb = derived(duck, "duckdb")
+    assert derived(on_spark, "spark") == on_duckdb
+    assert set(on_duckdb) == {"graph_runs", "txn_features", "account_features"}
+    assert all(on_duckdb.values())
