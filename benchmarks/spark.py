@@ -1,15 +1,21 @@
 """The engines side by side: `moneytrail ingest` of one aml-csv file on DuckDB and on
-Spark local[2], each a fresh workspace in a child process.
+Spark local[2], each a fresh workspace in a child process, then (--graph)
+`moneytrail graph features --full` on each workspace, also in a child process.
 
     .venv/bin/python benchmarks/spark.py [--rows 1000000]
+    .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
 
-What runs on Spark so far is ingest (docs/spark.md), so that is the stage
-measured; files-to-alerts on Spark waits for the other stages. Peak memory is
-the largest resident set of the child's whole process tree (Python plus the
-JVM Spark starts), sampled every 0.1 s from /proc. Spark's figure includes its
-JVM start-up, which a cluster pays once per job. Both engines are checked to
-accept and quarantine the same numbers of rows. Results are appended to
-benchmarks/results/spark.jsonl.
+--world N mines a synthetic world of about N transactions (`moneytrail synth`,
+its transactions.csv) instead of the generator's uniform file. What runs on
+Spark so far is ingest and graph features (docs/spark.md), so those are the
+stages measured; files-to-alerts on Spark waits for the other stages. Peak
+memory is the largest resident set of the child's whole process tree (Python,
+the JVM Spark starts and its Python workers), sampled every 0.1 s from /proc.
+Spark's figures include its JVM start-up, which a cluster pays once per job.
+Both engines are checked to accept and quarantine the same numbers of rows and,
+with --graph, to give the same txn_features (by txn_id) and account_features
+(the workspaces share one token key, so account keys agree). Results are
+appended to benchmarks/results/spark.jsonl.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _amldata import write_aml_csv
@@ -83,14 +91,66 @@ def run(cmd: list[str]) -> tuple[float, float, str]:
     return wall, peak, out.decode()
 
 
+def input_file(args: argparse.Namespace) -> Path:
+    bench = Path(tempfile.gettempdir()) / "moneytrail-bench"
+    if args.world:
+        world = bench / f"world-{args.world}"
+        if not (world / "transactions.csv").exists():
+            subprocess.run(
+                [MONEYTRAIL, "synth", str(world), "-n", str(args.world), "--seed", "21"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        return world / "transactions.csv"
+    data = bench / f"aml-{args.rows}.csv"
+    if not data.exists():
+        write_aml_csv(data, args.rows)
+    return data
+
+
+def same_features(duck: Path, on_spark: Path) -> bool:
+    """Whether both workspaces hold the same txn_features (by txn_id) and account_features."""
+    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
+    wh = on_spark / "spark-warehouse"
+    txn = "SELECT t.txn_id, f.* EXCLUDE (txn_key, run_id) FROM {f} f JOIN {t} t USING (txn_key)"
+    pairs = [
+        (
+            txn.format(f="txn_features", t="transactions"),
+            txn.format(
+                f=f"read_parquet('{wh}/txn_features/*.parquet')",
+                t=f"read_parquet('{wh}/transactions/*.parquet')",
+            ),
+        ),
+        (
+            "SELECT * EXCLUDE (run_id) FROM account_features",
+            f"SELECT * EXCLUDE (run_id) FROM read_parquet('{wh}/account_features/*.parquet')",
+        ),
+    ]
+    try:
+        for want, got in pairs:
+            for a, b in ((want, got), (got, want)):
+                if con.execute(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})").fetchall()[0][0]:
+                    return False
+    finally:
+        con.close()
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--world", type=int, default=0, help="a synthetic world of about N rows")
+    ap.add_argument("--graph", action="store_true", help="also time graph features --full")
+    ap.add_argument("--block-edges", type=int, default=0, help="Spark's graph_block_edges")
     args = ap.parse_args()
-    data = Path(tempfile.gettempdir()) / "moneytrail-bench" / f"aml-{args.rows}.csv"
-    if not data.exists():
-        write_aml_csv(data, args.rows)
+    data = input_file(args)
+    rows = sum(1 for _ in data.open("rb")) - 1
     figures: dict[str, dict[str, float]] = {}
+    graph: dict[str, dict[str, float]] = {}
+    # one token key for both workspaces, so that their account keys agree
+    os.environ.setdefault("MONEYTRAIL_TOKEN_KEY", "ab" * 32)
+    if args.block_edges:
+        os.environ["MONEYTRAIL_SPARK_GRAPH_BLOCK_EDGES"] = str(args.block_edges)
     with tempfile.TemporaryDirectory() as tmp:
         for engine in ("duckdb", "spark"):
             ws = Path(tmp) / engine
@@ -104,7 +164,46 @@ def main() -> None:
                 "quarantined": report["rows_quarantined"],
             }
             print(engine, figures[engine], flush=True)
+            if args.graph:
+                cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "graph", "features"]
+                wall, peak, out = run([*cmd, "--full", "--json"])
+                mined = json.loads(out)
+                graph[engine] = {
+                    "s": round(wall, 2),
+                    "peak_rss_mib": round(peak),
+                    "mining_s": mined["seconds"],
+                    "txn_rows": mined["txn_rows"],
+                    "accounts": mined["accounts"],
+                }
+                print(engine, "graph features", graph[engine], flush=True)
+        same_graph = same_features(Path(tmp) / "duckdb", Path(tmp) / "spark") if graph else None
     same = all(figures["duckdb"][k] == figures["spark"][k] for k in ("accepted", "quarantined"))
+    if graph:
+        duck, spark = graph["duckdb"], graph["spark"]
+        line: dict[str, object] = {
+            "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "stage": "graph features --full (fresh process each; after ingest on each engine)",
+            "file": str(data.relative_to(data.parent.parent)),
+            "rows": rows,
+            "windows": "1h,1d,1w",
+            "graph_block_edges": int(
+                os.environ.get("MONEYTRAIL_SPARK_GRAPH_BLOCK_EDGES", "250000")
+            ),
+            "duckdb_s": duck["s"],
+            "spark_local2_s": spark["s"],
+            "spark_over_duckdb": round(spark["s"] / duck["s"], 2),
+            "duckdb_mining_s": duck["mining_s"],
+            "spark_mining_s": spark["mining_s"],
+            "duckdb_peak_rss_mib": duck["peak_rss_mib"],
+            "spark_peak_rss_mib": spark["peak_rss_mib"],
+            "ingest_duckdb_s": figures["duckdb"]["s"],
+            "ingest_spark_local2_s": figures["spark"]["s"],
+            "same_features": same_graph,
+            "load_average_1min": round(os.getloadavg()[0], 2),
+        }
+        save(line)
+        return
     line = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -120,6 +219,10 @@ def main() -> None:
         "same_counts": same,
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
+    save(line)
+
+
+def save(line: dict[str, object]) -> None:
     with (HERE / "results" / "spark.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(line) + "\n")
     print(json.dumps(line, indent=2))

@@ -84,7 +84,14 @@ def status(
         table.add_row(name, f"{count:,}")
     table.add_row("[dim]quarantined rows[/]", f"{doc['quarantined']:,}")
     table.add_row("[dim]files loaded[/]", f"{doc['files']:,}")
+    for name, count in doc["derived"].items():
+        table.add_row(f"[dim]{name}[/]", f"{count:,}")
     out.print(table)
+
+
+DERIVED_TABLES: tuple[str, ...] = ("graph_runs", "txn_features", "account_features")
+"""Tables a stage derives that `status` counts on either engine (those of the stages on
+Spark so far: docs/spark.md)."""
 
 
 def workspace_status(ws: Workspace, engine: EngineName = "duckdb") -> dict[str, Any]:
@@ -100,6 +107,7 @@ def workspace_status(ws: Workspace, engine: EngineName = "duckdb") -> dict[str, 
             "quarantined": int(wh.scalar("SELECT count(*) FROM quarantine")),
             "files": int(wh.scalar("SELECT count(*) FROM sources")),
             "source_issues": int(wh.scalar("SELECT count(*) FROM source_issues")),
+            "derived": {n: int(wh.scalar(f"SELECT count(*) FROM {n}")) for n in DERIVED_TABLES},
         }
 
 
@@ -117,4 +125,5 @@ def _spark_status(ws: Workspace) -> dict[str, Any]:
         "quarantined": row_count(ws, "quarantine"),
         "files": row_count(ws, "sources"),
         "source_issues": row_count(ws, "source_issues"),
+        "derived": {name: row_count(ws, name) for name in DERIVED_TABLES},
     }

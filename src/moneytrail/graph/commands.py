@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.errors import GraphParamsError
 from moneytrail.graph._params import DAY, HOUR, PATTERNS, WEEK, FeatureParams
 from moneytrail.graph._store import MiningReport, mine_into_warehouse
@@ -84,11 +93,14 @@ def features(
         )
     except GraphParamsError as exc:
         raise fail(str(exc)) from None
-    with (
-        Warehouse(workspace_of(ctx, workspace)) as wh,
-        err.status("mining graph features", spinner="dots"),
-    ):
-        report = mine_into_warehouse(wh, params, full=full, threads=threads or _usable_cores())
+    ws = workspace_of(ctx, workspace)
+    if engine_of(ctx, ws).name == "spark":
+        from moneytrail.spark._graph import features_on_spark  # noqa: PLC0415 - optional extra
+
+        report = features_on_spark(ws, params, full=full, threads=threads)
+    else:
+        with Warehouse(ws) as wh, err.status("mining graph features", spinner="dots"):
+            report = mine_into_warehouse(wh, params, full=full, threads=threads or _usable_cores())
     if as_json:
         emit_json(report.as_json())
         return

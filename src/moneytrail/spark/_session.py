@@ -7,6 +7,8 @@ workspace's config.toml else the default:
     shuffle_partitions  8          partitions after a shuffle (joins, aggregations): about
                                    2-3 per core of the cluster; 8 suits local[2]
     driver_memory       2g         the driver JVM's heap (only when this process starts it)
+    graph_block_edges   250000     transactions per time block of `graph features` (each block
+                                   is one task, which also reads the widest window before it)
 
 Always: the session time zone is UTC and timestamps are TIMESTAMP_NTZ (stored without zone,
 as DuckDB stores them, they read back unchanged on every node), ANSI SQL is on (a bad cast raises; the
@@ -31,7 +33,12 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 ENV_PREFIX = "MONEYTRAIL_SPARK_"
-_DEFAULTS = {"master": "local[2]", "shuffle_partitions": "8", "driver_memory": "2g"}
+_DEFAULTS = {
+    "master": "local[2]",
+    "shuffle_partitions": "8",
+    "driver_memory": "2g",
+    "graph_block_edges": "250000",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class SparkSettings:
     shuffle_partitions: int | None
     """None under spark-submit unless set: the value it was given stays."""
     driver_memory: str
+    graph_block_edges: int = 250_000
+    """Transactions per time block when mining graph features (moneytrail.spark._graph)."""
 
     @classmethod
     def of_env(cls) -> SparkSettings:
@@ -68,10 +77,10 @@ class SparkSettings:
             return env if env else str(table.get(name, _DEFAULTS[name]))
 
         partitions = get("shuffle_partitions")
-        if not partitions.isdigit() or int(partitions) < 1:
-            raise EngineError(
-                f"spark shuffle_partitions must be a positive integer, not {partitions!r}"
-            )
+        block = get("graph_block_edges")
+        for name, value in (("shuffle_partitions", partitions), ("graph_block_edges", block)):
+            if not value.isdigit() or int(value) < 1:
+                raise EngineError(f"spark {name} must be a positive integer, not {value!r}")
         # spark-submit starts the JVM and hands this process its gateway: what it was
         # given (master, shuffle partitions) stays unless moneytrail's settings name it
         under_submit = "PYSPARK_GATEWAY_PORT" in os.environ
@@ -79,7 +88,7 @@ class SparkSettings:
         master = str(explicit) if explicit else (None if under_submit else _DEFAULTS["master"])
         named = os.environ.get(ENV_PREFIX + "SHUFFLE_PARTITIONS") or "shuffle_partitions" in table
         shuffle = None if under_submit and not named else int(partitions)
-        return cls(master, shuffle, get("driver_memory"))
+        return cls(master, shuffle, get("driver_memory"), int(block))
 
 
 def spark_session(workspace: Workspace | None = None) -> SparkSession:

@@ -48,7 +48,7 @@ class SparkWarehouse:
             return self.spark.read.schema(schema).parquet(str(directory))
         return self.spark.createDataFrame([], schema)
 
-    def staging(self, source_id: int) -> Path:
+    def staging(self, source_id: int | str) -> Path:
         return warehouse_root(self.workspace) / STAGING / str(source_id)
 
     def discard_unfinished(self) -> None:
@@ -61,7 +61,7 @@ class SparkWarehouse:
             if sid.isdigit() and int(sid) not in done:
                 part.unlink()
 
-    def stage(self, source_id: int, name: str, frame: DataFrame) -> None:
+    def stage(self, source_id: int | str, name: str, frame: DataFrame) -> None:
         """Write `frame` (the columns of table `name`, in order) for the load's commit."""
         from pyspark.sql import functions as f  # noqa: PLC0415
 
@@ -77,3 +77,28 @@ class SparkWarehouse:
             for part in sorted((self.staging(source_id) / name).glob("*.parquet")):
                 part.rename(target / f"load{source_id}-{part.name}")
         shutil.rmtree(self.staging(source_id), ignore_errors=True)
+
+    def replace(self, key: str, names: list[str]) -> None:
+        """Swap the tables staged under `key` in for the tables `names` whole.
+
+        Each swap is two renames of directories (the old table aside, the staged one in);
+        a stage writes its done mark (e.g. graph_runs) after the tables it replaces.
+        """
+        for name in names:
+            target = table_dir(self.workspace, name)
+            old = self.staging(key) / f"_old_{name}"
+            if target.exists():
+                target.rename(old)
+            (self.staging(key) / name).rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+
+    def append_staged(self, key: str, name: str, prefix: str) -> None:
+        """Move the files staged under `key` for table `name` into it, named `prefix`-..."""
+        target = table_dir(self.workspace, name)
+        target.mkdir(parents=True, exist_ok=True)
+        for part in sorted((self.staging(key) / name).glob("*.parquet")):
+            part.rename(target / f"{prefix}-{part.name}")
+        shutil.rmtree(self.staging(key) / name, ignore_errors=True)
+
+    def discard_staged(self, key: str) -> None:
+        shutil.rmtree(self.staging(key), ignore_errors=True)
