@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from moneytrail.errors import EngineUnsupportedError
-from moneytrail.ingest.aml_csv import _CHECKS
+from moneytrail.ingest.aml_csv import field_checks
 from moneytrail.spark._sql import render
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ FROM (SELECT row_no, txt, txt AS body, string_split(txt, ',') AS p FROM lines)
 
 
 def checked(frame: str) -> str:
-    ok, field, reason = (c.replace("_aml_ncols()", "11") for c in _CHECKS)
+    ok, field, reason = field_checks(11)
     return (
         f"SELECT row_no, {ok} AS ok, CASE WHEN {ok} THEN NULL ELSE {field} END AS field, "
         f"CASE WHEN {ok} THEN NULL ELSE {reason} END AS reason, ts FROM ({frame}) "

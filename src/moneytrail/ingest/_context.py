@@ -66,9 +66,15 @@ class HashingReader(io.RawIOBase):
         self._raw = raw
         self._progress = progress
         self.sha256 = hashlib.sha256()
-        self.content_sha256 = hashlib.sha256()
+        # None while the content is the bytes themselves (no BOM, no CR so far): most
+        # files are, and hashing them once instead of twice saves a pass over the file
+        self._content: hashlib._Hash | None = None
         self.bytes_read = 0
         self._cr = False  # the last chunk ended in a CR not yet hashed
+
+    @property
+    def content_sha256(self) -> hashlib._Hash:
+        return self.sha256 if self._content is None else self._content
 
     def readable(self) -> bool:
         return True
@@ -76,30 +82,35 @@ class HashingReader(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         n = self._raw.readinto(buffer)
         if n:
-            self.sha256.update(buffer[:n])
             self._normalised(bytes(buffer[:n]))
+            self.sha256.update(buffer[:n])
             self.bytes_read += n
             if self._progress is not None:
                 self._progress(self.bytes_read)
         return n or 0
 
     def _normalised(self, chunk: bytes) -> None:
-        if self.bytes_read == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+        """Hash `chunk` as content (called before sha256 sees it)."""
+        bom = self.bytes_read == 0 and chunk.startswith(b"\xef\xbb\xbf")
+        if self._content is None:
+            if not (bom or self._cr or b"\r" in chunk):
+                return
+            self._content = self.sha256.copy()  # the content up to here: the bytes
+        if bom:
             chunk = chunk[3:]
         if self._cr:
             chunk = b"\r" + chunk
         self._cr = chunk.endswith(b"\r")
         if self._cr:
             chunk = chunk[:-1]
-        # most files have no CR: skip the copy that replace() would make
-        self.content_sha256.update(chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk)
+        self._content.update(chunk.replace(b"\r\n", b"\n"))
 
     def read_rest(self) -> None:
         """Hash whatever the reader left unread, so the digest covers the whole file."""
         while self.read(1 << 20):
             pass
-        if self._cr:
-            self.content_sha256.update(b"\r")
+        if self._cr and self._content is not None:
+            self._content.update(b"\r")
             self._cr = False
 
 

@@ -24,7 +24,7 @@ from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, IS
 from moneytrail.ingest._context import HashingReader, IngestOptions
 from moneytrail.ingest._load import FileReport
 from moneytrail.ingest._plausible import EARLIEST
-from moneytrail.ingest.aml_csv import _CHECKS, COLUMNS, FORMAT, header_matches
+from moneytrail.ingest.aml_csv import COLUMNS, FORMAT, field_checks, header_matches
 from moneytrail.privacy import Tokeniser
 from moneytrail.privacy._tokens import account_key_sql
 from moneytrail.spark._sql import render
@@ -251,7 +251,7 @@ def _numbered_lines(wh: SparkWarehouse, path: Path) -> DataFrame:
 
 def _parse_sql(ncols: int) -> str:
     """The DuckDB reader's parse, over numbered text lines, in DuckDB's dialect."""
-    ok, field, reason = (c.replace("_aml_ncols()", str(ncols)) for c in _CHECKS)
+    ok, field, reason = field_checks(ncols)
     original = " ".join(
         f"WHEN '{name}' THEN p[{i}]"
         for i, name in enumerate(COLUMNS[:ncols], start=1)
