@@ -124,11 +124,14 @@ def shared_token_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
 
 
-@pytest.mark.parametrize("block_bytes", [aml_csv.BLOCK_BYTES, 4096])
+@pytest.mark.parametrize(
+    ("block_bytes", "scan_rows"), [(aml_csv.BLOCK_BYTES, aml_csv.SCAN_BATCH_ROWS), (4096, 7)]
+)
 def test_every_table_a_load_writes_is_as_before(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int, scan_rows: int
 ) -> None:
     monkeypatch.setattr(aml_csv, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(aml_csv, "SCAN_BATCH_ROWS", scan_rows)
     with Warehouse(Workspace(tmp_path / "ws").ensure()) as wh:
         load_all(wh, tmp_path)
         assert digests(wh) == GOLDEN

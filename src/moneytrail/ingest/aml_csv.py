@@ -41,6 +41,7 @@ COLUMNS = (
 FIELD_LIMIT = 128
 BLOCK_BYTES = 32 << 20
 VAULT_BATCH = 50_000
+SCAN_BATCH_ROWS = 32_768
 _HEADER_LIMIT = 64 << 10
 
 
@@ -157,7 +158,10 @@ def _lines(data: bytes, first_row: int) -> tuple[pa.Table, bool]:
     except pa.ArrowInvalid:
         text = False  # the parse decodes row by row, and refuses the rows that are not
     row_no = np.arange(first_row + 1, first_row + 1 + n, dtype=np.int64)
-    return arrow.table({"row_no": arrow.int64_array(row_no), "line": lines}), text
+    whole = arrow.table({"row_no": arrow.int64_array(row_no), "line": lines})
+    # DuckDB scans an Arrow table a record batch per thread: one batch would parse on
+    # one core; slices are views, no copy
+    return pa.Table.from_batches(whole.to_batches(max_chunksize=SCAN_BATCH_ROWS)), text
 
 
 def field_checks(ncols: int) -> tuple[str, str, str]:
