@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +15,9 @@ import duckdb
 import pyarrow as pa
 
 from moneytrail.privacy import Tokeniser, Vault
+
+_BOM = b"\xef\xbb\xbf"
+_CR = re.compile(b"\r")
 
 ProgressHook = Callable[[int], None]
 """Called with the number of bytes read so far."""
@@ -82,20 +86,22 @@ class HashingReader(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         n = self._raw.readinto(buffer)
         if n:
-            self._normalised(bytes(buffer[:n]))
-            self.sha256.update(buffer[:n])
+            chunk = buffer[:n]
+            self._normalised(chunk)
+            self.sha256.update(chunk)
             self.bytes_read += n
             if self._progress is not None:
                 self._progress(self.bytes_read)
         return n or 0
 
-    def _normalised(self, chunk: bytes) -> None:
-        """Hash `chunk` as content (called before sha256 sees it)."""
-        bom = self.bytes_read == 0 and chunk.startswith(b"\xef\xbb\xbf")
+    def _normalised(self, view: memoryview) -> None:
+        """Hash `view` as content (called before sha256 sees it)."""
+        bom = self.bytes_read == 0 and view[:3] == _BOM
         if self._content is None:
-            if not (bom or self._cr or b"\r" in chunk):
+            if not (bom or self._cr or _CR.search(view)):  # searched in place, no copy
                 return
             self._content = self.sha256.copy()  # the content up to here: the bytes
+        chunk = bytes(view)
         if bom:
             chunk = chunk[3:]
         if self._cr:

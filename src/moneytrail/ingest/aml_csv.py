@@ -4,8 +4,8 @@
     Amount Paid,Payment Currency,Payment Format[,Is Laundering]
 
 The layout has no quoting, so a row is a line. Lines are cut out of fixed-size
-blocks with numpy (memory stays bounded by the block size) and parsed and
-validated inside DuckDB, block by block, in the load's single transaction.
+blocks with numpy (memory stays bounded by the block size, see _blocks) and
+parsed and validated inside DuckDB, block by block.
 Every line after the header is a data row and gets its 1-based number as
 transaction id; blank lines at the very end of the file are padding, not rows.
 """
@@ -13,12 +13,11 @@ transaction id; blank lines at the very end of the file are padding, not rows.
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 
-from moneytrail import _arrow as arrow
 from moneytrail._sql import scalar
 from moneytrail.errors import FileFormatError, IngestError
+from moneytrail.ingest._blocks import LineTables, whole_lines
 from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, ISO_CURRENCIES
 from moneytrail.ingest._context import LoadContext, shorten
 from moneytrail.ingest._detect import first_line
@@ -82,42 +81,11 @@ def read(ctx: LoadContext) -> int:
     ncols = len(header.split(","))
     parse = {text: parse_sql(ncols, _TEXT_LINES if text else _BYTE_LINES) for text in (True, False)}
     rows = 0
-    tail = b"" if cut < 0 else first[cut + 1 :]
-    while True:
-        chunk = ctx.stream.read(BLOCK_BYTES)
-        data = tail + (chunk or b"")
-        if chunk:
-            data, tail = _complete_lines(data)
-        else:
-            tail = b""
-            data = _drop_trailing_blank_lines(data)  # also ends the last line with a newline
-        if data:
-            rows = _load_block(ctx, data, rows, parse)
-        if not chunk:
-            break
+    tables = LineTables(SCAN_BATCH_ROWS)
+    for block in whole_lines(ctx.stream, b"" if cut < 0 else first[cut + 1 :], BLOCK_BYTES):
+        rows = _load_block(ctx, tables.table(block, rows), rows, parse)
     _finish(ctx)
     return rows
-
-
-def _complete_lines(data: bytes) -> tuple[bytes, bytes]:
-    """Split a block into whole lines to load now and a rest to carry forward.
-
-    Blank lines at the end of the block are carried too: only at the end of
-    the file is it known whether they are padding or rows (up to a block's
-    worth; beyond that they are loaded as rows, keeping memory bounded).
-    """
-    end = data.rfind(b"\n") + 1
-    whole, rest = data[:end], data[end:]
-    last_text = len(whole.rstrip(b"\r\n\t "))
-    if len(whole) - last_text > BLOCK_BYTES:
-        return whole, rest
-    keep = whole.find(b"\n", last_text) + 1 if last_text else 0
-    return whole[:keep], whole[keep:] + rest
-
-
-def _drop_trailing_blank_lines(data: bytes) -> bytes:
-    stripped = data.rstrip(b"\r\n\t ")
-    return stripped + b"\n" if stripped else b""
 
 
 def _prepare(ctx: LoadContext) -> None:
@@ -133,35 +101,6 @@ def _prepare(ctx: LoadContext) -> None:
         "CREATE OR REPLACE TEMP TABLE _aml_accounts (bank VARCHAR, number VARCHAR, "
         "token VARCHAR, account_key BIGINT, first_row BIGINT)"
     )
-
-
-def _lines(data: bytes, first_row: int) -> tuple[pa.Table, bool]:
-    """The block's lines, numbered, without their line feeds; and whether all of them are
-    UTF-8 (then as text: Arrow checks a block at once, far faster than row by row)."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 10)
-    if len(newlines) == 0 or newlines[-1] != len(data) - 1:
-        raise AssertionError("blocks end with a newline")  # see read()
-    n = len(newlines)
-    # the bytes less the line feeds: line i ends where its line feed was, less the i
-    # line feeds before it
-    offsets = np.empty(n + 1, dtype=np.int64)
-    offsets[0] = 0
-    offsets[1:] = newlines - np.arange(n)
-    body = pa.py_buffer(buf[buf != 10])
-    lines: pa.Array = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), n, [None, pa.py_buffer(offsets), body]
-    )
-    try:
-        lines = lines.cast(pa.large_string())
-        text = True
-    except pa.ArrowInvalid:
-        text = False  # the parse decodes row by row, and refuses the rows that are not
-    row_no = np.arange(first_row + 1, first_row + 1 + n, dtype=np.int64)
-    whole = arrow.table({"row_no": arrow.int64_array(row_no), "line": lines})
-    # DuckDB scans an Arrow table a record batch per thread: one batch would parse on
-    # one core; slices are views, no copy
-    return pa.Table.from_batches(whole.to_batches(max_chunksize=SCAN_BATCH_ROWS)), text
 
 
 def field_checks(ncols: int) -> tuple[str, str, str]:
@@ -359,8 +298,10 @@ WHERE b.bad_field IS NULL
 """
 
 
-def _load_block(ctx: LoadContext, data: bytes, rows_before: int, parse: dict[bool, str]) -> int:
-    batch, text = _lines(data, rows_before)
+def _load_block(
+    ctx: LoadContext, lines: tuple[pa.Table, bool], rows_before: int, parse: dict[bool, str]
+) -> int:
+    batch, text = lines
     rows = int(batch.num_rows)
     con = ctx.con
     con.register("aml_lines", batch)
