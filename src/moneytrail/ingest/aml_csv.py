@@ -15,6 +15,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from moneytrail import _arrow as arrow
 from moneytrail._sql import scalar
 from moneytrail.errors import FileFormatError, IngestError
 from moneytrail.ingest._blocks import LineTables, whole_lines
@@ -327,15 +328,15 @@ def _load_block(
 
 def _written(result: duckdb.DuckDBPyConnection) -> int:
     """Rows an INSERT wrote (DuckDB answers an INSERT with that count)."""
-    row = result.fetchone()
-    return int(row[0]) if row else 0
+    rows = result.fetchall()  # all of it: DuckDB refuses other work while a result is open
+    return int(rows[0][0]) if rows else 0
 
 
 def _reserve_keys(ctx: LoadContext, n: int) -> int:
     """Draw `n` consecutive values of txn_key_seq; return the one before the first."""
-    low, high = ctx.con.execute(
+    ((low, high),) = ctx.con.execute(
         "SELECT min(k), max(k) FROM (SELECT nextval('txn_key_seq') AS k FROM range(?))", [n]
-    ).fetchone() or (None, None)
+    ).fetchall()
     if low is None or high is None or high - low + 1 != n:
         raise IngestError(
             ctx.path,
@@ -384,8 +385,10 @@ def _store_in_vault(ctx: LoadContext) -> None:
         tokens = entries.column("token").to_pylist()
         raws = entries.column("raw").to_pylist()
         sealed = [vault.encrypt(t, r) for t, r in zip(tokens, raws, strict=True)]
-        batch = pa.table(
-            {"token": entries.column("token"), "ciphertext": pa.array(sealed, pa.binary())}
+        # the _arrow helpers, not pa.table or pa.array: those import pandas to ask whether
+        # they got a frame
+        batch = arrow.table(
+            {"token": entries.column("token"), "ciphertext": arrow.bytes_array(sealed, pa.binary())}
         )
         con.register("_aml_vault_batch", batch)
         try:
