@@ -252,11 +252,11 @@ def test_an_error_mid_file_leaves_nothing(
     calls = {"n": 0}
     real = aml_csv._load_block
 
-    def crash_on_third_block(ctx, data, rows):  # type: ignore[no-untyped-def]
+    def crash_on_third_block(ctx, data, rows, parse):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("simulated crash")
-        return real(ctx, data, rows)
+        return real(ctx, data, rows, parse)
 
     monkeypatch.setattr(aml_csv, "_load_block", crash_on_third_block)
     with pytest.raises(RuntimeError):

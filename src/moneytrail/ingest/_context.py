@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,6 +15,9 @@ import duckdb
 import pyarrow as pa
 
 from moneytrail.privacy import Tokeniser, Vault
+
+_BOM = b"\xef\xbb\xbf"
+_CR = re.compile(b"\r")
 
 ProgressHook = Callable[[int], None]
 """Called with the number of bytes read so far."""
@@ -66,9 +70,15 @@ class HashingReader(io.RawIOBase):
         self._raw = raw
         self._progress = progress
         self.sha256 = hashlib.sha256()
-        self.content_sha256 = hashlib.sha256()
+        # None while the content is the bytes themselves (no BOM, no CR so far): most
+        # files are, and hashing them once instead of twice saves a pass over the file
+        self._content: hashlib._Hash | None = None
         self.bytes_read = 0
         self._cr = False  # the last chunk ended in a CR not yet hashed
+
+    @property
+    def content_sha256(self) -> hashlib._Hash:
+        return self.sha256 if self._content is None else self._content
 
     def readable(self) -> bool:
         return True
@@ -76,30 +86,37 @@ class HashingReader(io.RawIOBase):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         n = self._raw.readinto(buffer)
         if n:
-            self.sha256.update(buffer[:n])
-            self._normalised(bytes(buffer[:n]))
+            chunk = buffer[:n]
+            self._normalised(chunk)
+            self.sha256.update(chunk)
             self.bytes_read += n
             if self._progress is not None:
                 self._progress(self.bytes_read)
         return n or 0
 
-    def _normalised(self, chunk: bytes) -> None:
-        if self.bytes_read == 0 and chunk.startswith(b"\xef\xbb\xbf"):
+    def _normalised(self, view: memoryview) -> None:
+        """Hash `view` as content (called before sha256 sees it)."""
+        bom = self.bytes_read == 0 and view[:3] == _BOM
+        if self._content is None:
+            if not (bom or self._cr or _CR.search(view)):  # searched in place, no copy
+                return
+            self._content = self.sha256.copy()  # the content up to here: the bytes
+        chunk = bytes(view)
+        if bom:
             chunk = chunk[3:]
         if self._cr:
             chunk = b"\r" + chunk
         self._cr = chunk.endswith(b"\r")
         if self._cr:
             chunk = chunk[:-1]
-        # most files have no CR: skip the copy that replace() would make
-        self.content_sha256.update(chunk.replace(b"\r\n", b"\n") if b"\r" in chunk else chunk)
+        self._content.update(chunk.replace(b"\r\n", b"\n"))
 
     def read_rest(self) -> None:
         """Hash whatever the reader left unread, so the digest covers the whole file."""
         while self.read(1 << 20):
             pass
-        if self._cr:
-            self.content_sha256.update(b"\r")
+        if self._cr and self._content is not None:
+            self._content.update(b"\r")
             self._cr = False
 
 

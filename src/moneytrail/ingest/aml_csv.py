@@ -4,20 +4,21 @@
     Amount Paid,Payment Currency,Payment Format[,Is Laundering]
 
 The layout has no quoting, so a row is a line. Lines are cut out of fixed-size
-blocks with numpy (memory stays bounded by the block size) and parsed and
-validated inside DuckDB, block by block, in the load's single transaction.
+blocks with numpy (memory stays bounded by the block size, see _blocks) and
+parsed and validated inside DuckDB, block by block.
 Every line after the header is a data row and gets its 1-based number as
 transaction id; blank lines at the very end of the file are padding, not rows.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import duckdb
 import pyarrow as pa
 
 from moneytrail import _arrow as arrow
 from moneytrail._sql import scalar
-from moneytrail.errors import FileFormatError
+from moneytrail.errors import FileFormatError, IngestError
+from moneytrail.ingest._blocks import LineTables, whole_lines
 from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, ISO_CURRENCIES
 from moneytrail.ingest._context import LoadContext, shorten
 from moneytrail.ingest._detect import first_line
@@ -40,6 +41,7 @@ COLUMNS = (
 FIELD_LIMIT = 128
 BLOCK_BYTES = 32 << 20
 VAULT_BATCH = 50_000
+SCAN_BATCH_ROWS = 32_768
 _HEADER_LIMIT = 64 << 10
 
 
@@ -76,48 +78,18 @@ def read(ctx: LoadContext) -> int:
             f"{','.join(COLUMNS)} (the last column is optional)",
             row=0,
         )
+    _prepare(ctx)
     ncols = len(header.split(","))
-    _prepare(ctx, ncols)
+    parse = {text: parse_sql(ncols, _TEXT_LINES if text else _BYTE_LINES) for text in (True, False)}
     rows = 0
-    tail = b"" if cut < 0 else first[cut + 1 :]
-    while True:
-        chunk = ctx.stream.read(BLOCK_BYTES)
-        data = tail + (chunk or b"")
-        if chunk:
-            data, tail = _complete_lines(data)
-        else:
-            tail = b""
-            data = _drop_trailing_blank_lines(data)  # also ends the last line with a newline
-        if data:
-            rows = _load_block(ctx, data, rows)
-        if not chunk:
-            break
+    tables = LineTables(SCAN_BATCH_ROWS)
+    for block in whole_lines(ctx.stream, b"" if cut < 0 else first[cut + 1 :], BLOCK_BYTES):
+        rows = _load_block(ctx, tables.table(block, rows), rows, parse)
     _finish(ctx)
     return rows
 
 
-def _complete_lines(data: bytes) -> tuple[bytes, bytes]:
-    """Split a block into whole lines to load now and a rest to carry forward.
-
-    Blank lines at the end of the block are carried too: only at the end of
-    the file is it known whether they are padding or rows (up to a block's
-    worth; beyond that they are loaded as rows, keeping memory bounded).
-    """
-    end = data.rfind(b"\n") + 1
-    whole, rest = data[:end], data[end:]
-    last_text = len(whole.rstrip(b"\r\n\t "))
-    if len(whole) - last_text > BLOCK_BYTES:
-        return whole, rest
-    keep = whole.find(b"\n", last_text) + 1 if last_text else 0
-    return whole[:keep], whole[keep:] + rest
-
-
-def _drop_trailing_blank_lines(data: bytes) -> bytes:
-    stripped = data.rstrip(b"\r\n\t ")
-    return stripped + b"\n" if stripped else b""
-
-
-def _prepare(ctx: LoadContext, ncols: int) -> None:
+def _prepare(ctx: LoadContext) -> None:
     con = ctx.con
     con.execute("CREATE OR REPLACE TEMP TABLE _aml_currency (name VARCHAR, code VARCHAR)")
     pairs = list(AML_CURRENCY_NAMES.items()) + [(c, c) for c in sorted(ISO_CURRENCIES)]
@@ -130,37 +102,21 @@ def _prepare(ctx: LoadContext, ncols: int) -> None:
         "CREATE OR REPLACE TEMP TABLE _aml_accounts (bank VARCHAR, number VARCHAR, "
         "token VARCHAR, account_key BIGINT, first_row BIGINT)"
     )
-    con.execute(f"CREATE OR REPLACE TEMP MACRO _aml_ncols() AS {ncols}")
 
 
-def _lines(data: bytes, first_row: int) -> pa.Table:
-    buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 10)
-    offsets = np.empty(len(newlines) + 1, dtype=np.int64)
-    offsets[0] = 0
-    offsets[1:] = newlines + 1
-    if offsets[-1] != len(data):
-        raise AssertionError("blocks end with a newline")  # see read()
-    n = len(offsets) - 1
-    lines = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-    row_no = np.arange(first_row + 1, first_row + 1 + n, dtype=np.int64)
-    return arrow.table({"row_no": arrow.int64_array(row_no), "line": lines})
-
-
-def _field_checks() -> tuple[str, str, str]:
-    """SQL for: is the row valid; else the first field at fault, and why."""
+def field_checks(ncols: int) -> tuple[str, str, str]:
+    """SQL for: is the row valid; else the first field at fault, and why (`ncols`: the
+    header's columns, 10 or 11)."""
     amount = "'''{}'' is not a decimal amount'"
     arms = [
         ("txt IS NULL", "'*'", "'row is not valid UTF-8 text'"),
         ("body = ''", "'*'", "'row is empty'"),
         ("contains(body, chr(0))", "'*'", "'row contains a NUL byte'"),
         (
-            "len(p) <> _aml_ncols()",
+            f"len(p) <> {ncols}",
             "'*'",
             "format('row has {} fields, expected {} (the layout has no quoting, "
-            "so a comma inside a value splits it)', len(p), _aml_ncols())",
+            f"so a comma inside a value splits it)', len(p), {ncols})",
         ),
     ]
     for i, name in enumerate(COLUMNS, start=1):
@@ -202,12 +158,15 @@ def _field_checks() -> tuple[str, str, str]:
             + ", ".join(sorted(AML_PAYMENT_FORMATS))
             + ")', p[10])",
         ),
-        (
-            "_aml_ncols() = 11 AND tp[11] NOT IN ('0', '1', '')",
-            "'Is Laundering'",
-            "format('''{}'' must be 0 or 1', p[11])",
-        ),
     ]
+    if ncols == len(COLUMNS):
+        arms.append(
+            (
+                "tp[11] NOT IN ('0', '1', '')",
+                "'Is Laundering'",
+                "format('''{}'' must be 0 or 1', p[11])",
+            )
+        )
     # Valid rows are the bulk: one pass of the conditions decides `ok`, and the
     # CASEs that name the field and reason then run only on the rows that failed.
     # A body within the limit cannot hold a field over it, which skips 11 checks.
@@ -222,56 +181,85 @@ def _field_checks() -> tuple[str, str, str]:
     return ok, field, reason
 
 
-_CHECKS = _field_checks()
-_PARSE = f"""
-CREATE OR REPLACE TEMP TABLE _aml_block AS
-WITH decoded AS (
-    SELECT row_no, try(decode(line)) AS txt FROM aml_lines
-), stripped AS (
-    -- every line ends in a newline (see _lines); a CR before it is a CRLF file.
-    -- left() and suffix() because rtrim(x, chars) is several times slower.
-    SELECT row_no, txt, left(txt, -1) AS line_body FROM decoded
-), split AS (
+PARSED = (
+    "row_no",
+    "ts",
+    "from_bank",
+    "from_number",
+    "to_bank",
+    "to_number",
+    "amount_received",
+    "currency_received",
+    "amount_paid",
+    "currency_paid",
+    "channel",
+    "label",
+    "bad_field",
+    "reason",
+    "original",
+)
+"""The columns parse_sql() gives, one row per line."""
+
+
+def parse_sql(ncols: int, lines: str) -> str:
+    """The parse and checks of the file's lines, in DuckDB's dialect: written once, run
+    by this reader on each block and rendered for Spark (moneytrail.spark._sql).
+
+    `lines` is a relation of (row_no, txt): a data row's number and its text without
+    the line feed, NULL where the bytes are not UTF-8. Out come the PARSED columns:
+    the typed fields and, for a refused row, the field at fault, why, and the value.
+    """
+    ok, field, reason = field_checks(ncols)
+    names = ", ".join(f"'{c}'" for c in COLUMNS)
+    return f"""
+WITH split AS (
+    -- a CR before the line feed is a CRLF file's
     SELECT row_no, txt, body, string_split(body, ',') AS p
-    FROM (SELECT row_no, txt, CASE WHEN suffix(line_body, chr(13)) THEN left(line_body, -1)
-                                   ELSE line_body END AS body FROM stripped)
+    FROM (SELECT row_no, txt, CASE WHEN ends_with(txt, chr(13)) THEN left(txt, -1)
+                                   ELSE txt END AS body FROM {lines})
 ), trimmed AS (
     -- tp: the fields trimmed of spaces (what trim() does to each). trim() on all eleven
     -- took a third of the parse; a field can only need it when the line starts or ends
     -- with a space or has one next to a comma, which the layout's own lines never do
-    SELECT *, CASE WHEN starts_with(body, ' ') OR suffix(body, ' ') OR contains(body, ' ,')
-                        OR contains(body, ', ')
-                   THEN string_split(regexp_replace(regexp_replace(body, ' *, *', ',', 'g'),
-                                                    '^ +| +$', '', 'g'), ',')
-                   ELSE p END AS tp
+    SELECT row_no, txt, body, p,
+        CASE WHEN starts_with(body, ' ') OR ends_with(body, ' ') OR contains(body, ' ,')
+                  OR contains(body, ', ')
+             THEN string_split(regexp_replace(regexp_replace(body, ' *, *', ',', 'g'),
+                                              '^ +| +$', '', 'g'), ',')
+             ELSE p END AS tp
     FROM split
 ), typed AS (
-    SELECT s.*,
-        try_strptime(tp[1], '%Y/%m/%d %H:%M') AS ts,
-        tp[2] AS from_bank, tp[3] AS from_number,
-        tp[4] AS to_bank, tp[5] AS to_number,
-        try_cast(tp[6] AS DECIMAL(38,8)) AS amount_received,
+    SELECT s.row_no, s.txt, s.body, s.p, s.tp,
+        try_strptime(s.tp[1], '%Y/%m/%d %H:%M') AS ts,
+        s.tp[2] AS from_bank, s.tp[3] AS from_number,
+        s.tp[4] AS to_bank, s.tp[5] AS to_number,
+        try_cast(s.tp[6] AS DECIMAL(38,8)) AS amount_received,
         cr.code AS currency_received,
-        try_cast(tp[8] AS DECIMAL(38,8)) AS amount_paid,
+        try_cast(s.tp[8] AS DECIMAL(38,8)) AS amount_paid,
         cp.code AS currency_paid,
         f.channel,
-        CASE tp[11] WHEN '1' THEN true WHEN '0' THEN false END AS label
+        CASE s.tp[11] WHEN '1' THEN true WHEN '0' THEN false END AS label
     FROM trimmed s
     LEFT JOIN _aml_currency cr ON cr.name = s.tp[7]
     LEFT JOIN _aml_currency cp ON cp.name = s.tp[9]
     LEFT JOIN _aml_format f ON f.name = s.tp[10]
+), checked AS (
+    SELECT *, CASE WHEN ok THEN NULL ELSE {field} END AS bad_field,
+              CASE WHEN ok THEN NULL ELSE {reason} END AS reason
+    FROM (SELECT *, {ok} AS ok FROM typed)
 )
-SELECT * EXCLUDE (txt, body, p, tp, bad_field, ok),
-    bad_field,
+SELECT {", ".join(PARSED[:-1])},
     -- Only the offending value is kept; an account number never (the field says which).
     CASE WHEN bad_field IN ('*', 'Account') THEN NULL
-         ELSE left(p[list_position($columns, bad_field)], 200) END AS original
-FROM (
-    SELECT *, CASE WHEN ok THEN NULL ELSE {_CHECKS[1]} END AS bad_field,
-              CASE WHEN ok THEN NULL ELSE {_CHECKS[2]} END AS reason
-    FROM (SELECT *, {_CHECKS[0]} AS ok FROM typed)
-)
+         ELSE left(p[list_position([{names}], bad_field)], 200) END AS original
+FROM checked
 """
+
+
+# A block's lines (see _lines) as parse_sql() reads them: as they are when Arrow found
+# them all UTF-8, else each one decoded, NULL where it is not.
+_TEXT_LINES = "(SELECT row_no, line AS txt FROM aml_lines)"
+_BYTE_LINES = "(SELECT row_no, try(decode(line)) AS txt FROM aml_lines)"
 
 _QUARANTINE = """
 INSERT INTO quarantine
@@ -279,25 +267,31 @@ SELECT $sid, row_no, $file, bad_field, reason, original
 FROM _aml_block WHERE bad_field IS NOT NULL
 """
 
+# The block's pairs not seen in earlier blocks; each tokenised once.
 _NEW_ACCOUNTS = """
 INSERT INTO _aml_accounts
-SELECT bank, number, mt_account(bank, number) AS token,
-       mt_account_key(mt_account(bank, number)), first_row
+SELECT bank, number, token, mt_account_key(token), first_row
 FROM (
-    SELECT bank, number, min(row_no) AS first_row FROM (
-        SELECT from_bank AS bank, from_number AS number, row_no FROM _aml_block WHERE bad_field IS NULL
-        UNION ALL
-        SELECT to_bank, to_number, row_no FROM _aml_block WHERE bad_field IS NULL
-    ) GROUP BY ALL
-) n
-ANTI JOIN _aml_accounts a USING (bank, number)
+    SELECT n.bank, n.number, mt_account(n.bank, n.number) AS token, n.first_row
+    FROM (
+        SELECT bank, number, min(row_no) AS first_row FROM (
+            SELECT from_bank AS bank, from_number AS number, row_no FROM _aml_block
+            WHERE bad_field IS NULL
+            UNION ALL
+            SELECT to_bank, to_number, row_no FROM _aml_block WHERE bad_field IS NULL
+        ) GROUP BY ALL
+    ) n
+    ANTI JOIN _aml_accounts a USING (bank, number)
+)
 """
 
 _TRANSACTIONS = """
 INSERT INTO transactions (txn_id, ts, from_account, to_account, amount, currency,
-    amount_received, currency_received, channel, label_laundering, source_id, source_row)
+    amount_received, currency_received, channel, label_laundering, source_id, source_row,
+    txn_key)
 SELECT CAST(b.row_no AS VARCHAR), b.ts, fa.account_key, ta.account_key, b.amount_paid,
-    b.currency_paid, b.amount_received, b.currency_received, b.channel, b.label, $sid, b.row_no
+    b.currency_paid, b.amount_received, b.currency_received, b.channel, b.label, $sid, b.row_no,
+    $base + {rank}
 FROM _aml_block b
 JOIN _aml_accounts fa ON fa.bank = b.from_bank AND fa.number = b.from_number
 JOIN _aml_accounts ta ON ta.bank = b.to_bank AND ta.number = b.to_number
@@ -305,53 +299,106 @@ WHERE b.bad_field IS NULL
 """
 
 
-def _load_block(ctx: LoadContext, data: bytes, rows_before: int) -> int:
-    batch = _lines(data, rows_before)
+def _load_block(
+    ctx: LoadContext, lines: tuple[pa.Table, bool], rows_before: int, parse: dict[bool, str]
+) -> int:
+    batch, text = lines
+    rows = int(batch.num_rows)
     con = ctx.con
     con.register("aml_lines", batch)
     try:
-        con.execute(_PARSE, {"columns": list(COLUMNS)})
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _aml_block AS {parse[text]}")
     finally:
         con.unregister("aml_lines")
-    con.execute(_QUARANTINE, {"sid": ctx.source_id, "file": ctx.name})
-    ctx.rows_quarantined += int(
-        scalar(con, "SELECT count(*) FROM _aml_block WHERE bad_field IS NOT NULL")
-    )
+    refused = _written(con.execute(_QUARANTINE, {"sid": ctx.source_id, "file": ctx.name}))
+    ctx.rows_quarantined += refused
     con.execute(_NEW_ACCOUNTS)
-    con.execute(_TRANSACTIONS, {"sid": ctx.source_id})
-    ctx.wrote(int(batch.num_rows))
-    return rows_before + int(batch.num_rows)
+    if refused < rows:
+        # txn_key in file order: the block's valid rows numbered after the keys taken
+        # before, from a range the sequence hands over at once (a column default
+        # draws them one by one, in whatever order the join gives the rows).
+        base = _reserve_keys(ctx, rows - refused)
+        rank = (
+            f"b.row_no - {rows_before}" if not refused else "row_number() OVER (ORDER BY b.row_no)"
+        )
+        con.execute(_TRANSACTIONS.format(rank=rank), {"sid": ctx.source_id, "base": base})
+    ctx.wrote(rows)
+    return rows_before + rows
+
+
+def _written(result: duckdb.DuckDBPyConnection) -> int:
+    """Rows an INSERT wrote (DuckDB answers an INSERT with that count)."""
+    rows = result.fetchall()  # all of it: DuckDB refuses other work while a result is open
+    return int(rows[0][0]) if rows else 0
+
+
+def _reserve_keys(ctx: LoadContext, n: int) -> int:
+    """Draw `n` consecutive values of txn_key_seq; return the one before the first."""
+    ((low, high),) = ctx.con.execute(
+        "SELECT min(k), max(k) FROM (SELECT nextval('txn_key_seq') AS k FROM range(?))", [n]
+    ).fetchall()
+    if low is None or high is None or high - low + 1 != n:
+        raise IngestError(
+            ctx.path,
+            f"txn_key_seq handed over {low}..{high} for {n} transactions: something else "
+            "drew from it during the load; load the file again",
+        )
+    return int(low) - 1
 
 
 def _finish(ctx: LoadContext) -> None:
     con = ctx.con
+    # An account written two ways (ACC 1, acc-1: one token) keeps its first row's spelling.
     con.execute(
         """
         INSERT INTO accounts (account_key, account_token, bank_id, masked, source_id, source_row)
-        SELECT account_key, any_value(token), any_value(bank), '****' || right(any_value(number), 4),
-               $sid, min(first_row)
+        SELECT account_key, arg_min(token, first_row), arg_min(bank, first_row),
+               '****' || right(arg_min(number, first_row), 4), $sid, min(first_row)
         FROM _aml_accounts n
         WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_key = n.account_key)
         GROUP BY account_key
         """,
         {"sid": ctx.source_id},
     )
-    # The new accounts' raw numbers go to the vault in batches: a file's accounts
-    # grow with its rows, and all of them at once in Python would too.
+    _store_in_vault(ctx)
+    for name in ("_aml_block", "_aml_accounts", "_aml_currency", "_aml_format", "_aml_new_vault"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _store_in_vault(ctx: LoadContext) -> None:
+    """The new accounts' raw bank and number, encrypted into the vault in batches: a
+    file's accounts grow with its rows, and all of them at once in Python would too."""
+    con, vault = ctx.con, ctx.vault
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _aml_new_vault AS SELECT row_number() OVER () AS k, "
-        "token, bank || '|' || number AS raw FROM _aml_accounts n "
-        "ANTI JOIN vault v ON v.token = n.token"
+        "CREATE OR REPLACE TEMP TABLE _aml_new_vault AS "
+        "SELECT row_number() OVER (ORDER BY token) AS k, token, raw FROM ("
+        "  SELECT token, arg_min(bank || '|' || number, first_row) AS raw"
+        "  FROM _aml_accounts GROUP BY token"
+        ") n ANTI JOIN vault v USING (token)"
     )
     new = int(scalar(con, "SELECT count(*) FROM _aml_new_vault"))
     for start in range(0, new, VAULT_BATCH):
-        entries = con.execute(
+        entries = con.sql(
             "SELECT token, raw FROM _aml_new_vault WHERE k > ? AND k <= ?",
-            [start, start + VAULT_BATCH],
-        ).fetchall()
-        ctx.vault.store(con, ((tok, "account", raw) for tok, raw in entries))
-    for name in ("_aml_block", "_aml_accounts", "_aml_currency", "_aml_format", "_aml_new_vault"):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+            params=[start, start + VAULT_BATCH],
+        ).to_arrow_table()
+        tokens = entries.column("token").to_pylist()
+        raws = entries.column("raw").to_pylist()
+        sealed = [vault.encrypt(t, r) for t, r in zip(tokens, raws, strict=True)]
+        # the _arrow helpers, not pa.table or pa.array: those import pandas to ask whether
+        # they got a frame
+        batch = arrow.table(
+            {"token": entries.column("token"), "ciphertext": arrow.bytes_array(sealed, pa.binary())}
+        )
+        con.register("_aml_vault_batch", batch)
+        try:
+            con.execute(
+                "INSERT INTO vault (token, scheme, ciphertext, source_id)"
+                " SELECT token, 'account', ciphertext, $sid FROM _aml_vault_batch",
+                {"sid": vault.source_id},
+            )
+        finally:
+            con.unregister("_aml_vault_batch")
 
 
 def _looks_like(head: bytes) -> bool:

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import io
 import json
+from typing import TYPE_CHECKING
 
-from moneytrail.contracts._ocds import Compiled, compile_stream
-from moneytrail.contracts._store import Store
-from moneytrail.ingest._context import LoadContext
 from moneytrail.ingest._registry import Format
 
+if TYPE_CHECKING:
+    from moneytrail.ingest._context import LoadContext
 FORMAT = "ocds"
 
 
 def read(ctx: LoadContext) -> int:
+    # ocdsmerge (and the requests it pulls in) only when an OCDS file is read: every
+    # `moneytrail ingest` imports the registry, and these cost it 0.1 s
+    from moneytrail.contracts._ocds import Compiled, compile_stream  # noqa: PLC0415
+    from moneytrail.contracts._store import Store  # noqa: PLC0415
+
     store = Store(ctx)
     rows = 0
     for item in compile_stream(io.BufferedReader(ctx.stream, 1 << 20)):

@@ -2,10 +2,10 @@
 
 The same tables and rows as the DuckDB reader (moneytrail.ingest.aml_csv):
 transactions, accounts, quarantine (row checks, then implausible dates), vault
-and the `sources` row. The row checks and their reasons are the reader's own
-SQL (aml_csv._CHECKS), and the account tokens the tokeniser's, both rendered
+and the `sources` row. The parse, row checks and reasons are the reader's own
+SQL (aml_csv.parse_sql), and the account tokens the tokeniser's, both rendered
 for Spark by moneytrail.spark._sql; what is Spark's own is reading the lines
-and numbering them.
+(text without the line feed, NULL where not UTF-8) and numbering them.
 
 Not on Spark yet, so refused rather than skipped: a file into a warehouse that
 already holds another file's transactions (matching repeated movements across
@@ -24,7 +24,7 @@ from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, IS
 from moneytrail.ingest._context import HashingReader, IngestOptions
 from moneytrail.ingest._load import FileReport
 from moneytrail.ingest._plausible import EARLIEST
-from moneytrail.ingest.aml_csv import _CHECKS, COLUMNS, FORMAT, header_matches
+from moneytrail.ingest.aml_csv import COLUMNS, FORMAT, header_matches, parse_sql
 from moneytrail.privacy import Tokeniser
 from moneytrail.privacy._tokens import account_key_sql
 from moneytrail.spark._sql import render
@@ -61,7 +61,7 @@ def ingest_aml_csv(wh: SparkWarehouse, path: Path, options: IngestOptions) -> Fi
     tokeniser = Tokeniser(wh.workspace.token_key())
     _lookups(wh)
     _numbered_lines(wh, path).createOrReplaceTempView("_aml_lines")
-    checked = spark.sql(render(_parse_sql(ncols), _ARRAYS))
+    checked = spark.sql(render(parse_sql(ncols, "_aml_lines"), _ARRAYS))
     checked.persist()
     try:
         checked.createOrReplaceTempView("_aml_block")
@@ -247,50 +247,6 @@ def _numbered_lines(wh: SparkWarehouse, path: Path) -> DataFrame:
         .otherwise(f.col("txt"))
         .alias("txt"),
     )
-
-
-def _parse_sql(ncols: int) -> str:
-    """The DuckDB reader's parse, over numbered text lines, in DuckDB's dialect."""
-    ok, field, reason = (c.replace("_aml_ncols()", str(ncols)) for c in _CHECKS)
-    original = " ".join(
-        f"WHEN '{name}' THEN p[{i}]"
-        for i, name in enumerate(COLUMNS[:ncols], start=1)
-        if name != "Account"
-    )
-    return f"""
-WITH split AS (
-    SELECT row_no, txt, body, string_split(body, ',') AS p
-    FROM (SELECT row_no, txt, CASE WHEN ends_with(txt, chr(13))
-                                   THEN substr(txt, 1, length(txt) - 1) ELSE txt END AS body
-          FROM _aml_lines)
-), typed AS (
-    SELECT s.row_no, s.txt, s.body, s.p,
-        -- tp: each field trimmed, the array the DuckDB reader's checks read
-        list_transform(s.p, lambda x: trim(x)) AS tp,
-        try_strptime(trim(p[1]), '%Y/%m/%d %H:%M') AS ts,
-        trim(p[2]) AS from_bank, trim(p[3]) AS from_number,
-        trim(p[4]) AS to_bank, trim(p[5]) AS to_number,
-        try_cast(trim(p[6]) AS DECIMAL(38,8)) AS amount_received,
-        cr.code AS currency_received,
-        try_cast(trim(p[8]) AS DECIMAL(38,8)) AS amount_paid,
-        cp.code AS currency_paid,
-        f.channel,
-        CASE trim(p[11]) WHEN '1' THEN true WHEN '0' THEN false END AS label
-    FROM split s
-    LEFT JOIN _aml_currency cr ON cr.name = trim(s.p[7])
-    LEFT JOIN _aml_currency cp ON cp.name = trim(s.p[9])
-    LEFT JOIN _aml_format f ON f.name = trim(s.p[10])
-), checked AS (
-    SELECT *, CASE WHEN ok THEN NULL ELSE {field} END AS bad_field,
-              CASE WHEN ok THEN NULL ELSE {reason} END AS reason
-    FROM (SELECT *, {ok} AS ok FROM typed)
-)
-SELECT row_no, ts, from_bank, from_number, to_bank, to_number, amount_received,
-    currency_received, amount_paid, currency_paid, channel, label, bad_field, reason,
-    CASE WHEN bad_field IN ('*', 'Account') THEN NULL
-         ELSE left(CASE bad_field {original} END, 200) END AS original
-FROM checked
-"""
 
 
 def _accounts_sql(tokeniser: Tokeniser) -> str:

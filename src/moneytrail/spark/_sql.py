@@ -8,7 +8,18 @@ renders with another meaning, is rewritten here, each rule with its reason:
     format('{} ...', a)     DuckDB's {} fields   -> format_string('%s ...', a)
     len(col) of an array    a list's length      -> size(col) (the caller names array columns)
     col[i] of an array      NULL past the end    -> try_element_at(col, i) (Spark's [] raises
-                                                    there under ANSI, which the session keeps on)
+                                                    there under ANSI, which the session keeps on;
+                                                    both count from 1)
+    left(s, -n)             all but the last n   -> substring(s, 1, length(s) - n) (Spark's left()
+                                                    of a negative length is '')
+    list_position(l, x)     1-based, NULL if not -> CAST(nullif(array_position(l, x), 0) AS INT)
+                            there                   (Spark's answers 0 there, and a BIGINT, which
+                                                    try_element_at refuses as an index)
+    regexp_replace(s, p, r, 'g')  every match    -> regexp_replace(s, p, r), which replaces every
+                                                    match; without 'g' DuckDB replaces the first
+                                                    only, the same where p is anchored (^ or $, no
+                                                    | outside a group: one match at most), else
+                                                    refused
     ('0x' || s)::BIGINT     hex text to integer  -> CAST(conv(s, 16, 10) AS BIGINT)
     json_object(k, v, ...)  JSON text, nulls kept -> to_json(named_struct(k, v, ...)) keeping
                                                     null fields (nested: a named_struct)
@@ -19,7 +30,9 @@ naming the engine and the construct, rather than SQL that means something else.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -64,17 +77,38 @@ def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
     for kind, what in _REFUSED.items():
         if isinstance(node, kind):
             raise EngineUnsupportedError(f"Engine 'spark' does not have DuckDB's {what}")
-    if isinstance(node, exp.Anonymous):
-        return _anonymous(node)
-    if isinstance(node, exp.JSONObject):
-        return _json_object(node)
-    if isinstance(node, exp.Format):
-        return _format(node)
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.BIGINT):
         return _hex_cast(node)
     if isinstance(node, exp.Length | exp.Bracket):
         return _array_access(node, arrays)
-    return node
+    rule = _RULES.get(type(node))
+    return rule(node) if rule is not None else node
+
+
+def _left(node: exp.Left) -> exp.Expression:
+    """left(s, -n): DuckDB drops the last n characters; Spark would answer ''."""
+    count = node.expression
+    if not isinstance(count, exp.Neg):
+        return node
+    length = exp.Length(this=node.this.copy())
+    return exp.Substring(
+        this=node.this,
+        start=exp.Literal.number(1),
+        length=exp.Sub(this=length, expression=count.this),
+    )
+
+
+def _regexp_replace(node: exp.RegexpReplace) -> exp.Expression:
+    modifiers = node.args.get("modifiers")
+    every = isinstance(modifiers, exp.Literal) and modifiers.this == "g"
+    if not every and not _anchored(node.expression):
+        raise EngineUnsupportedError(
+            "Engine 'spark' replaces every match of regexp_replace; DuckDB's without 'g' "
+            "replaces the first only: pass 'g' where every match is meant, or anchor the pattern"
+        )
+    return exp.RegexpReplace(
+        this=node.this, expression=node.expression, replacement=node.args["replacement"]
+    )
 
 
 def _array_access(node: exp.Length | exp.Bracket, arrays: frozenset[str]) -> exp.Expression:
@@ -86,12 +120,13 @@ def _array_access(node: exp.Length | exp.Bracket, arrays: frozenset[str]) -> exp
         return exp.ArraySize(this=column)
     if len(node.expressions) != 1:
         return node
-    # sqlglot holds the index 0-based; try_element_at counts from 1, as DuckDB does
+    # sqlglot holds a constant index 0-based, and any other as written (DuckDB's, from 1);
+    # try_element_at counts from 1, as DuckDB does
     index = node.expressions[0]
     one_based = (
         exp.Literal.number(int(index.this) + 1)
         if isinstance(index, exp.Literal) and not index.is_string
-        else exp.Add(this=index, expression=exp.Literal.number(1))
+        else index
     )
     return exp.Anonymous(this="try_element_at", expressions=[column, one_based])
 
@@ -111,6 +146,10 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression:
     args = list(node.expressions)
     if name == "strlen":
         return exp.Anonymous(this="octet_length", expressions=args)
+    if name == "list_position":
+        position = exp.Anonymous(this="array_position", expressions=args)
+        found = exp.Nullif(this=position, expression=exp.Literal.number(0))
+        return exp.Cast(this=found, to=exp.DataType.build("INT"))  # as an index takes it
     if name == "try_strptime":
         value, pattern = args
         if not isinstance(pattern, exp.Literal):
@@ -154,6 +193,36 @@ def _json_object(node: exp.JSONObject) -> exp.Expression:
         expressions=[exp.Literal.string("ignoreNullFields"), exp.Literal.string("false")],
     )
     return exp.Anonymous(this="to_json", expressions=[struct, options])
+
+
+def _anchored(pattern: exp.Expression) -> bool:
+    """A constant pattern that can match once at most: anchored at the start or the end,
+    with no alternative (|) outside a group."""
+    if not (isinstance(pattern, exp.Literal) and pattern.is_string):
+        return False
+    text: str = pattern.this
+    depth, escaped = 0, False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return False
+    return text.startswith("^") or (text.endswith("$") and not text.endswith("\\$"))
+
+
+_RULES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
+    exp.Anonymous: _anonymous,
+    exp.JSONObject: _json_object,
+    exp.Format: _format,
+    exp.Left: _left,
+    exp.RegexpReplace: _regexp_replace,
+}
 
 
 def _hex_text(node: exp.Expression) -> exp.Expression | None:
