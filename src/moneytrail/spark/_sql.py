@@ -28,6 +28,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.time import format_time
 
 from moneytrail.errors import EngineUnsupportedError
+from moneytrail.spark import _sql_detect
 
 _REFUSED = {
     exp.Try: "try(...) (wrap the one function that may fail in its try_ form instead)",
@@ -64,6 +65,8 @@ def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
     for kind, what in _REFUSED.items():
         if isinstance(node, kind):
             raise EngineUnsupportedError(f"Engine 'spark' does not have DuckDB's {what}")
+    # detection's constructs (slices, intervals, epochs, time buckets): their own block
+    node = _sql_detect.rewrite(node)
     if isinstance(node, exp.Anonymous):
         return _anonymous(node)
     if isinstance(node, exp.JSONObject):
