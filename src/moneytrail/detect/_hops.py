@@ -31,22 +31,31 @@ from moneytrail.errors import DetectError
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
+ROWS = """
+    SELECT txn_key, from_account, to_account, epoch_us(ts) AS us, amount::DOUBLE AS amount,
+           currency, coalesce(({receipts}), false) AS receipt,
+           coalesce(({payments}), false) AS payment
+    FROM transactions
+"""
+"""The ledger's rows as the kernel reads them: `receipts` and `payments` (SQL conditions on
+`transactions`) say which side each may be. A connection that pairs per account partition
+(moneytrail.spark's) reads these rows; DuckDB's numbers their accounts and currencies."""
+
 _LEDGER = """
-    WITH acct AS (
+    WITH r AS ({rows}), acct AS (
         -- accounts numbered 0.. (-1: none): the payments of account k form one slice
         SELECT acct, (row_number() OVER (ORDER BY acct) - 1)::BIGINT AS k FROM (
-            SELECT from_account AS acct FROM transactions WHERE from_account IS NOT NULL
-            UNION SELECT to_account FROM transactions WHERE to_account IS NOT NULL
+            SELECT from_account AS acct FROM r WHERE from_account IS NOT NULL
+            UNION SELECT to_account FROM r WHERE to_account IS NOT NULL
         )
     ), cur AS (
         SELECT currency, (row_number() OVER (ORDER BY currency) - 1)::BIGINT AS c
-        FROM (SELECT DISTINCT currency FROM transactions)
+        FROM (SELECT DISTINCT currency FROM r)
     )
-    SELECT t.txn_key, coalesce(f.k, -1) AS payer, coalesce(r.k, -1) AS payee,
-           epoch_us(t.ts) AS us, t.amount::DOUBLE AS amount, cur.c AS cur,
-           coalesce(({receipts}), false) AS receipt, coalesce(({payments}), false) AS payment
-    FROM transactions t JOIN cur USING (currency)
-    LEFT JOIN acct f ON f.acct = t.from_account LEFT JOIN acct r ON r.acct = t.to_account
+    SELECT r.txn_key, coalesce(f.k, -1) AS payer, coalesce(p.k, -1) AS payee,
+           r.us, r.amount, cur.c AS cur, r.receipt, r.payment
+    FROM r JOIN cur USING (currency)
+    LEFT JOIN acct f ON f.acct = r.from_account LEFT JOIN acct p ON p.acct = r.to_account
 """
 
 
@@ -85,7 +94,8 @@ def shared_sides() -> Iterator[None]:
 
 
 def _load(con: duckdb.DuckDBPyConnection, receipts: str, payments: str) -> _Sides:
-    ledger = con.sql(_LEDGER.format(receipts=receipts, payments=payments)).to_arrow_table()
+    rows = ROWS.format(receipts=receipts, payments=payments)
+    ledger = con.sql(_LEDGER.format(rows=rows)).to_arrow_table()
 
     def ints(name: str) -> I64:
         return np.asarray(ledger.column(name).to_numpy(), dtype=np.int64)
@@ -94,6 +104,21 @@ def _load(con: duckdb.DuckDBPyConnection, receipts: str, payments: str) -> _Side
     amount: F64 = np.asarray(ledger.column("amount").to_numpy(), dtype=np.float64)
     paid = np.asarray(ledger.column("payment").to_numpy(), dtype=np.bool_)
     received = np.asarray(ledger.column("receipt").to_numpy(), dtype=np.bool_)
+    return sides_of(key, us, amount, cur, payer, payee, paid, received)
+
+
+def sides_of(
+    key: I64,
+    us: I64,
+    amount: F64,
+    cur: I64,
+    payer: I64,
+    payee: I64,
+    paid: npt.NDArray[np.bool_],
+    received: npt.NDArray[np.bool_],
+) -> _Sides:
+    """The sides of a ledger whose accounts (payer, payee; -1: none) and currencies are
+    numbered from 0: its receipts, and its payments sorted by account, then time."""
     # payments by account, then time: a stable sort by time (the ledger mostly is in
     # time order already), then a stable one by account
     out = np.flatnonzero(paid & (payer >= 0))
@@ -115,6 +140,31 @@ def _load(con: duckdb.DuckDBPyConnection, receipts: str, payments: str) -> _Side
         cur[out],
         key[out],
     )
+
+
+def pairs_of(
+    sides: _Sides, window: int, ratio: tuple[float, float], *, strict: bool
+) -> tuple[I64, I64]:
+    """(in_key, out_key) of the pairs `hop_pairs` describes, from one ledger's sides."""
+    args = (
+        sides.in_acct,
+        sides.in_us,
+        sides.in_amount,
+        sides.in_cur,
+        sides.out_ptr,
+        sides.out_us,
+        sides.out_amount,
+        sides.out_cur,
+        window,
+        float(ratio[0]),
+        float(ratio[1]),
+        strict,
+    )
+    none = np.empty(0, dtype=np.int64)
+    n = _pairs(*args, False, none, none)
+    first, second = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    _pairs(*args, True, first, second)
+    return sides.in_key[first], sides.out_key[second]
 
 
 def hop_pairs(
@@ -140,6 +190,14 @@ def hop_pairs(
     if not found:
         raise DetectError("DuckDB gave no width for the window")
     window = int(found[0][0])
+    # a connection that holds the ledger elsewhere pairs each account partition where it
+    # lies (moneytrail.spark._connection), with `pairs_of` on `ROWS`: the same pairs
+    by_account = getattr(con, "hop_pairs_by_account", None)
+    if by_account is not None:
+        paired: pa.Table = by_account(
+            ROWS.format(receipts=receipts, payments=payments), window, ratio, strict
+        )
+        return paired
     sides = _shared.get((receipts, payments)) if _shared is not None else None
     if sides is None:
         sides = _load(con, receipts, payments)
@@ -148,25 +206,8 @@ def hop_pairs(
             # loads of a 5 M ledger held at once cost some 400 MiB more
             _shared.clear()
             _shared[(receipts, payments)] = sides
-    args = (
-        sides.in_acct,
-        sides.in_us,
-        sides.in_amount,
-        sides.in_cur,
-        sides.out_ptr,
-        sides.out_us,
-        sides.out_amount,
-        sides.out_cur,
-        window,
-        float(ratio[0]),
-        float(ratio[1]),
-        strict,
-    )
-    none = np.empty(0, dtype=np.int64)
-    n = _pairs(*args, False, none, none)
-    first, second = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    _pairs(*args, True, first, second)
-    return pa.table({"in_key": sides.in_key[first], "out_key": sides.out_key[second]})
+    first, second = pairs_of(sides, window, ratio, strict=strict)
+    return pa.table({"in_key": first, "out_key": second})
 
 
 @njit(cache=True)

@@ -9,6 +9,10 @@ DuckDB's Python API. `SparkConnection` offers exactly that part, so they run unc
                                                     once: a local checkpoint)
     sql(sql, params=...).to_arrow_table()           a query's rows as an Arrow table
     register(name, arrow_table) / unregister(name)  an Arrow table as a temp view
+    hop_pairs_by_account(rows_sql, window, ratio, strict)
+                                                    detect's hop pairs per account
+                                                    partition (moneytrail.spark._hops),
+                                                    so the ledger is never collected
 
 Each statement is DuckDB SQL: its `?` parameters are bound as typed literals (an int
 as a number, a float as a DOUBLE, text as a string, a list as an array), then
@@ -95,6 +99,13 @@ class SparkConnection:
             "Engine 'spark' does not have DuckDB's executemany (rows are written as Parquet "
             f"tables): {sql.strip()[:120]}"
         )
+
+    def hop_pairs_by_account(
+        self, rows_sql: str, window: int, ratio: tuple[float, float], strict: bool
+    ) -> pa.Table:
+        from moneytrail.spark._hops import hop_pairs_by_account  # noqa: PLC0415
+
+        return hop_pairs_by_account(self.spark, rows_sql, window, ratio, strict)
 
     def register(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
