@@ -1,20 +1,23 @@
 """The engines side by side: `moneytrail ingest` of one aml-csv file on DuckDB and on
 Spark local[2], each a fresh workspace in a child process, then (--graph)
-`moneytrail graph features --full` on each workspace, also in a child process.
+`moneytrail graph features --full` on each workspace, also in a child process, then
+(--detect, implies --graph) `moneytrail detect` on each.
 
     .venv/bin/python benchmarks/spark.py [--rows 1000000]
     .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
+    .venv/bin/python benchmarks/spark.py --world 200000 --detect
 
 --world N mines a synthetic world of about N transactions (`moneytrail synth`,
 its transactions.csv) instead of the generator's uniform file. What runs on
-Spark so far is ingest and graph features (docs/spark.md), so those are the
-stages measured; files-to-alerts on Spark waits for the other stages. Peak
+Spark so far is ingest, graph features and detect (docs/spark.md), so those are
+the stages measured; files-to-alerts on Spark waits for the other stages. Peak
 memory is the largest resident set of the child's whole process tree (Python,
 the JVM Spark starts and its Python workers), sampled every 0.1 s from /proc.
 Spark's figures include its JVM start-up, which a cluster pays once per job.
 Both engines are checked to accept and quarantine the same numbers of rows and,
 with --graph, to give the same txn_features (by txn_id) and account_features
-(the workspaces share one token key, so account keys agree). Results are
+(the workspaces share one token key, so account keys agree) and, with --detect,
+the same alerts and alert_hits (run ids aside). Results are
 appended to benchmarks/results/spark.jsonl.
 """
 
@@ -136,17 +139,37 @@ def same_features(duck: Path, on_spark: Path) -> bool:
     return True
 
 
+def same_detect(duck: Path, on_spark: Path) -> bool:
+    """Whether the Spark run's alerts and alert_hits equal DuckDB's (run ids aside)."""
+    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
+    wh = on_spark / "spark-warehouse"
+    try:
+        for table, cols in (("alerts", "* EXCLUDE (run_id)"), ("alert_hits", "*")):
+            want = con.execute(f"SELECT {cols} FROM {table} ORDER BY ALL").fetchall()
+            got = con.execute(
+                f"SELECT {cols} FROM read_parquet('{wh}/{table}/*.parquet') ORDER BY ALL"
+            ).fetchall()
+            if got != want:
+                return False
+        return True
+    finally:
+        con.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--world", type=int, default=0, help="a synthetic world of about N rows")
     ap.add_argument("--graph", action="store_true", help="also time graph features --full")
     ap.add_argument("--block-edges", type=int, default=0, help="Spark's graph_block_edges")
+    ap.add_argument("--detect", action="store_true", help="also time detect (after graph features)")
     args = ap.parse_args()
     data = input_file(args)
     rows = sum(1 for _ in data.open("rb")) - 1
     figures: dict[str, dict[str, float]] = {}
     graph: dict[str, dict[str, float]] = {}
+    detect: dict[str, dict[str, float]] = {}
+    args.graph = args.graph or args.detect
     # one token key for both workspaces, so that their account keys agree
     os.environ.setdefault("MONEYTRAIL_TOKEN_KEY", "ab" * 32)
     if args.block_edges:
@@ -176,7 +199,44 @@ def main() -> None:
                     "accounts": mined["accounts"],
                 }
                 print(engine, "graph features", graph[engine], flush=True)
+            if args.detect:
+                cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "detect", "--json"]
+                wall, peak, out = run(cmd)
+                found = json.loads(out)
+                detect[engine] = {
+                    "s": round(wall, 2),
+                    "peak_rss_mib": round(peak),
+                    "run_s": found["seconds"],
+                    "hits": found["hits"],
+                    "alerts": found["alerts"],
+                }
+                print(engine, "detect", detect[engine], flush=True)
         same_graph = same_features(Path(tmp) / "duckdb", Path(tmp) / "spark") if graph else None
+        same_alerts = same_detect(Path(tmp) / "duckdb", Path(tmp) / "spark") if detect else None
+    if detect:
+        duck, spark = detect["duckdb"], detect["spark"]
+        save(
+            {
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                "stage": "detect (fresh process each; after ingest and graph features on each)",
+                "file": str(data.relative_to(data.parent.parent)),
+                "rows": rows,
+                "duckdb_s": duck["s"],
+                "spark_local2_s": spark["s"],
+                "spark_over_duckdb": round(spark["s"] / duck["s"], 2),
+                "duckdb_run_s": duck["run_s"],
+                "spark_run_s": spark["run_s"],
+                "duckdb_peak_rss_mib": duck["peak_rss_mib"],
+                "spark_peak_rss_mib": spark["peak_rss_mib"],
+                "hits": [duck["hits"], spark["hits"]],
+                "alerts": [duck["alerts"], spark["alerts"]],
+                "same_alerts_and_hits": same_alerts,
+                "same_features": same_graph,
+                "load_average_1min": round(os.getloadavg()[0], 2),
+            }
+        )
+        return
     same = all(figures["duckdb"][k] == figures["spark"][k] for k in ("accepted", "quarantined"))
     if graph:
         duck, spark = graph["duckdb"], graph["spark"]

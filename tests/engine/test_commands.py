@@ -41,7 +41,7 @@ def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "command"),
     [
-        (["detect"], "detect"),
+        (["typologies"], "typologies"),
         (["alerts"], "alerts"),
         (["entities", "--json"], "entities"),
     ],

@@ -32,6 +32,17 @@ from moneytrail.errors import DetectError
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
+ROWS = """
+    SELECT txn_key, from_account, to_account, epoch_us(ts) AS us, amount::DOUBLE AS amount,
+           currency, coalesce(({receipts}), false) AS receipt,
+           coalesce(({payments}), false) AS payment
+    FROM transactions
+"""
+"""The ledger's rows as a connection that pairs per account partition reads them
+(moneytrail.spark's, with `sides_of` and `pairs_of` on each partition): `receipts` and
+`payments` (SQL conditions on `transactions`) say which side each may be. DuckDB's path
+loads the ledger once per run instead (`_LEDGER`) and picks each side's rows by key."""
+
 _LEDGER = """
     WITH acct AS (
         -- accounts numbered 0.. (-1: none): the payments of account k form one slice
@@ -117,12 +128,31 @@ def _load_ledger(con: duckdb.DuckDBPyConnection) -> _Ledger:
         column(c, np.int64) for c in ("txn_key", "payer", "payee", "us", "cur")
     )
     amount = column("amount", np.float64)
-    # by account, then time: a stable sort by time (the ledger mostly is in time order
-    # already), then a stable one by account
-    paying = np.flatnonzero(payer >= 0)
-    paying = paying[np.argsort(us[paying], kind="stable")]
-    paying = paying[np.argsort(payer[paying], kind="stable")]
-    return _Ledger(key, payer, payee, us, amount, cur, paying)
+    return _Ledger(key, payer, payee, us, amount, cur, _by_payer(us, payer, payer >= 0))
+
+
+def _by_payer(us: I64, payer: I64, paid: npt.NDArray[np.bool_]) -> I64:
+    """The `paid` rows by account, then time: a stable sort by time (a ledger mostly is in
+    time order already), then a stable one by account."""
+    out = np.flatnonzero(paid & (payer >= 0))
+    out = out[np.argsort(us[out], kind="stable")]
+    return out[np.argsort(payer[out], kind="stable")]
+
+
+def sides_of(
+    key: I64,
+    us: I64,
+    amount: F64,
+    cur: I64,
+    payer: I64,
+    payee: I64,
+    paid: npt.NDArray[np.bool_],
+    received: npt.NDArray[np.bool_],
+) -> _Sides:
+    """The sides of a ledger whose accounts (payer, payee; -1: none) and currencies are
+    numbered from 0: its receipts, and its payments sorted by account, then time."""
+    ledger = _Ledger(key, payer, payee, us, amount, cur, _by_payer(us, payer, paid))
+    return _assemble(ledger, ledger.by_payer, np.flatnonzero(received & (payee >= 0)))
 
 
 def _rows(con: duckdb.DuckDBPyConnection, ledger: _Ledger, condition: str) -> npt.NDArray[np.bool_]:
@@ -142,10 +172,17 @@ def _sides(con: duckdb.DuckDBPyConnection, ledger: _Ledger, receipts: str, payme
     paid = _rows(con, ledger, payments)
     # filtering keeps by_payer's order: payments by account, then time
     out = ledger.by_payer[paid[ledger.by_payer]]
+    return _assemble(
+        ledger, out, np.flatnonzero(_rows(con, ledger, receipts) & (ledger.payee >= 0))
+    )
+
+
+def _assemble(ledger: _Ledger, out: I64, rec: I64) -> _Sides:
+    """Sides of the receipts at rows `rec` and the payments at rows `out` (by account, then
+    time)."""
     accounts = int(max(ledger.payer.max(initial=-1), ledger.payee.max(initial=-1))) + 1
     ptr = np.zeros(accounts + 1, dtype=np.int64)
     np.cumsum(np.bincount(ledger.payer[out], minlength=accounts), out=ptr[1:])
-    rec = np.flatnonzero(_rows(con, ledger, receipts) & (ledger.payee >= 0))
     return _Sides(
         ledger.payee[rec],
         ledger.us[rec],
@@ -196,7 +233,22 @@ def hop_pairs(
     if not found:
         raise DetectError("DuckDB gave no width for the window")
     window = int(found[0][0])
-    sides = _cached_sides(con, receipts, payments)
+    # a connection that holds the ledger elsewhere pairs each account partition where it
+    # lies (moneytrail.spark._connection), with `pairs_of` on `ROWS`: the same pairs
+    by_account = getattr(con, "hop_pairs_by_account", None)
+    if by_account is not None:
+        paired: pa.Table = by_account(
+            ROWS.format(receipts=receipts, payments=payments), window, ratio, strict
+        )
+        return paired
+    first, second = pairs_of(_cached_sides(con, receipts, payments), window, ratio, strict=strict)
+    return pa.table({"in_key": first, "out_key": second})
+
+
+def pairs_of(
+    sides: _Sides, window: int, ratio: tuple[float, float], *, strict: bool
+) -> tuple[I64, I64]:
+    """(in_key, out_key) of the pairs `hop_pairs` describes, from one ledger's sides."""
     args = (
         sides.in_acct,
         sides.in_us,
@@ -215,7 +267,7 @@ def hop_pairs(
     n = _pairs(*args, False, none, none)
     first, second = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     _pairs(*args, True, first, second)
-    return pa.table({"in_key": sides.in_key[first], "out_key": sides.out_key[second]})
+    return sides.in_key[first], sides.out_key[second]
 
 
 @njit(cache=True)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -52,20 +53,45 @@ def catalogue() -> list[Typology]:
     return load_catalogue(detectors=PARAMS)
 
 
+@dataclass
+class Found:
+    """One run's alerts before they are stored: what `store_rows` turns into table rows."""
+
+    params: dict[str, dict[str, Value]]
+    hits: list[Hit]
+    alerts: list[Alert]
+    catalogue: dict[str, Typology]
+    per_typology: dict[str, int]
+    warnings: list[str]
+
+
 def run_detect(
     wh: Warehouse, overrides: Iterable[str] = (), only: Iterable[str] = ()
 ) -> DetectReport:
     """Run every typology (or those in `only`), group the hits, store the alerts."""
     started = time.perf_counter()
-    typologies = catalogue()
-    params = resolve_params(
-        [*typologies, GROUPING, GROWTH], wh.workspace.root / USER_FILE, overrides
+    found = find_alerts(wh.con, wh.workspace.root, overrides, only)
+    seconds = time.perf_counter() - started
+    run_id = _store(wh, found, seconds)
+    return DetectReport(
+        run_id, len(found.hits), found.alerts, found.per_typology, seconds, found.warnings
     )
+
+
+def find_alerts(
+    con: duckdb.DuckDBPyConnection,
+    root: Path,
+    overrides: Iterable[str] = (),
+    only: Iterable[str] = (),
+) -> Found:
+    """The catalogue's hits grouped into alerts and grown, on any connection that offers the
+    part of DuckDB's API the detectors use (DuckDB itself, or moneytrail.spark._detect's)."""
+    typologies = catalogue()
+    params = resolve_params([*typologies, GROUPING, GROWTH], root / USER_FILE, overrides)
     chosen = set(only)
     unknown = chosen - {t.id for t in typologies}
     if unknown:
         raise CatalogueError("--only", [f"unknown typology {u!r}" for u in sorted(unknown)])
-    con = wh.con
     con.execute(
         "CREATE OR REPLACE TEMP VIEW accounts_once AS "
         "SELECT account_key, min(masked) AS masked FROM accounts GROUP BY account_key"
@@ -129,9 +155,7 @@ def run_detect(
     by_id = {t.id: t for t in typologies}
     alerts = group_hits(con, hits, by_id, Grouping.from_params(params[GROUPING.id]))
     grow_alerts(con, alerts, Growth.from_params(params[GROWTH.id]))
-    seconds = time.perf_counter() - started
-    run_id = _store(wh, params, hits, alerts, by_id, seconds)
-    return DetectReport(run_id, len(hits), alerts, per_typology, seconds, warnings)
+    return Found(params, hits, alerts, by_id, per_typology, warnings)
 
 
 def _hit_order(h: Hit) -> tuple[bool, int, str, str]:
@@ -201,64 +225,66 @@ def missing_inputs(con: duckdb.DuckDBPyConnection, typologies: list[Typology]) -
     return missing
 
 
-def _store(
-    wh: Warehouse,
-    params: dict[str, dict[str, Value]],
-    hits: list[Hit],
-    alerts: list[Alert],
-    catalogue: dict[str, Typology],
-    seconds: float,
-) -> int:
+def run_row(run_id: int, found: Found, seconds: float) -> list[object]:
+    """The run's detect_runs row."""
+    return [
+        run_id,
+        datetime.now(UTC).replace(tzinfo=None),
+        json.dumps(found.params),
+        len(found.hits),
+        len(found.alerts),
+        seconds,
+    ]
+
+
+def alert_rows(run_id: int, found: Found) -> list[list[object]]:
+    """The run's alerts rows, in the columns of table alerts."""
+    return [
+        [
+            a.alert_id,
+            run_id,
+            a.typology,
+            a.typologies,
+            a.subject,
+            a.accounts,
+            a.score,
+            a.evidence,
+            a.filings,
+            a.reason,
+        ]
+        for a in found.alerts
+    ]
+
+
+def hit_rows(found: Found) -> list[list[object]]:
+    """The run's alert_hits rows, in the columns of table alert_hits."""
+    return [
+        [
+            a.alert_id,
+            h.typology,
+            h.subject,
+            h.account_key,
+            h.strength if h.typology == GROWTH.id else hit_score(h, found.catalogue[h.typology]),
+            h.evidence,
+            h.reason,
+        ]
+        for a in found.alerts
+        for h in a.hits
+    ]
+
+
+def _store(wh: Warehouse, found: Found, seconds: float) -> int:
     with wh.transaction() as con:
         run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM detect_runs"))
         con.execute(
-            "INSERT INTO detect_runs VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                datetime.now(UTC).replace(tzinfo=None),
-                json.dumps(params),
-                len(hits),
-                len(alerts),
-                seconds,
-            ],
+            "INSERT INTO detect_runs VALUES (?, ?, ?, ?, ?, ?)", run_row(run_id, found, seconds)
         )
         con.execute("DELETE FROM alert_hits")
         con.execute("DELETE FROM alerts")
-        if alerts:
+        if found.alerts:
             con.executemany(
                 "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        a.alert_id,
-                        run_id,
-                        a.typology,
-                        a.typologies,
-                        a.subject,
-                        a.accounts,
-                        a.score,
-                        a.evidence,
-                        a.filings,
-                        a.reason,
-                    ]
-                    for a in alerts
-                ],
+                alert_rows(run_id, found),
             )
-            con.executemany(
-                "INSERT INTO alert_hits VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        a.alert_id,
-                        h.typology,
-                        h.subject,
-                        h.account_key,
-                        h.strength
-                        if h.typology == GROWTH.id
-                        else hit_score(h, catalogue[h.typology]),
-                        h.evidence,
-                        h.reason,
-                    ]
-                    for a in alerts
-                    for h in a.hits
-                ],
-            )
+            con.executemany("INSERT INTO alert_hits VALUES (?, ?, ?, ?, ?, ?, ?)", hit_rows(found))
     return run_id

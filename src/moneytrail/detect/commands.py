@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.detect._catalogue import resolve_params
 from moneytrail.detect._evaluate import evaluate
 from moneytrail.detect._group import GROUPING, REVIEW_SCORE
@@ -57,12 +66,19 @@ def detect(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Run the typology catalogue and store alerts grouped by subject or network."""
+    ws = workspace_of(ctx, workspace)
     try:
-        with (
-            Warehouse(workspace_of(ctx, workspace)) as wh,
-            err.status("running the typology catalogue", spinner="dots"),
-        ):
-            report = run_detect(wh, param or (), only or ())
+        if engine_of(ctx, ws).name == "spark":
+            from moneytrail.spark._detect import detect_on_spark  # noqa: PLC0415 - optional extra
+
+            with err.status("running the typology catalogue on Spark", spinner="dots"):
+                report = detect_on_spark(ws, param or (), only or ())
+        else:
+            with (
+                Warehouse(ws) as wh,
+                err.status("running the typology catalogue", spinner="dots"),
+            ):
+                report = run_detect(wh, param or (), only or ())
     except DetectError as exc:
         raise fail(str(exc)) from None
     for w in report.warnings:
