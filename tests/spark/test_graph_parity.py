@@ -4,8 +4,8 @@ A synthetic world is loaded on both engines (sharing the token key, so account
 keys agree) and mined on each; Spark's time blocks are made small enough that
 their borders fall inside every window, down to blocks much shorter than the
 widest window, so each block's halo must carry the earlier edges exactly.
-txn_key may differ between the engines (see test_ingest_parity), so
-txn_features are compared by txn_id.
+txn_features are compared by txn_id, the id a user sees, not by the warehouse's
+internal txn_key.
 """
 
 from __future__ import annotations
