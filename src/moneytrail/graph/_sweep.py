@@ -183,10 +183,6 @@ def _two_paths(
     return False
 
 
-_LONG = 48
-"""Deepest-level lists longer than this are counted by binary search, not walked."""
-
-
 @leaf
 def _lower(pos: I64, a: int, b: int, p: int) -> int:  # pragma: no cover - numba
     """First i in [a, b) with pos[i] >= p (b if none)."""
@@ -350,6 +346,38 @@ def _flag_payers(
 
 
 @leaf
+def _last_legs(
+    x: int,
+    u: int,
+    at: int,
+    end: int,
+    steps: int,
+    budget: int,
+    to_u: np.ndarray,
+    arc_ptr: I64,
+    arc_dst: I64,
+    pos_ptr: I64,
+    pos: I64,
+) -> tuple[int, int]:  # pragma: no cover - numba
+    """The deepest level of `_temporal_cycles_at` at account x, whose
+    candidates are the out-edge positions [at, end): the cycles they close and
+    the steps after them, budget + 1 if the search gives up among them.
+
+    Nothing is entered from the deepest level, so every candidate is one step
+    and each edge to u closes a cycle: those within the budget are counted
+    with two binary searches, only if x pays u in the window at all (`to_u`).
+    The same count and the same point of giving up as walking the list.
+    """
+    room = min(end - at, budget - steps)
+    k = 0
+    if to_u[x] and room > 0:
+        k, _ = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, x, u, at, at + room)
+    if steps + end - at <= budget:
+        return k, steps + end - at
+    return k, budget + 1
+
+
+@leaf
 def _temporal_cycles_at(
     e: int,
     u: int,
@@ -362,9 +390,13 @@ def _temporal_cycles_at(
     pos: I64,
     olo: I64,
     ohi: I64,
+    in_peer: I64,
+    in_ptr: I64,
+    n_in: I64,
     cycle_len: int,
     budget: int,
     on_path: np.ndarray,
+    to_u: np.ndarray,
     stack_node: I64,
     stack_at: I64,
     stack_end: I64,
@@ -374,12 +406,16 @@ def _temporal_cycles_at(
 
     Called before e enters the window, so [olo, ohi) of an account are its
     window edges before e; every later leg follows a window edge, so its
-    candidates lie in that slice too, after the previous leg. At the deepest
-    level nothing is entered and each edge to u closes a cycle: in a long list
-    they are counted with two binary searches, the level's edges added to the steps at
-    once (up to the budget when it runs out there).
+    candidates lie in that slice too, after the previous leg. The deepest
+    level is counted at once (`_last_legs`), u's present payers flagged in
+    `to_u` when the search first gets that deep.
     """
     depth_max = cycle_len - 2
+    if depth_max == 0:  # v itself is the deepest level
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, True)
+        found, _ = _last_legs(v, u, olo[v], ohi[v], 0, budget, to_u, arc_ptr, arc_dst, pos_ptr, pos)
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, False)
+        return found
     d = 0
     stack_node[0] = v
     stack_at[0] = olo[v]
@@ -387,28 +423,14 @@ def _temporal_cycles_at(
     on_path[v] = True
     found = 0
     steps = 0
+    flagged = False
     while d >= 0:
-        if d == depth_max and stack_end[d] - stack_at[d] > _LONG:  # entered afresh
-            at, end = stack_at[d], stack_end[d]
-            room = min(end - at, budget - steps)
-            k, _ = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, stack_node[d], u, at, at + room)
-            found += k
-            if steps + end - at <= budget:
-                steps += end - at
-                on_path[stack_node[d]] = False
-                d -= 1
-                continue
-            for i in range(d + 1):
-                on_path[stack_node[i]] = False
-            break
         if stack_at[d] == stack_end[d]:
             on_path[stack_node[d]] = False
             d -= 1
             continue
         steps += 1
         if steps > budget:  # give up on this edge: `found` is a lower bound
-            for i in range(d + 1):
-                on_path[stack_node[i]] = False
             break
         p = stack_at[d]
         stack_at[d] += 1
@@ -417,17 +439,31 @@ def _temporal_cycles_at(
             continue
         if y == u:
             found += 1
-        elif d < depth_max:
+        elif d + 1 < depth_max:
             d += 1
             stack_node[d] = y
             stack_at[d] = after_pos(out_edge, olo[y], ohi[y], out_edge[p])
             stack_end[d] = ohi[y]
             on_path[y] = True
+        else:  # y is at the deepest level
+            if not flagged:
+                flagged = _flag_payers(to_u, in_peer, in_ptr, n_in, u, True)
+            at = after_pos(out_edge, olo[y], ohi[y], out_edge[p])
+            k, steps = _last_legs(
+                y, u, at, ohi[y], steps, budget, to_u, arc_ptr, arc_dst, pos_ptr, pos
+            )
+            found += k
+            if steps > budget:
+                break
+    for i in range(d + 1):  # given up at depth d: leave the path clear
+        on_path[stack_node[i]] = False
+    if flagged:
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, False)
     return found
 
 
 @njit(cache=True, nogil=True)
-def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its locals
+def arc_sweep(
     ts: I64,
     src: I64,
     dst: I64,
@@ -463,7 +499,6 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
 ) -> None:  # pragma: no cover - numba
     """Fan, degree, scatter-gather, gather-scatter, simple and temporal cycles
     of the edges [b0, b1)."""
-    n_edges = len(ts)
     n_nodes = len(out_ptr) - 1
     n_arcs = len(arc_src)
     if b0 >= b1:
@@ -493,7 +528,119 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     stack_node = np.empty(cycle_len, dtype=np.int64)
     stack_at = np.empty(cycle_len, dtype=np.int64)
     stack_end = np.empty(cycle_len, dtype=np.int64)
+    _sweep_block(
+        ts,
+        src,
+        dst,
+        out_ptr,
+        out_edge,
+        out_dst,
+        next_same,
+        pos_ptr,
+        pos,
+        arc_of,
+        arc_src,
+        arc_dst,
+        arc_ptr,
+        in_ptr,
+        window,
+        b0,
+        b1,
+        cycle_len,
+        budget,
+        want_sg,
+        want_gs,
+        want_sc,
+        want_tc,
+        want_fd,
+        fan_in,
+        fan_out,
+        deg_in,
+        deg_out,
+        sg_out,
+        gs_out,
+        sc_out,
+        tc_out,
+        mult,
+        out_arc,
+        out_peer,
+        out_at,
+        in_arc,
+        in_peer,
+        in_at,
+        n_out,
+        n_in,
+        d_out,
+        d_in,
+        olo,
+        ohi,
+        on_path,
+        to_u,
+        lead,
+        stack_node,
+        stack_at,
+        stack_end,
+    )
 
+
+@leaf
+def _sweep_block(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its arrays
+    ts: I64,
+    src: I64,
+    dst: I64,
+    out_ptr: I64,
+    out_edge: I64,
+    out_dst: I64,
+    next_same: I64,
+    pos_ptr: I64,
+    pos: I64,
+    arc_of: I64,
+    arc_src: I64,
+    arc_dst: I64,
+    arc_ptr: I64,
+    in_ptr: I64,
+    window: int,
+    b0: int,
+    b1: int,
+    cycle_len: int,
+    budget: int,
+    want_sg: bool,
+    want_gs: bool,
+    want_sc: bool,
+    want_tc: bool,
+    want_fd: bool,
+    fan_in: I32,
+    fan_out: I32,
+    deg_in: I32,
+    deg_out: I32,
+    sg_out: I32,
+    gs_out: I32,
+    sc_out: I64,
+    tc_out: I64,
+    mult: I32,
+    out_arc: I64,
+    out_peer: I64,
+    out_at: I64,
+    in_arc: I64,
+    in_peer: I64,
+    in_at: I64,
+    n_out: I64,
+    n_in: I64,
+    d_out: I64,
+    d_in: I64,
+    olo: I64,
+    ohi: I64,
+    on_path: np.ndarray,
+    to_u: np.ndarray,
+    lead: I32,
+    stack_node: I64,
+    stack_at: I64,
+    stack_end: I64,
+) -> None:  # pragma: no cover - numba
+    """The sweep of `arc_sweep` over its scratch arrays, compiled without
+    numba's runtime (see `_jit`): no reference counting per edge."""
+    n_edges = len(ts)
+    n_nodes = len(out_ptr) - 1
     # the halo: the window of b0's timestamp starts at the first edge after t - W
     lo_t = ts[b0] - window
     lo, hi = 0, b0
@@ -561,9 +708,13 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                     pos,
                     olo,
                     ohi,
+                    in_peer,
+                    in_ptr,
+                    n_in,
                     cycle_len,
                     budget,
                     on_path,
+                    to_u,
                     stack_node,
                     stack_at,
                     stack_end,
