@@ -385,6 +385,7 @@ def whole_command(args: argparse.Namespace, why_no_gfp: str) -> dict[str, object
         "command_cpu_seconds": [round(x, 3) for x in cpus],
         "command_reported_mining_seconds": [round(x, 3) for x in mining],
         "command_peak_rss_mib": max(peaks),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
     if gfp:
         record.update(

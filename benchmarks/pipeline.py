@@ -66,6 +66,7 @@ def main() -> None:
     sys.path.insert(0, str(HERE.parent / "src"))
     from moneytrail._ingest_command import readable  # noqa: PLC0415 - after the path is set
 
+    load_at_start = round(os.getloadavg()[0], 2)
     env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
     moneytrail = str(Path(sys.executable).parent / "moneytrail")
     tmp = Path(tempfile.mkdtemp(prefix="mt-pipeline-"))
@@ -123,6 +124,8 @@ def main() -> None:
         "max_peak_rss_mib": max(int(r["peak_rss_mib"]) for r in results.values()),
         "goal_total_seconds_at_5m": GOAL_TOTAL_S_AT_5M,
         "goal_peak_rss_mib": GOAL_PEAK_MIB,
+        # others' work on a shared machine shows here: every stage slows with it
+        "load_average_1m": {"start": load_at_start, "end": round(os.getloadavg()[0], 2)},
     }
     print(json.dumps(record, indent=2))
     with (HERE / "results" / "pipeline.jsonl").open("a") as fh:
