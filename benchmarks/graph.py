@@ -293,8 +293,10 @@ IBM_COMMAND = [
 ]
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MiB and stdout of one child process."""
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS in MiB, stdout and CPU seconds (user + system,
+    all threads) of one child process: on a shared machine the CPU time
+    moves less with the load of others than the wall time does."""
     start = time.perf_counter()
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
         _, status, usage = os.wait4(proc.pid, 0)
@@ -303,7 +305,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
         err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd[:4])} failed:\n{err[-2000:]}")
-    return wall, usage.ru_maxrss // 1024, out
+    return wall, usage.ru_maxrss // 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def whole_command(args: argparse.Namespace, why_no_gfp: str) -> dict[str, object]:
@@ -337,17 +339,19 @@ def whole_command(args: argparse.Namespace, why_no_gfp: str) -> dict[str, object
             amount=g.amount[keep],
         )
         command = [*cli, "-w", str(ws), *IBM_COMMAND]
-        first_s, _, _ = timed(command, env)
+        first_s, _, _, _ = timed(command, env)
         ours: list[float] = []
         gfp: list[float] = []
         peaks: list[int] = []
+        cpus: list[float] = []
         mining: list[float] = []
         gfp_runs: list[dict[str, object]] = []
         gfp_error = why_no_gfp
         for _ in range(args.repeat):
-            wall, peak, out = timed(command, env)
+            wall, peak, out, cpu = timed(command, env)
             ours.append(wall)
             peaks.append(peak)
+            cpus.append(cpu)
             mining.append(float(json.loads(out)["seconds"]))
             if not gfp_error:
                 result, gfp_error = run_child(
@@ -378,8 +382,10 @@ def whole_command(args: argparse.Namespace, why_no_gfp: str) -> dict[str, object
         "first_run_seconds": round(first_s, 3),
         "command_seconds": [round(x, 3) for x in ours],
         "command_seconds_median": round(float(np.median(ours)), 3),
+        "command_cpu_seconds": [round(x, 3) for x in cpus],
         "command_reported_mining_seconds": [round(x, 3) for x in mining],
         "command_peak_rss_mib": max(peaks),
+        "load_average_1m_at_end": round(os.getloadavg()[0], 2),
     }
     if gfp:
         record.update(
@@ -434,7 +440,7 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
                 command = [*cli, "-w", str(ws), "graph", "features", "--full", "--json"]
                 if args.stage_threads:
                     command += ["--threads", str(args.stage_threads)]
-                wall, peak, out = timed(command, env)
+                wall, peak, out, cpu = timed(command, env)
                 con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
                 rows, digest = con.execute(FEATURES_DIGEST).fetchall()[0]
                 con.close()
@@ -444,6 +450,7 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
                 runs[side].append(
                     {
                         "seconds": round(wall, 3),
+                        "cpu_seconds": round(cpu, 3),
                         "reported_seconds": report["seconds"],
                         "peak_rss_mib": peak,
                         "rows": rows,
@@ -466,6 +473,7 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
         record[side] = {
             "seconds": [r["seconds"] for r in results],
             "seconds_median": round(float(np.median([r["seconds"] for r in results])), 3),
+            "cpu_seconds": [r["cpu_seconds"] for r in results],
             "reported_seconds": [r["reported_seconds"] for r in results],
             "peak_rss_mib": max(int(r["peak_rss_mib"]) for r in results),  # type: ignore[call-overload]
             "rows": results[0]["rows"],

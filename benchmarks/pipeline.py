@@ -1,6 +1,11 @@
 """Files to ranked alerts: every stage of the pipeline as a user runs it, timed.
 
     .venv/bin/python benchmarks/pipeline.py [--transactions 1000000] [--seed 97]
+    .venv/bin/python benchmarks/pipeline.py --world /work/wt/p5m/world --transactions 5000000
+
+With --world, the files of an existing world (made by `moneytrail synth` with
+the given --transactions and --seed) are read instead of generating one; they
+are only read, never written.
 
 Generates a synthetic world (`moneytrail synth`, untimed), then runs each stage
 as its own `moneytrail` command in a fresh process on one workspace, one after
@@ -54,27 +59,33 @@ def main() -> None:
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=97, help="a seed no one tuned on")
     parser.add_argument("--keep", type=Path, help="keep the world and workspace here")
+    parser.add_argument(
+        "--world", type=Path, help="an existing world of --transactions and --seed (read only)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent / "src"))
     from moneytrail._ingest_command import readable  # noqa: PLC0415 - after the path is set
 
+    load_at_start = round(os.getloadavg()[0], 2)
     env = {**os.environ, "PYTHONPATH": str(HERE.parent / "src")}
     moneytrail = str(Path(sys.executable).parent / "moneytrail")
     tmp = Path(tempfile.mkdtemp(prefix="mt-pipeline-"))
     try:
-        world, ws = tmp / "world", tmp / "ws"
-        synth_s, _, _ = run(
-            [
-                moneytrail,
-                "synth",
-                str(world),
-                "-n",
-                str(args.transactions),
-                "--seed",
-                str(args.seed),
-            ],
-            env,
-        )
+        world, ws = args.world or tmp / "world", tmp / "ws"
+        synth_s = None
+        if args.world is None:
+            synth_s, _, _ = run(
+                [
+                    moneytrail,
+                    "synth",
+                    str(world),
+                    "-n",
+                    str(args.transactions),
+                    "--seed",
+                    str(args.seed),
+                ],
+                env,
+            )
         files = sorted(
             str(f)
             for f in world.rglob("*")
@@ -106,12 +117,15 @@ def main() -> None:
         "transactions": args.transactions,
         "seed": args.seed,
         "files": [Path(f).name for f in files],
-        "synth_seconds_untimed": round(synth_s, 2),
+        "synth_seconds_untimed": round(synth_s, 2) if synth_s is not None else None,
+        "world": str(args.world) if args.world else "generated",
         "stages": results,
         "total_seconds": round(total, 2),
         "max_peak_rss_mib": max(int(r["peak_rss_mib"]) for r in results.values()),
         "goal_total_seconds_at_5m": GOAL_TOTAL_S_AT_5M,
         "goal_peak_rss_mib": GOAL_PEAK_MIB,
+        # others' work on a shared machine shows here: every stage slows with it
+        "load_average_1m": {"start": load_at_start, "end": round(os.getloadavg()[0], 2)},
     }
     print(json.dumps(record, indent=2))
     with (HERE / "results" / "pipeline.jsonl").open("a") as fh:

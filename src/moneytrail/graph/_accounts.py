@@ -32,6 +32,7 @@ import pyarrow as pa
 from numba import njit
 
 from moneytrail.graph._arrays import BOOL, F64, I64, Graph
+from moneytrail.graph._arrow import from_numpy
 from moneytrail.graph._features import near_threshold
 from moneytrail.graph._params import FeatureParams
 
@@ -140,24 +141,24 @@ def account_features(graph: Graph, params: FeatureParams | None = None) -> pa.Ta
     near = near_threshold(g, params) & not_self
 
     cols: dict[str, pa.Array] = {
-        "account_key": pa.array(g.node_keys),
-        "txn_in": pa.array(txn_in.astype(np.int64)),
-        "txn_out": pa.array(txn_out.astype(np.int64)),
+        "account_key": from_numpy(g.node_keys),
+        "txn_in": from_numpy(txn_in.astype(np.int64)),
+        "txn_out": from_numpy(txn_out.astype(np.int64)),
     }
     blocks = {"in": stats_in, "out": stats_out}
     for name in STAT_COLUMNS:
         measure, direction, stat = name.split("_")
         col = STATS.index(stat) + (0 if measure == "amount" else len(STATS))
         values = blocks[direction][:, col]
-        cols[name] = pa.array(values, mask=np.isnan(values))
-    cols["night_share"] = pa.array(share, mask=np.isnan(share))
+        cols[name] = from_numpy(values, mask=np.isnan(values))
+    cols["night_share"] = from_numpy(share, mask=np.isnan(share))
     places = np.zeros(n, dtype=np.int64)
     _distinct_counterparts(g.in_ptr, g.in_edge, g.src, cash_in, places)
     payees = np.zeros(n, dtype=np.int64)
     _distinct_counterparts(g.out_ptr, g.out_edge, g.dst, paid, payees)
-    cols["cash_places_in"] = pa.array(places)
-    cols["payees"] = pa.array(payees)
-    cols["near_threshold_deposits"] = pa.array(
+    cols["cash_places_in"] = from_numpy(places)
+    cols["payees"] = from_numpy(payees)
+    cols["near_threshold_deposits"] = from_numpy(
         np.bincount(g.dst[near], minlength=n).astype(np.int64)
     )
     return pa.table(cols)

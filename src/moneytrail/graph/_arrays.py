@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 from numba import njit
 
 from moneytrail.errors import GraphDataError
+from moneytrail.graph._arrow import from_numpy, to_numpy, valid
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -133,7 +133,7 @@ def build_graph(
         t = t[order]
         skey, dkey, amt = skey[order], dkey[order], amt[order]
         sknown, dknown = sknown[order], dknown[order]
-    take = pa.array(order)
+    take = from_numpy(order)
     ids = ids.take(take) if ids is not None and moved else ids
     if currency is None:
         codes = np.zeros(n, dtype=np.int32)
@@ -141,14 +141,21 @@ def build_graph(
     else:
         encoded = _strings(currency, n, "currency")
         encoded = (encoded.take(take) if moved else encoded).dictionary_encode()
-        codes = np.asarray(encoded.indices, dtype=np.int32)
+        codes = to_numpy(encoded.indices.cast(pa.int32()), np.int32)
         currencies = tuple(str(c) for c in encoded.dictionary.to_pylist())
     if channel is None:
         cash = np.zeros(n, dtype=np.bool_)
     else:
         chan = _strings(channel, n, "channel")
         chan = chan.take(take) if moved else chan
-        cash = np.asarray(pc.fill_null(pc.equal(chan, CASH), False), dtype=np.bool_)
+        # compared through the dictionary: a string scalar would import pandas (see _arrow)
+        channels = chan.dictionary_encode()
+        names = channels.dictionary.to_pylist()
+        if CASH in names:
+            codes_of = channels.indices
+            cash = (to_numpy(codes_of, np.int32, nulls=True) == names.index(CASH)) & valid(codes_of)
+        else:
+            cash = np.zeros(n, dtype=np.bool_)
 
     keys, node = _factorize(np.concatenate([skey[sknown], dkey[dknown]]))
     src = np.full(n, -1, dtype=np.int64)

@@ -84,7 +84,9 @@ def mine_txn_features(
     but get no features, so mining a batch appended in time order gives the
     same values as mining everything again. See `mine_windows` for `threads`.
     """
-    return dict(mine_windows(graph, params, start=start, threads=threads))
+    params = params or FeatureParams()
+    mined = dict(mine_windows(graph, params, start=start, threads=threads))
+    return {w: mined[w] for w in params.windows}
 
 
 def mine_windows(
@@ -97,7 +99,10 @@ def mine_windows(
     columns, and the sweep of the window graph (`_sweep`, most of the work)
     splits into time blocks; tasks run side by side on `threads`
     threads (the kernels release the GIL) and give exactly the values one
-    thread gives.
+    thread gives. With several threads every task of every window is queued
+    at once, the longest window's first (the most work): no thread waits at
+    the end of a window while another finishes its last block, and the
+    longest window, yielded first, is stored while the shorter ones are mined.
     """
     params = params or FeatureParams()
     if not 0 <= start <= graph.n_edges:
@@ -109,34 +114,48 @@ def mine_windows(
     # more blocks than threads: blocks differ in work, and a block's halo (the
     # edges of one window before it) costs only their entry and exit
     parts = blocks(graph.ts, start, 1 if threads <= 1 else 4 * threads)
-    with ThreadPoolExecutor(max(1, threads), thread_name_prefix="mine") as pool:
+
+    tasks = [
+        (f, part) for f in families for part in (parts if f == "arcs" else [(start, graph.n_edges)])
+    ]
+
+    if threads <= 1:
         for w in params.windows:
             cols = _empty_columns(graph.n_edges)
-            tasks = [
-                (f, part)
-                for f in families
-                for part in (parts if f == "arcs" else [(start, graph.n_edges)])
-            ]
-            if threads <= 1:
-                for f, part in tasks:
-                    _run_task(graph, arcs, params, w, f, part, cols)
-            else:
-                done = [
+            for f, part in tasks:
+                _run_task(graph, arcs, params, w, f, part, cols)
+            yield w, _finish(cols, params, start)
+        return
+    order = sorted(params.windows, reverse=True)
+    with ThreadPoolExecutor(threads, thread_name_prefix="mine") as pool:
+        queued = {}
+        for w in order:
+            cols = _empty_columns(graph.n_edges)
+            queued[w] = (
+                cols,
+                [
                     pool.submit(_run_task, graph, arcs, params, w, f, part, cols)
                     for f, part in tasks
-                ]
-                for future in done:
-                    future.result()
-            for pattern, names in (
-                ("fan", ("fan_in", "fan_out")),
-                ("degree", ("deg_in", "deg_out")),
-            ):
-                if not params.wants(pattern):
-                    for name in names:
-                        cols[name][:] = 0  # one sweep yields both families
-            if start:
-                cols = {name: cols[name][start:].copy() for name in TXN_FEATURES}
-            yield w, cols
+                ],
+            )
+        for w in order:
+            cols, done = queued.pop(w)
+            for future in done:
+                future.result()
+            yield w, _finish(cols, params, start)
+
+
+def _finish(cols: Columns, params: FeatureParams, start: int) -> Columns:
+    for pattern, names in (
+        ("fan", ("fan_in", "fan_out")),
+        ("degree", ("deg_in", "deg_out")),
+    ):
+        if not params.wants(pattern):
+            for name in names:
+                cols[name][:] = 0  # one sweep yields both families
+    if start:
+        return {name: cols[name][start:].copy() for name in TXN_FEATURES}
+    return cols
 
 
 def _empty_columns(n: int) -> Columns:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from moneytrail.errors import GraphDataError, GraphParamsError
 from moneytrail.graph._accounts import ACCOUNT_FEATURES, account_features
 from moneytrail.graph._arrays import Graph, build_graph
+from moneytrail.graph._arrow import from_numpy, to_numpy
 from moneytrail.graph._features import TXN_FEATURES, Columns, mine_windows
 from moneytrail.graph._params import FeatureParams
 from moneytrail.model._graph import ACCOUNT_FEATURES as ACCOUNT_FEATURES_TABLE
@@ -98,17 +99,17 @@ def load_graph(wh: Warehouse, *, nodes: str = "account", ids: bool = True) -> Gr
         if len(pc.unique(txn_ids)) != len(txn_ids):
             _raise_duplicate(wh.con)
     graph = build_graph(
-        ts=edges["t"].to_numpy(),
-        src_key=edges["src"].to_numpy(),
-        dst_key=edges["dst"].to_numpy(),
-        src_known=edges["src_known"].to_numpy(),
-        dst_known=edges["dst_known"].to_numpy(),
-        amount=edges["amount"].to_numpy(),
+        ts=to_numpy(edges["t"], np.int64),
+        src_key=to_numpy(edges["src"], np.int64),
+        dst_key=to_numpy(edges["dst"], np.int64),
+        src_known=to_numpy(edges["src_known"], np.bool_),
+        dst_known=to_numpy(edges["dst_known"], np.bool_),
+        amount=to_numpy(edges["amount"], np.float64),
         currency=edges["currency"].combine_chunks(),
         channel=edges["channel"].combine_chunks(),
         txn_ids=txn_ids,
     )
-    graph = replace(graph, txn_keys=edges["txn_key"].to_numpy()[graph.order])
+    graph = replace(graph, txn_keys=to_numpy(edges["txn_key"], np.int64)[graph.order])
     if nodes == "account":
         return graph
     n = graph.n_nodes
@@ -219,7 +220,7 @@ def mine_into_warehouse(
             ],
         )
         accounts = accounts.append_column(
-            "run_id", pa.array(np.full(accounts.num_rows, run_id, np.int32))
+            "run_id", from_numpy(np.full(accounts.num_rows, run_id, np.int32))
         )
         # account_features is recomputed whole by every run: replace the table
         con.execute(ACCOUNT_FEATURES_DDL)
@@ -251,10 +252,10 @@ def _window_rows(keys: npt.NDArray[np.int64], window: int, cols: Columns, run_id
     """Long form keyed by txn_key: one row per transaction of one window."""
     return pa.table(
         {
-            "txn_key": keys,
-            "window_s": np.full(len(keys), window, dtype=np.int64),
-            **{name: cols[name] for name in TXN_FEATURES},
-            "run_id": np.full(len(keys), run_id, dtype=np.int32),
+            "txn_key": from_numpy(keys),
+            "window_s": from_numpy(np.full(len(keys), window, dtype=np.int64)),
+            **{name: from_numpy(cols[name]) for name in TXN_FEATURES},
+            "run_id": from_numpy(np.full(len(keys), run_id, dtype=np.int32)),
         }
     )
 
@@ -275,7 +276,7 @@ def _clear_txn_features(
     if start == 0:
         con.execute(TXN_FEATURES_DDL)
         return
-    stale = pa.table({"txn_key": _keys(graph)[start:]})
+    stale = pa.table({"txn_key": from_numpy(_keys(graph)[start:])})
     con.register("graph_stale_keys", stale)
     con.execute(
         "DELETE FROM txn_features WHERE window_s IN "

@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit
 
 from moneytrail.graph._arrays import I32, I64, Graph
+from moneytrail.graph._jit import leaf
 from moneytrail.graph._window import after_pos
 
 
@@ -125,7 +126,7 @@ def blocks(ts: I64, start: int, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in pairwise(cuts) if b > a]
 
 
-@njit(cache=True, nogil=True)
+@leaf
 def _find(ptr: I64, dst: I64, x: int, y: int) -> int:  # pragma: no cover - numba
     """The arc x -> y, or -1 if the graph has none."""
     lo, hi = ptr[x], ptr[x + 1]
@@ -140,13 +141,13 @@ def _find(ptr: I64, dst: I64, x: int, y: int) -> int:  # pragma: no cover - numb
     return -1
 
 
-@njit(cache=True, nogil=True)
+@leaf
 def _present(ptr: I64, dst: I64, mult: I32, x: int, y: int) -> bool:  # pragma: no cover - numba
     a = _find(ptr, dst, x, y)
     return a >= 0 and mult[a] > 0
 
 
-@njit(cache=True, nogil=True)
+@leaf
 def _two_paths(
     arc_ptr: I64,
     arc_dst: I64,
@@ -182,11 +183,7 @@ def _two_paths(
     return False
 
 
-_LONG = 48
-"""Deepest-level lists longer than this are counted by binary search, not walked."""
-
-
-@njit(cache=True, nogil=True)
+@leaf
 def _lower(pos: I64, a: int, b: int, p: int) -> int:  # pragma: no cover - numba
     """First i in [a, b) with pos[i] >= p (b if none)."""
     while a < b:
@@ -198,7 +195,7 @@ def _lower(pos: I64, a: int, b: int, p: int) -> int:  # pragma: no cover - numba
     return a
 
 
-@njit(cache=True, nogil=True)
+@leaf
 def _edges_to(
     arc_ptr: I64, arc_dst: I64, pos_ptr: I64, pos: I64, x: int, u: int, lo: int, hi: int
 ) -> tuple[int, int]:  # pragma: no cover - numba
@@ -211,39 +208,63 @@ def _edges_to(
     return j - i, (pos[i] if j > i else -1)
 
 
-@njit(cache=True, nogil=True)
-def _next_first(
-    first: np.ndarray, words: np.ndarray, a: int, b: int
-) -> int:  # pragma: no cover - numba
-    """The first position in [a, b) flagged in `first` (b if none), eight
-    flags at a time where they are all clear."""
+@leaf
+def _next_lead(lead: I32, a: int, b: int) -> int:  # pragma: no cover - numba
+    """The first position in [a, b) holding a first edge (b if none)."""
     p = a
-    while p < b:
-        if (p & 7) == 0 and p + 8 <= b and words[p >> 3] == 0:
-            p += 8
-            continue
-        if first[p]:
-            return p
+    while p < b and lead[p] < 0:
         p += 1
-    return b
+    return p
 
 
-@njit(cache=True, nogil=True)
-def _simple_cycles_at(
+@leaf
+def _last_hop(
+    x: int,
     u: int,
-    v: int,
-    out_dst: I64,
-    first: np.ndarray,
-    words: np.ndarray,
+    steps: int,
+    budget: int,
+    to_u: np.ndarray,
     arc_ptr: I64,
     arc_dst: I64,
     pos_ptr: I64,
     pos: I64,
     olo: I64,
     ohi: I64,
+) -> tuple[int, int]:  # pragma: no cover - numba
+    """The deepest level of `_simple_cycles_at` at account x: the cycles it
+    closes (0 or 1) and the steps after it, budget + 1 if the search gives up
+    in x's list.
+
+    Nothing is entered from the deepest level, so only x's first edge to u
+    can count: every edge of x's window list is one step, and u's first edge
+    counts if the budget reaches it. The same count and the same point of
+    giving up as walking the list.
+    """
+    at, end = olo[x], ohi[x]
+    if steps + end - at <= budget:
+        return (1 if to_u[x] else 0), steps + end - at
+    _, q = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, x, u, at, end)
+    return (1 if q >= 0 and steps + q - at + 1 <= budget else 0), budget + 1
+
+
+@leaf
+def _simple_cycles_at(
+    u: int,
+    v: int,
+    lead: I32,
+    arc_ptr: I64,
+    arc_dst: I64,
+    pos_ptr: I64,
+    pos: I64,
+    olo: I64,
+    ohi: I64,
+    in_peer: I64,
+    in_ptr: I64,
+    n_in: I64,
     cycle_len: int,
     budget: int,
     on_path: np.ndarray,
+    to_u: np.ndarray,
     stack_node: I64,
     stack_at: I64,
 ) -> int:  # pragma: no cover - numba
@@ -257,58 +278,106 @@ def _simple_cycles_at(
     or to the account itself), so the search jumps from one flagged first edge
     to the next and adds the edges in between to the steps: the same count and
     the same point of giving up as looking at every edge. At the deepest
-    level nothing is entered, so only u's first edge counts: in a long list it
-    is looked up, and the list's edges are added to the steps at once.
+    level nothing is entered, so only an edge to u counts: u's present payers
+    are flagged in `to_u` once per search (when it first gets that deep), and
+    a deepest account costs one look-up (`_last_hop`), not a walk of its list.
     """
     depth_max = cycle_len - 2
+    found = 0
+    steps = 0
+    flagged = False
+    if depth_max == 0:  # v itself is the deepest level
+        flagged = _flag_payers(to_u, in_peer, in_ptr, n_in, u, True)
+        found, _ = _last_hop(v, u, 0, budget, to_u, arc_ptr, arc_dst, pos_ptr, pos, olo, ohi)
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, False)
+        return found
     d = 0
     stack_node[0] = v
     stack_at[0] = olo[v]
     on_path[v] = True
-    found = 0
-    steps = 0
     while d >= 0:
         x = stack_node[d]
         at = stack_at[d]
         end = ohi[x]
-        if d == depth_max and end - at > _LONG:  # entered afresh: at == olo[x]
-            _, q = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, x, u, at, end)
-            if steps + end - at <= budget:
-                steps += end - at
-                found += 1 if q >= 0 else 0
-                on_path[x] = False
-                d -= 1
-                continue
-            if q >= 0 and steps + q - at + 1 <= budget:
-                found += 1
-            for i in range(d + 1):
-                on_path[stack_node[i]] = False
-            break
-        p = _next_first(first, words, at, end)
+        p = _next_lead(lead, at, end)
         steps += p - at + (1 if p < end else 0)
         if steps > budget:  # give up on this edge: `found` is a lower bound
-            for i in range(d + 1):
-                on_path[stack_node[i]] = False
             break
         if p == end:
             on_path[x] = False
             d -= 1
             continue
         stack_at[d] = p + 1
-        y = out_dst[p]
+        y = lead[p]
         if on_path[y]:
             continue
         if y == u:
             found += 1
-        elif d < depth_max:
+        elif d + 1 < depth_max:
             d += 1
             stack_node[d] = y
             stack_at[d] = olo[y]
             on_path[y] = True
+        else:  # y is at the deepest level
+            if not flagged:
+                flagged = _flag_payers(to_u, in_peer, in_ptr, n_in, u, True)
+            closed, steps = _last_hop(
+                y, u, steps, budget, to_u, arc_ptr, arc_dst, pos_ptr, pos, olo, ohi
+            )
+            found += closed
+            if steps > budget:
+                break
+    for i in range(d + 1):  # given up at depth d: leave the path clear
+        on_path[stack_node[i]] = False
+    if flagged:
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, False)
     return found
 
 
-@njit(cache=True, nogil=True)
+@leaf
+def _flag_payers(
+    to_u: np.ndarray, in_peer: I64, in_ptr: I64, n_in: I64, u: int, value: bool
+) -> bool:  # pragma: no cover - numba
+    """Set (or clear) to_u[x] for the accounts x with an arc x -> u in the window."""
+    base = in_ptr[u]
+    for i in range(base, base + n_in[u]):
+        to_u[in_peer[i]] = value
+    return True
+
+
+@leaf
+def _last_legs(
+    x: int,
+    u: int,
+    at: int,
+    end: int,
+    steps: int,
+    budget: int,
+    to_u: np.ndarray,
+    arc_ptr: I64,
+    arc_dst: I64,
+    pos_ptr: I64,
+    pos: I64,
+) -> tuple[int, int]:  # pragma: no cover - numba
+    """The deepest level of `_temporal_cycles_at` at account x, whose
+    candidates are the out-edge positions [at, end): the cycles they close and
+    the steps after them, budget + 1 if the search gives up among them.
+
+    Nothing is entered from the deepest level, so every candidate is one step
+    and each edge to u closes a cycle: those within the budget are counted
+    with two binary searches, only if x pays u in the window at all (`to_u`).
+    The same count and the same point of giving up as walking the list.
+    """
+    room = min(end - at, budget - steps)
+    k = 0
+    if to_u[x] and room > 0:
+        k, _ = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, x, u, at, at + room)
+    if steps + end - at <= budget:
+        return k, steps + end - at
+    return k, budget + 1
+
+
+@leaf
 def _temporal_cycles_at(
     e: int,
     u: int,
@@ -321,9 +390,13 @@ def _temporal_cycles_at(
     pos: I64,
     olo: I64,
     ohi: I64,
+    in_peer: I64,
+    in_ptr: I64,
+    n_in: I64,
     cycle_len: int,
     budget: int,
     on_path: np.ndarray,
+    to_u: np.ndarray,
     stack_node: I64,
     stack_at: I64,
     stack_end: I64,
@@ -333,12 +406,16 @@ def _temporal_cycles_at(
 
     Called before e enters the window, so [olo, ohi) of an account are its
     window edges before e; every later leg follows a window edge, so its
-    candidates lie in that slice too, after the previous leg. At the deepest
-    level nothing is entered and each edge to u closes a cycle: in a long list
-    they are counted with two binary searches, the level's edges added to the steps at
-    once (up to the budget when it runs out there).
+    candidates lie in that slice too, after the previous leg. The deepest
+    level is counted at once (`_last_legs`), u's present payers flagged in
+    `to_u` when the search first gets that deep.
     """
     depth_max = cycle_len - 2
+    if depth_max == 0:  # v itself is the deepest level
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, True)
+        found, _ = _last_legs(v, u, olo[v], ohi[v], 0, budget, to_u, arc_ptr, arc_dst, pos_ptr, pos)
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, False)
+        return found
     d = 0
     stack_node[0] = v
     stack_at[0] = olo[v]
@@ -346,28 +423,14 @@ def _temporal_cycles_at(
     on_path[v] = True
     found = 0
     steps = 0
+    flagged = False
     while d >= 0:
-        if d == depth_max and stack_end[d] - stack_at[d] > _LONG:  # entered afresh
-            at, end = stack_at[d], stack_end[d]
-            room = min(end - at, budget - steps)
-            k, _ = _edges_to(arc_ptr, arc_dst, pos_ptr, pos, stack_node[d], u, at, at + room)
-            found += k
-            if steps + end - at <= budget:
-                steps += end - at
-                on_path[stack_node[d]] = False
-                d -= 1
-                continue
-            for i in range(d + 1):
-                on_path[stack_node[i]] = False
-            break
         if stack_at[d] == stack_end[d]:
             on_path[stack_node[d]] = False
             d -= 1
             continue
         steps += 1
         if steps > budget:  # give up on this edge: `found` is a lower bound
-            for i in range(d + 1):
-                on_path[stack_node[i]] = False
             break
         p = stack_at[d]
         stack_at[d] += 1
@@ -376,17 +439,31 @@ def _temporal_cycles_at(
             continue
         if y == u:
             found += 1
-        elif d < depth_max:
+        elif d + 1 < depth_max:
             d += 1
             stack_node[d] = y
             stack_at[d] = after_pos(out_edge, olo[y], ohi[y], out_edge[p])
             stack_end[d] = ohi[y]
             on_path[y] = True
+        else:  # y is at the deepest level
+            if not flagged:
+                flagged = _flag_payers(to_u, in_peer, in_ptr, n_in, u, True)
+            at = after_pos(out_edge, olo[y], ohi[y], out_edge[p])
+            k, steps = _last_legs(
+                y, u, at, ohi[y], steps, budget, to_u, arc_ptr, arc_dst, pos_ptr, pos
+            )
+            found += k
+            if steps > budget:
+                break
+    for i in range(d + 1):  # given up at depth d: leave the path clear
+        on_path[stack_node[i]] = False
+    if flagged:
+        _flag_payers(to_u, in_peer, in_ptr, n_in, u, False)
     return found
 
 
 @njit(cache=True, nogil=True)
-def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its locals
+def arc_sweep(
     ts: I64,
     src: I64,
     dst: I64,
@@ -422,7 +499,6 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
 ) -> None:  # pragma: no cover - numba
     """Fan, degree, scatter-gather, gather-scatter, simple and temporal cycles
     of the edges [b0, b1)."""
-    n_edges = len(ts)
     n_nodes = len(out_ptr) - 1
     n_arcs = len(arc_src)
     if b0 >= b1:
@@ -444,14 +520,127 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
     olo = np.empty(n_nodes, dtype=np.int64)
     ohi = np.empty(n_nodes, dtype=np.int64)
     on_path = np.zeros(n_nodes, dtype=np.bool_)
-    # lead[p]: out-edge position p is the first edge of its payee in its payer's
-    # window (a known payee other than the payer); read eight at a time via words
-    lead = np.zeros(((len(out_dst) + 7) // 8) * 8 if want_sc else 0, dtype=np.uint8)
-    lead_words = lead.view(np.uint64)
+    to_u = np.zeros(n_nodes, dtype=np.bool_)  # present payers of u, in a cycle search
+    # lead[p]: the payee of out-edge position p if p is the first edge of its
+    # payee in its payer's window (a known payee other than the payer), else -1;
+    # a search reads one array of 4-byte entries, an account's list in few cache lines
+    lead = np.full(len(out_dst) if want_sc else 0, -1, dtype=np.int32)
     stack_node = np.empty(cycle_len, dtype=np.int64)
     stack_at = np.empty(cycle_len, dtype=np.int64)
     stack_end = np.empty(cycle_len, dtype=np.int64)
+    _sweep_block(
+        ts,
+        src,
+        dst,
+        out_ptr,
+        out_edge,
+        out_dst,
+        next_same,
+        pos_ptr,
+        pos,
+        arc_of,
+        arc_src,
+        arc_dst,
+        arc_ptr,
+        in_ptr,
+        window,
+        b0,
+        b1,
+        cycle_len,
+        budget,
+        want_sg,
+        want_gs,
+        want_sc,
+        want_tc,
+        want_fd,
+        fan_in,
+        fan_out,
+        deg_in,
+        deg_out,
+        sg_out,
+        gs_out,
+        sc_out,
+        tc_out,
+        mult,
+        out_arc,
+        out_peer,
+        out_at,
+        in_arc,
+        in_peer,
+        in_at,
+        n_out,
+        n_in,
+        d_out,
+        d_in,
+        olo,
+        ohi,
+        on_path,
+        to_u,
+        lead,
+        stack_node,
+        stack_at,
+        stack_end,
+    )
 
+
+@leaf
+def _sweep_block(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its arrays
+    ts: I64,
+    src: I64,
+    dst: I64,
+    out_ptr: I64,
+    out_edge: I64,
+    out_dst: I64,
+    next_same: I64,
+    pos_ptr: I64,
+    pos: I64,
+    arc_of: I64,
+    arc_src: I64,
+    arc_dst: I64,
+    arc_ptr: I64,
+    in_ptr: I64,
+    window: int,
+    b0: int,
+    b1: int,
+    cycle_len: int,
+    budget: int,
+    want_sg: bool,
+    want_gs: bool,
+    want_sc: bool,
+    want_tc: bool,
+    want_fd: bool,
+    fan_in: I32,
+    fan_out: I32,
+    deg_in: I32,
+    deg_out: I32,
+    sg_out: I32,
+    gs_out: I32,
+    sc_out: I64,
+    tc_out: I64,
+    mult: I32,
+    out_arc: I64,
+    out_peer: I64,
+    out_at: I64,
+    in_arc: I64,
+    in_peer: I64,
+    in_at: I64,
+    n_out: I64,
+    n_in: I64,
+    d_out: I64,
+    d_in: I64,
+    olo: I64,
+    ohi: I64,
+    on_path: np.ndarray,
+    to_u: np.ndarray,
+    lead: I32,
+    stack_node: I64,
+    stack_at: I64,
+    stack_end: I64,
+) -> None:  # pragma: no cover - numba
+    """The sweep of `arc_sweep` over its scratch arrays, compiled without
+    numba's runtime (see `_jit`): no reference counting per edge."""
+    n_edges = len(ts)
+    n_nodes = len(out_ptr) - 1
     # the halo: the window of b0's timestamp starts at the first edge after t - W
     lo_t = ts[b0] - window
     lo, hi = 0, b0
@@ -477,11 +666,11 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
             if x >= 0:
                 if want_sc:
                     p = olo[x]
-                    if lead[p]:
-                        lead[p] = 0
+                    if lead[p] >= 0:
                         q = next_same[p]
                         if q >= 0 and q < ohi[x]:  # the arc's next edge, if it is in
-                            lead[q] = 1
+                            lead[q] = lead[p]
+                        lead[p] = -1
                 olo[x] += 1
             a = arc_of[gone]
             if a >= 0:
@@ -519,9 +708,13 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                     pos,
                     olo,
                     ohi,
+                    in_peer,
+                    in_ptr,
+                    n_in,
                     cycle_len,
                     budget,
                     on_path,
+                    to_u,
                     stack_node,
                     stack_at,
                     stack_end,
@@ -529,7 +722,7 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
             x = src[e]
             if x >= 0:
                 if want_sc and a >= 0 and mult[a] == 0:  # no edge of its arc in the window
-                    lead[ohi[x]] = 1
+                    lead[ohi[x]] = dst[e]
                 ohi[x] += 1
             if a >= 0:
                 p, q = x, dst[e]
@@ -552,18 +745,20 @@ def arc_sweep(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its loc
                 sc_out[e] = _simple_cycles_at(
                     src[e],
                     dst[e],
-                    out_dst,
                     lead,
-                    lead_words,
                     arc_ptr,
                     arc_dst,
                     pos_ptr,
                     pos,
                     olo,
                     ohi,
+                    in_peer,
+                    in_ptr,
+                    n_in,
                     cycle_len,
                     budget,
                     on_path,
+                    to_u,
                     stack_node,
                     stack_at,
                 )

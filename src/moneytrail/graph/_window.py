@@ -17,9 +17,10 @@ import numpy as np
 from numba import njit
 
 from moneytrail.graph._arrays import BOOL, F64, I32, I64
+from moneytrail.graph._jit import leaf
 
 
-@njit(cache=True, nogil=True)
+@leaf
 def after_time(ts: I64, edges: I64, a: int, b: int, t: int) -> int:  # pragma: no cover - numba
     """First p in [a, b) whose edge is later than t (b if none)."""
     lo, hi = a, b
@@ -32,7 +33,7 @@ def after_time(ts: I64, edges: I64, a: int, b: int, t: int) -> int:  # pragma: n
     return lo
 
 
-@njit(cache=True, nogil=True)
+@leaf
 def after_pos(edges: I64, a: int, b: int, pos: int) -> int:  # pragma: no cover - numba
     """First p in [a, b) whose edge position is greater than pos (b if none)."""
     lo, hi = a, b
