@@ -42,10 +42,23 @@ def workspace_of(ctx: typer.Context, given: Path | None) -> Workspace:
     return Workspace.resolve(given or root.obj)
 
 
+_CHOICE_META = "moneytrail.engine_choice"
+"""Where the engine resolved for a workspace is kept for the rest of the command."""
+
+
 def engine_of(ctx: typer.Context, ws: Workspace) -> EngineChoice:
-    """The engine in force for this command on `ws` (--engine, $MONEYTRAIL_ENGINE, config)."""
+    """The engine in force for this command on `ws` (--engine, $MONEYTRAIL_ENGINE, config).
+
+    Resolved once per command: the engine guard (moneytrail.cli) asks before the command
+    runs, and a command that dispatches on the engine asks again."""
+    known = ctx.meta.get(_CHOICE_META)
+    if isinstance(known, tuple) and known[0] == ws.root:
+        choice: EngineChoice = known[1]
+        return choice
     flag = ctx.meta.get(ENGINE_META)
-    return resolve_engine(ws, flag if isinstance(flag, str) else None)
+    choice = resolve_engine(ws, flag if isinstance(flag, str) else None)
+    ctx.meta[_CHOICE_META] = (ws.root, choice)
+    return choice
 
 
 def emit_json(data: Any) -> None:

@@ -24,7 +24,7 @@ import importlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import typer
 from typer import _click
@@ -198,15 +198,14 @@ def _guard_engine(command: _click.Command, path: str) -> None:
 
 
 def _check_engine(path: str) -> None:
-    from moneytrail.engine import check_command, resolve_engine  # noqa: PLC0415
-    from moneytrail.workspace import Workspace  # noqa: PLC0415
+    from moneytrail._cli import engine_of, workspace_of  # noqa: PLC0415
+    from moneytrail.engine import check_command  # noqa: PLC0415
 
-    ctx = get_current_context()
+    # typer makes every context a typer.Context; click's accessor is typed with its base
+    ctx = cast("typer.Context", get_current_context())
     given = ctx.params.get("workspace")
-    root = ctx.find_root().obj
-    ws = Workspace.resolve(given if isinstance(given, Path) else root)
-    flag = ctx.meta.get(ENGINE_META)
-    check_command(path, resolve_engine(ws, flag if isinstance(flag, str) else None))
+    ws = workspace_of(ctx, given if isinstance(given, Path) else None)
+    check_command(path, engine_of(ctx, ws))
 
 
 class LazyGroup(TyperGroup):
