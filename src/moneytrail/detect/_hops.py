@@ -74,7 +74,7 @@ class _Ledger:
     us: I64
     amount: F64
     cur: I64
-    by_payer: I64  # rows with a payer, by payer then time (ties in txn_key order)
+    by_payer: I64  # the rows that may pay (all with a payer), by payer then time (ties: row order)
 
 
 @dataclass(frozen=True)
