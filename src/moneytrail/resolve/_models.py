@@ -127,6 +127,34 @@ def _address() -> Field:
     )
 
 
+# One edit at position p leaves the first p characters equal and all but the last
+# n - p - 2 (n: the shorter length) equal from the end, so two strings one edit
+# apart agree on their first n // 2 characters or on their last n - n // 2 - 2.
+# Checked first, this spares the edit distance (quadratic in the length: 3/4 of
+# training on 32-character tokens) on the pairs that cannot be one edit apart;
+# the same pairs reach the level.
+_ONE_EDIT_PREFILTER = (
+    "left({c}_l, least(length({c}_l), length({c}_r)) // 2)"
+    " = left({c}_r, least(length({c}_l), length({c}_r)) // 2)"
+    " OR right({c}_l, greatest(least(length({c}_l), length({c}_r))"
+    " - least(length({c}_l), length({c}_r)) // 2 - 2, 0))"
+    " = right({c}_r, greatest(least(length({c}_l), length({c}_r))"
+    " - least(length({c}_l), length({c}_r)) // 2 - 2, 0))"
+)
+
+
+def one_edit_prefilter(column: str) -> str:
+    """A cheap condition true of every pair of `column` values one edit apart."""
+    return _ONE_EDIT_PREFILTER.format(c=column)
+
+
+def _one_typo(column: str) -> ComparisonLevelCreator:
+    return cll.And(
+        cll.CustomLevel(one_edit_prefilter(column), base_dialect_str="duckdb"),
+        cll.DamerauLevenshteinLevel(column, 1),
+    )
+
+
 def _identifier() -> Field:
     return Field(
         "id_token",
@@ -135,7 +163,7 @@ def _identifier() -> Field:
             Level("same identifier", cll.ExactMatchLevel("id_token"), 0.85),
             # Only raw identifiers (reference data) can be one keystroke apart: two
             # distinct keyed tokens never are, so for tokens this level stays empty.
-            Level("one typo apart", cll.DamerauLevenshteinLevel("id_token", 1), 0.05),
+            Level("one typo apart", _one_typo("id_token"), 0.05),
             Level("different identifier", cll.ElseLevel(), 0.1),
         ),
     )
@@ -185,7 +213,7 @@ PERSON = KindModel(
                 ),
                 # a letter dropped or two swapped: Jaro-Winkler scores that low when
                 # it happens near the start of a short name ("penwesis", "pnwesis")
-                Level("one typo apart", cll.DamerauLevenshteinLevel("last_name", 1), 0.05),
+                Level("one typo apart", _one_typo("last_name"), 0.05),
                 Level("similar (Jaro-Winkler >= 0.92)", _jw("last_name", 0.92), 0.05),
                 Level("swapped with the given name", _swapped(), 0.02),
                 Level("similar (Jaro-Winkler >= 0.8)", _jw("last_name", 0.8), 0.04),
@@ -198,7 +226,7 @@ PERSON = KindModel(
             (
                 Level("exact", cll.ExactMatchLevel("dob"), 0.85),
                 Level("day and month transposed", cll.CustomLevel(_TRANSPOSED), 0.04),
-                Level("one typo apart", cll.DamerauLevenshteinLevel("dob", 1), 0.05),
+                Level("one typo apart", _one_typo("dob"), 0.05),
                 Level("same year", cll.ExactMatchLevel("dob_year"), 0.03),
                 Level("different", cll.ElseLevel(), 0.03),
             ),

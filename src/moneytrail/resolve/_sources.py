@@ -38,7 +38,15 @@ every source, not only the new ones."""
 # loaded): all of them for a full run, those loaded since the last run otherwise.
 _RAW_SQL = f"""
 CREATE OR REPLACE TEMP VIEW _rs_raw AS
-WITH acct AS (
+WITH named AS (
+    -- only the rows that first named an account without a record id of its own:
+    -- a few thousand of millions of transactions
+    SELECT t.source_id, t.source_row, t.from_account, t.to_account
+    FROM transactions t
+    JOIN (SELECT DISTINCT source_id, source_row FROM accounts
+          WHERE record_id IS NULL AND source_id > __AFTER__) f USING (source_id, source_row)
+),
+acct AS (
     SELECT coalesce(a.record_id, s.name || ':' || a.source_row || coalesce(side.suffix, ''))
                AS record_id,
            a.source_id, a.account_token, {BANK_KEY} AS bank_key
@@ -47,11 +55,10 @@ WITH acct AS (
     LEFT JOIN (
         SELECT source_id, source_row, account_key, min(suffix) AS suffix FROM (
             SELECT source_id, source_row, from_account AS account_key, ':payer' AS suffix
-            FROM transactions WHERE from_account IS NOT NULL AND source_id > __AFTER__
+            FROM named WHERE from_account IS NOT NULL
             UNION ALL
-            SELECT source_id, source_row, to_account, ':payee' FROM transactions
-            WHERE to_account IS NOT NULL AND to_account IS DISTINCT FROM from_account
-              AND source_id > __AFTER__)
+            SELECT source_id, source_row, to_account, ':payee' FROM named
+            WHERE to_account IS NOT NULL AND to_account IS DISTINCT FROM from_account)
         GROUP BY ALL
     ) side USING (source_id, source_row, account_key)
     WHERE a.source_id > __AFTER__
