@@ -193,7 +193,7 @@ class People:
 def _load(wh: Warehouse, table: pa.Table, source_id: int) -> None:
     con = wh.con
     con.execute(
-        "INSERT INTO sources VALUES ($id, 'benchmark', $name, $sha, 'ftm', now(), $n, $n, 0, NULL)",
+        "INSERT INTO sources VALUES ($id, 'benchmark', $name, $sha, 'ftm', now(), $n, $n, 0, NULL, NULL)",
         {"id": source_id, "name": f"people-{source_id}", "sha": f"{source_id:064d}",
          "n": table.num_rows},
     )  # fmt: skip
