@@ -141,3 +141,26 @@ def test_an_mt940_line_and_a_csv_row_of_one_movement_are_one(
     assert all(m.startswith("minute, amount and currency, one account") for m in matched)
     # a different amount on the same day is a different movement
     assert warehouse.scalar("SELECT count(*) FROM transactions WHERE amount = 500") == 1
+
+
+def test_repeats_pair_one_to_one_among_rows_that_cannot_pair(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # Movements drawn with repeats from a pool, each in a minute of its own, and rows of
+    # each file that occur nowhere else: the k-th copy in the new file repeats the k-th
+    # in the earlier one, so each movement repeats min(copies before, copies now) times.
+    import random  # noqa: PLC0415 - this test's own
+
+    rng = random.Random(18)
+    pool = aml_rows(40)
+    first = [rng.choice(pool) for _ in range(90)] + aml_rows(30, start=1000)
+    second = [rng.choice(pool) for _ in range(120)] + aml_rows(30, start=2000)
+    rng.shuffle(first)
+    rng.shuffle(second)
+    ingest_file(warehouse, write(tmp_path / "a.csv", [HEADER, *first]))
+    ingest_file(warehouse, write(tmp_path / "b.csv", [HEADER, *second]))
+    expected = sum(min(first.count(row), second.count(row)) for row in pool)
+    assert warehouse.scalar("SELECT count(*) FROM repeated_movements") == expected
+    assert (
+        warehouse.scalar("SELECT count(*) FROM transactions") == len(first) + len(second) - expected
+    )

@@ -80,19 +80,28 @@ def _pass(con: duckdb.DuckDBPyConnection, source_id: int, name: str, exact: bool
             for c in _NAMES
         )
         on += " AND (n.from_account = o.from_account OR n.to_account = o.to_account)"
+    # Only rows whose partition key occurs on both sides can pair, and a partition is
+    # kept or dropped whole, so each kept row's k is what it would be among all rows:
+    # the windows then sort the few candidates, not every row of a large file.
+    same = " AND ".join(f"x.{c} IS NOT DISTINCT FROM y.{c}" for c in key)
     con.execute(
         "INSERT INTO _rep_pairs "
-        "WITH n AS ("
-        f" SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY {order}source_row)"
-        f" AS k, {_given_id('$name')} AS given FROM transactions WHERE source_id = $sid"
+        "WITH n0 AS ("
+        " SELECT * FROM transactions WHERE source_id = $sid"
         "  AND source_row NOT IN (SELECT new_row FROM _rep_pairs)"
-        "), o AS ("
-        f" SELECT t.*, row_number() OVER (PARTITION BY {partition} ORDER BY {order}"
-        f"t.source_id, t.source_row) AS k, {_given_id('s.name')} AS given"
-        " FROM transactions t JOIN sources s USING (source_id) WHERE t.source_id <> $sid"
-        "  AND t.ts BETWEEN (SELECT min(ts) FROM n) AND (SELECT max(ts) FROM n)"
+        "), o0 AS ("
+        " SELECT t.*, s.name AS o_file FROM transactions t JOIN sources s USING (source_id)"
+        " WHERE t.source_id <> $sid"
+        "  AND t.ts BETWEEN (SELECT min(ts) FROM n0) AND (SELECT max(ts) FROM n0)"
         "  AND NOT EXISTS (SELECT 1 FROM _rep_pairs p"
         "   WHERE p.kept_sid = t.source_id AND p.kept_row = t.source_row)"
+        "), n AS ("
+        f" SELECT x.*, row_number() OVER (PARTITION BY {partition} ORDER BY {order}source_row)"
+        f" AS k, {_given_id('$name')} AS given FROM n0 x SEMI JOIN o0 y ON {same}"
+        "), o AS ("
+        f" SELECT x.*, row_number() OVER (PARTITION BY {partition} ORDER BY {order}"
+        f"source_id, source_row) AS k, {_given_id('o_file')} AS given"
+        f" FROM o0 x SEMI JOIN n0 y ON {same}"
         ") "
         "SELECT n.source_row, o.source_id, o.source_row,"
         " CASE WHEN n.reference IS NULL OR o.reference IS NULL THEN $plain ELSE $ref END"

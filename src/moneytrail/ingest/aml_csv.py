@@ -12,6 +12,8 @@ transaction id; blank lines at the very end of the file are padding, not rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import duckdb
 import pyarrow as pa
 
@@ -20,8 +22,9 @@ from moneytrail._sql import scalar
 from moneytrail.errors import FileFormatError, IngestError
 from moneytrail.ingest._blocks import LineTables, whole_lines
 from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, ISO_CURRENCIES
-from moneytrail.ingest._context import LoadContext, shorten
+from moneytrail.ingest._context import HashingReader, LoadContext, shorten
 from moneytrail.ingest._detect import first_line
+from moneytrail.ingest._prefetch import prefetched
 from moneytrail.ingest._registry import Format
 
 FORMAT = "aml-csv"
@@ -82,11 +85,26 @@ def read(ctx: LoadContext) -> int:
     ncols = len(header.split(","))
     parse = {text: parse_sql(ncols, _TEXT_LINES if text else _BYTE_LINES) for text in (True, False)}
     rows = 0
-    tables = LineTables(SCAN_BATCH_ROWS)
-    for block in whole_lines(ctx.stream, b"" if cut < 0 else first[cut + 1 :], BLOCK_BYTES):
-        rows = _load_block(ctx, tables.table(block, rows), rows, parse)
+    # The next block is read, hashed and cut in a thread while DuckDB loads this one.
+    blocks = prefetched(_line_tables(ctx.stream, b"" if cut < 0 else first[cut + 1 :]))
+    try:
+        for lines in blocks:
+            rows = _load_block(ctx, lines, rows, parse)
+    finally:
+        blocks.close()
     _finish(ctx)
     return rows
+
+
+def _line_tables(stream: HashingReader, head: bytes) -> Iterator[tuple[pa.Table, bool]]:
+    """`head` and then the rest of `stream` as tables of lines (LineTables.table), each
+    free of the buffers the next is cut in."""
+    tables = LineTables(SCAN_BATCH_ROWS)
+    rows = 0
+    for block in whole_lines(stream, head, BLOCK_BYTES):
+        table, text = tables.table(block, rows)
+        rows += table.num_rows
+        yield table, text
 
 
 def _prepare(ctx: LoadContext) -> None:
