@@ -1,24 +1,54 @@
-"""The Spark session for tests marked `spark`: one local[2] session for the whole run.
+"""The Spark session for tests marked `spark`: one local[2] session for the whole run,
+and the parity tests' shared world, built once for the run.
 
 Without pyspark or Java the tests are skipped with that reason; under CI (CI set
 in the environment) their absence is an error, as for PostgreSQL.
+
+Fixtures for the parity tests (Spark's per-statement planning makes every load and
+stage on it cost seconds, so each is done once and shared):
+
+- `parity_world`: a synthetic world of about 3,000 transactions over five weeks
+  (seed 5), generated once.
+- `parity_loaded`: its transactions.csv loaded on each engine, sharing TOKEN_KEY:
+  (DuckDB workspace, Spark workspace). Read it, never write to it: a test that
+  runs a stage takes its own copy with `copy_loaded`.
+- `detected`: a copy of `parity_loaded`, mined (graph features, default params)
+  and detected on each engine: (DuckDB workspace, Spark workspace, DuckDB's
+  detect report, Spark's). Tests that read it come first by file name; a later
+  one may run further stages on it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from typer.testing import CliRunner
 
+from moneytrail.cli import app
 from moneytrail.engine import require_spark
 from moneytrail.errors import EngineUnavailableError
+from moneytrail.graph import FeatureParams
+from moneytrail.ingest import IngestOptions
+from moneytrail.spark._detect import run_detect_on_spark
+from moneytrail.spark._graph import mine_on_spark
+from moneytrail.spark._ingest import ingest_file_on_spark
 from moneytrail.spark._session import spark_session
-from moneytrail.workspace import Workspace
+from moneytrail.spark._warehouse import SparkWarehouse
+from moneytrail.synth import generate
+from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+# Both engines' workspaces share the token key (as deconflicting agencies do), so
+# account tokens and keys agree between them.
+TOKEN_KEY = "ab" * 32
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +64,74 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session = spark_session(ws)
     yield session
     session.stop()
+
+
+def load_both(
+    root: Path, spark: SparkSession, path: Path, *, spark_cli: bool = False
+) -> tuple[Path, Path]:
+    """`path` loaded on DuckDB (the CLI) and on Spark (the CLI with --engine spark, or the
+    function behind it). The caller sets TOKEN_KEY in the environment."""
+    duck, on_spark = root / "duck", root / "spark"
+    result = CliRunner().invoke(app, ["-w", str(duck), "ingest", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    if spark_cli:
+        args = ["--engine", "spark", "-w", str(on_spark), "ingest", str(path), "--json"]
+        on_engine = CliRunner().invoke(app, args)
+        assert on_engine.exit_code == 0, on_engine.output
+        assert json.loads(on_engine.stdout) == json.loads(result.stdout)
+    else:
+        wh = SparkWarehouse(Workspace(on_spark), spark)
+        ingest_file_on_spark(wh, path, "auto", IngestOptions())
+    return duck, on_spark
+
+
+def copy_loaded(loaded: tuple[Path, Path], root: Path) -> tuple[Path, Path]:
+    """Both workspaces of `loaded` copied under `root` (as duck/ and spark/): a test's own
+    to run stages on. A Spark workspace's tables are folders of Parquet files, found
+    from the workspace, so a copy is a workspace of its own."""
+    duck, on_spark = root / "duck", root / "spark"
+    shutil.copytree(loaded[0], duck)
+    shutil.copytree(loaded[1], on_spark)
+    return duck, on_spark
+
+
+@pytest.fixture(scope="session")
+def parity_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A world of about 3,000 transactions over five weeks: 20 of the rule typologies
+    fire on it, and graph features other than zero."""
+    world = tmp_path_factory.mktemp("parity-world")
+    generate(world, seed=5, transactions=3_000)
+    return world
+
+
+@pytest.fixture(scope="session")
+def parity_loaded(
+    tmp_path_factory: pytest.TempPathFactory, spark: SparkSession, parity_world: Path
+) -> tuple[Path, Path]:
+    """parity_world's transactions loaded on each engine; copy before writing to it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
+        return load_both(
+            tmp_path_factory.mktemp("parity-loaded"), spark, parity_world / "transactions.csv"
+        )
+
+
+@pytest.fixture(scope="session")
+def detected(
+    tmp_path_factory: pytest.TempPathFactory,
+    spark: SparkSession,
+    parity_loaded: tuple[Path, Path],
+) -> tuple[Path, Path, dict[str, object], dict[str, object]]:
+    """parity_loaded mined and detected on each engine: (DuckDB workspace, Spark
+    workspace, their detect reports)."""
+    duck, on_spark = copy_loaded(parity_loaded, tmp_path_factory.mktemp("detected"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
+        for args in (["graph", "features"], ["detect", "--json"]):
+            result = CliRunner().invoke(app, ["-w", str(duck), *args])
+            assert result.exit_code == 0, result.output
+        want = json.loads(result.stdout)
+        wh = SparkWarehouse(Workspace(on_spark), spark)
+        mine_on_spark(wh, FeatureParams())
+        got = run_detect_on_spark(wh).as_json()
+    return duck, on_spark, want, got

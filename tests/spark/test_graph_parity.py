@@ -25,9 +25,8 @@ from moneytrail.errors import EngineUnsupportedError
 from moneytrail.graph import FeatureParams, MiningReport
 from moneytrail.spark._graph import mine_on_spark
 from moneytrail.spark._warehouse import SparkWarehouse
-from moneytrail.synth import generate
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.test_ingest_parity import TOKEN_KEY, load_both
+from tests.spark.conftest import TOKEN_KEY, copy_loaded
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -49,13 +48,12 @@ def shared_token_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory, spark: SparkSession) -> tuple[Path, Path]:
-    """A world of about 3,000 transactions over five weeks, on each engine."""
-    world = tmp_path_factory.mktemp("graph-world")
-    generate(world, seed=5, transactions=3_000)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
-        return load_both(tmp_path_factory.mktemp("graph"), spark, world / "transactions.csv")
+def loaded(
+    tmp_path_factory: pytest.TempPathFactory, parity_loaded: tuple[Path, Path]
+) -> tuple[Path, Path]:
+    """A world of about 3,000 transactions over five weeks, on each engine (this module's
+    own copy of the shared load: its tests mine it again and again)."""
+    return copy_loaded(parity_loaded, tmp_path_factory.mktemp("graph"))
 
 
 def on_duckdb(duck: Path, *args: str) -> MiningReport:

@@ -25,6 +25,7 @@ from moneytrail.spark._tables import table_dir
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.synth import generate
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
+from tests.spark.conftest import TOKEN_KEY, load_both
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -43,9 +44,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("world")
     generate(out, seed=7, transactions=2_000, dirty=True)
     return out
-
-
-TOKEN_KEY = "ab" * 32
 
 
 @pytest.fixture(autouse=True)
@@ -72,25 +70,6 @@ def edge_file(tmp_path: Path) -> Path:
     path = tmp_path / "edge.csv"
     path.write_bytes(b"\xef\xbb\xbf" + body + b"\r\n\r\n  \n")
     return path
-
-
-def load_both(
-    root: Path, spark: SparkSession, path: Path, *, spark_cli: bool = False
-) -> tuple[Path, Path]:
-    """`path` loaded on DuckDB (the CLI) and on Spark (the CLI with --engine spark, or the
-    function behind it)."""
-    duck, on_spark = root / "duck", root / "spark"
-    result = CliRunner().invoke(app, ["-w", str(duck), "ingest", str(path), "--json"])
-    assert result.exit_code == 0, result.output
-    if spark_cli:
-        args = ["--engine", "spark", "-w", str(on_spark), "ingest", str(path), "--json"]
-        on_engine = CliRunner().invoke(app, args)
-        assert on_engine.exit_code == 0, on_engine.output
-        assert json.loads(on_engine.stdout) == json.loads(result.stdout)
-    else:
-        wh = SparkWarehouse(Workspace(on_spark), spark)
-        ingest_file_on_spark(wh, path, "auto", IngestOptions())
-    return duck, on_spark
 
 
 @pytest.fixture(scope="module")
