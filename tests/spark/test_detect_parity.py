@@ -8,7 +8,6 @@ whole (run ids and timestamps aside).
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,47 +16,17 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from typer.testing import CliRunner
 
-from moneytrail.cli import app
 from moneytrail.detect._hops import hop_pairs
 from moneytrail.errors import EngineUnsupportedError
-from moneytrail.graph import FeatureParams
 from moneytrail.spark._connection import SparkConnection
-from moneytrail.spark._detect import run_detect_on_spark
-from moneytrail.spark._graph import mine_on_spark
 from moneytrail.spark._warehouse import SparkWarehouse
-from moneytrail.synth import generate
-from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.test_ingest_parity import TOKEN_KEY, load_both
+from moneytrail.workspace import Workspace
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(scope="module")
-def detected(
-    tmp_path_factory: pytest.TempPathFactory, spark: SparkSession
-) -> tuple[Path, Path, dict[str, object], dict[str, object]]:
-    """A world of 4,000 transactions (most rule typologies fire on it), loaded, mined and
-    detected on each engine: (DuckDB workspace, Spark workspace, their reports)."""
-    world = tmp_path_factory.mktemp("detect-world")
-    generate(world, seed=5, transactions=4_000)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
-        duck, on_spark = load_both(
-            tmp_path_factory.mktemp("detect"), spark, world / "transactions.csv"
-        )
-        for args in (["graph", "features"], ["detect", "--json"]):
-            result = CliRunner().invoke(app, ["-w", str(duck), *args])
-            assert result.exit_code == 0, result.output
-        want = json.loads(result.stdout)
-        wh = SparkWarehouse(Workspace(on_spark), spark)
-        mine_on_spark(wh, FeatureParams())
-        got = run_detect_on_spark(wh).as_json()
-    return duck, on_spark, want, got
 
 
 def test_same_alerts_and_hits_as_duckdb(
