@@ -1,15 +1,17 @@
 """The engines side by side: `moneytrail ingest` of one aml-csv file on DuckDB and on
 Spark local[2], each a fresh workspace in a child process, then (--graph)
 `moneytrail graph features --full` on each workspace, also in a child process, then
-(--detect, implies --graph) `moneytrail detect` on each.
+(--detect, implies --graph) `moneytrail detect` on each; or (--resolve) `moneytrail
+resolve` on each after ingest.
 
     .venv/bin/python benchmarks/spark.py [--rows 1000000]
     .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
     .venv/bin/python benchmarks/spark.py --world 200000 --detect
+    .venv/bin/python benchmarks/spark.py --world 200000 --resolve
 
 --world N mines a synthetic world of about N transactions (`moneytrail synth`,
 its transactions.csv) instead of the generator's uniform file. What runs on
-Spark so far is ingest, graph features and detect (docs/spark.md), so those are
+Spark so far is ingest, resolve, graph features and detect (docs/spark.md), so those are
 the stages measured; files-to-alerts on Spark waits for the other stages. Peak
 memory is the largest resident set of the child's whole process tree (Python,
 the JVM Spark starts and its Python workers), sampled every 0.1 s from /proc.
@@ -17,7 +19,8 @@ Spark's figures include its JVM start-up, which a cluster pays once per job.
 Both engines are checked to accept and quarantine the same numbers of rows and,
 with --graph, to give the same txn_features (by txn_id) and account_features
 (the workspaces share one token key, so account keys agree) and, with --detect,
-the same alerts and alert_hits (run ids aside). Results are
+the same alerts and alert_hits (run ids aside) and, with --resolve, the same
+entities, members and links (ids included). Results are
 appended to benchmarks/results/spark.jsonl.
 """
 
@@ -156,6 +159,31 @@ def same_detect(duck: Path, on_spark: Path) -> bool:
         con.close()
 
 
+RESOLVED = {
+    "entities": "*",
+    "entity_members": "*",
+    "entity_links": "*",
+    "resolve_records": "*",
+}
+
+
+def same_resolve(duck: Path, on_spark: Path) -> bool:
+    """Whether the Spark run's resolution tables equal DuckDB's, ids included."""
+    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
+    wh = on_spark / "spark-warehouse"
+    try:
+        for table, cols in RESOLVED.items():
+            want = con.execute(f"SELECT {cols} FROM {table} ORDER BY ALL").fetchall()
+            got = con.execute(
+                f"SELECT {cols} FROM read_parquet('{wh}/{table}/*.parquet') ORDER BY ALL"
+            ).fetchall()
+            if got != want:
+                return False
+        return True
+    finally:
+        con.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -163,13 +191,16 @@ def main() -> None:
     ap.add_argument("--graph", action="store_true", help="also time graph features --full")
     ap.add_argument("--block-edges", type=int, default=0, help="Spark's graph_block_edges")
     ap.add_argument("--detect", action="store_true", help="also time detect (after graph features)")
+    ap.add_argument("--resolve", action="store_true", help="time resolve (after ingest) instead")
     args = ap.parse_args()
     data = input_file(args)
     rows = sum(1 for _ in data.open("rb")) - 1
     figures: dict[str, dict[str, float]] = {}
     graph: dict[str, dict[str, float]] = {}
     detect: dict[str, dict[str, float]] = {}
-    args.graph = args.graph or args.detect
+    resolved: dict[str, dict[str, float]] = {}
+    args.graph = (args.graph or args.detect) and not args.resolve
+    args.detect = args.detect and not args.resolve
     # one token key for both workspaces, so that their account keys agree
     os.environ.setdefault("MONEYTRAIL_TOKEN_KEY", "ab" * 32)
     if args.block_edges:
@@ -187,6 +218,19 @@ def main() -> None:
                 "quarantined": report["rows_quarantined"],
             }
             print(engine, figures[engine], flush=True)
+            if args.resolve:
+                cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "resolve", "--json"]
+                wall, peak, out = run(cmd)
+                done = json.loads(out)
+                resolved[engine] = {
+                    "s": round(wall, 2),
+                    "peak_rss_mib": round(peak),
+                    "run_s": done["seconds"],
+                    "records": done["records"],
+                    "links": done["links"],
+                    "entities": sum(done["entities"].values()),
+                }
+                print(engine, "resolve", resolved[engine], flush=True)
             if args.graph:
                 cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "graph", "features"]
                 wall, peak, out = run([*cmd, "--full", "--json"])
@@ -213,6 +257,33 @@ def main() -> None:
                 print(engine, "detect", detect[engine], flush=True)
         same_graph = same_features(Path(tmp) / "duckdb", Path(tmp) / "spark") if graph else None
         same_alerts = same_detect(Path(tmp) / "duckdb", Path(tmp) / "spark") if detect else None
+        same_entities = (
+            same_resolve(Path(tmp) / "duckdb", Path(tmp) / "spark") if resolved else None
+        )
+    if resolved:
+        duck_r, spark_r = resolved["duckdb"], resolved["spark"]
+        save(
+            {
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                "stage": "resolve (fresh process each; after ingest on each engine)",
+                "file": str(data.relative_to(data.parent.parent)),
+                "rows": rows,
+                "duckdb_s": duck_r["s"],
+                "spark_local2_s": spark_r["s"],
+                "spark_over_duckdb": round(spark_r["s"] / duck_r["s"], 2),
+                "duckdb_run_s": duck_r["run_s"],
+                "spark_run_s": spark_r["run_s"],
+                "duckdb_peak_rss_mib": duck_r["peak_rss_mib"],
+                "spark_peak_rss_mib": spark_r["peak_rss_mib"],
+                "records": [duck_r["records"], spark_r["records"]],
+                "links": [duck_r["links"], spark_r["links"]],
+                "entities": [duck_r["entities"], spark_r["entities"]],
+                "same_entities_members_links_records": same_entities,
+                "load_average_1min": round(os.getloadavg()[0], 2),
+            }
+        )
+        return
     if detect:
         duck, spark = detect["duckdb"], detect["spark"]
         save(

@@ -89,7 +89,16 @@ def status(
     out.print(table)
 
 
-DERIVED_TABLES: tuple[str, ...] = ("graph_runs", "txn_features", "account_features")
+DERIVED_TABLES: tuple[str, ...] = (
+    "resolve_runs",
+    "resolve_records",
+    "entities",
+    "entity_members",
+    "entity_links",
+    "graph_runs",
+    "txn_features",
+    "account_features",
+)
 """Tables a stage derives that `status` counts on either engine (those of the stages on
 Spark so far: docs/spark.md)."""
 

@@ -15,7 +15,8 @@ stage on it cost seconds, so each is done once and shared):
 - `detected`: a copy of `parity_loaded`, mined (graph features, default params)
   and detected on each engine: (DuckDB workspace, Spark workspace, DuckDB's
   detect report, Spark's). Tests that read it come first by file name; a later
-  one may run further stages on it.
+  one may run further stages on it (test_resolve_on_spark resolves it on both
+  engines, after detect's parity tests have read it unresolved).
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ from moneytrail.engine._available import require_spark
 from moneytrail.engine._select import EngineChoice
 from moneytrail.errors import EngineUnsupportedError
 
-SPARK_COMMANDS: frozenset[str] = frozenset({"status", "ingest", "graph features", "detect"})
+SPARK_COMMANDS: frozenset[str] = frozenset(
+    {"status", "ingest", "resolve", "graph features", "detect"}
+)
 """Commands (space-separated paths) that run on Spark."""
 
 ENGINE_NEUTRAL: frozenset[str] = frozenset({"synth", "login", "logout"})

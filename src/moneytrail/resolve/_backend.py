@@ -46,14 +46,14 @@ def database_api(backend: str) -> DatabaseAPI[object]:
             # as Parquet under the checkpoint directory on a cluster (its default)
             break_lineage_method="persist" if local else "parquet",
         )
-        _register_duckdb_names(session)
+        register_duckdb_names(session)
         return api  # type: ignore[return-value]
     raise ResolveBackendError(
         f"unknown entity-resolution backend {backend!r}; choose one of {', '.join(BACKENDS)}"
     )
 
 
-def _register_duckdb_names(session: object) -> None:
+def register_duckdb_names(session: object) -> None:
     """DuckDB's names for the similarity functions of Splink's jar.
 
     The models' custom levels are written in DuckDB's dialect; sqlglot renders
@@ -126,4 +126,11 @@ def run_sql(api: DatabaseAPI[object], sql: str) -> pa.Table:
     return result
 
 
-__all__ = ["BACKENDS", "database_api", "portable", "run_sql", "settings_for"]
+__all__ = [
+    "BACKENDS",
+    "database_api",
+    "portable",
+    "register_duckdb_names",
+    "run_sql",
+    "settings_for",
+]

@@ -10,6 +10,8 @@ The raw relation has the columns of RAW_COLUMNS; the result has STD_COLUMNS.
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 from duckdb.func import FunctionNullHandling
 from unidecode import unidecode
@@ -49,15 +51,19 @@ def _translit(text: str | None) -> str | None:
 
 
 def install_sql(con: duckdb.DuckDBPyConnection) -> None:
-    """Define `mt_translit(text)` (ASCII transliteration) on this connection."""
-    defined = con.execute(
-        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'mt_translit'"
-    ).fetchall()
-    if defined[0][0]:
-        return
-    con.create_function(
-        "mt_translit", _translit, ["VARCHAR"], "VARCHAR", null_handling=FunctionNullHandling.SPECIAL
-    )
+    """Define `mt_translit(text)` (ASCII transliteration) on this connection.
+
+    On Spark (moneytrail.spark._connection) it becomes a Python UDF of the session.
+    """
+    # DuckDB cannot define a function twice: one already defined on this connection stays
+    with contextlib.suppress(duckdb.NotImplementedException):
+        con.create_function(
+            "mt_translit",
+            _translit,
+            ["VARCHAR"],
+            "VARCHAR",
+            null_handling=FunctionNullHandling.SPECIAL,
+        )
 
 
 def _quote(text: str) -> str:

@@ -7,7 +7,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.errors import MoneytrailError
 from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.privacy import shown_id
@@ -48,8 +57,12 @@ def resolve_command(
         bool, typer.Option(help="Re-estimate the models' parameters (implies --full).")
     ] = False,
     backend: Annotated[
-        str, typer.Option(help=f"Linking engine: {', '.join(BACKENDS)}.")
-    ] = "duckdb",
+        str | None,
+        typer.Option(
+            help=f"Linking engine: {', '.join(BACKENDS)} (default: the engine in force).",
+            show_default=False,
+        ),
+    ] = None,
     threshold: Annotated[
         float, typer.Option(help="Match probability at which records are linked.", min=0.01, max=1)
     ] = ResolveConfig.link_threshold,
@@ -57,21 +70,29 @@ def resolve_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Resolve who is who: link the records of every source into entities."""
+    ws = workspace_of(ctx, workspace)
+    on_spark = engine_of(ctx, ws).name == "spark"
     try:
         config = ResolveConfig(
             link_threshold=threshold,
             review_threshold=min(threshold, ResolveConfig.review_threshold),
-            backend=backend,
+            backend=backend or ("spark" if on_spark else "duckdb"),
         )
     except ValueError as exc:
         raise fail(str(exc)) from exc
-    with Warehouse(workspace_of(ctx, workspace)) as wh:
-        try:
-            with err.status("resolving entities", spinner="dots"):
-                report = resolve(wh, full=full, retrain=retrain, config=config)
-        except MoneytrailError as exc:
-            raise fail(str(exc)) from exc
-        generic = generic_identifiers(wh)
+    try:
+        if on_spark:
+            from moneytrail.spark._resolve import resolve_on_spark  # noqa: PLC0415 - optional
+
+            with err.status("resolving entities on Spark", spinner="dots"):
+                report, generic = resolve_on_spark(ws, full=full, retrain=retrain, config=config)
+        else:
+            with Warehouse(ws) as wh:
+                with err.status("resolving entities", spinner="dots"):
+                    report = resolve(wh, full=full, retrain=retrain, config=config)
+                generic = generic_identifiers(wh)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
     doc = report.as_json()
     doc["generic"] = generic
     if as_json:

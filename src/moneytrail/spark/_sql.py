@@ -41,7 +41,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.time import format_time
 
 from moneytrail.errors import EngineUnsupportedError
-from moneytrail.spark import _sql_detect
+from moneytrail.spark import _sql_detect, _sql_resolve
 
 _REFUSED = {
     exp.Try: "try(...) (wrap the one function that may fail in its try_ form instead)",
@@ -80,6 +80,8 @@ def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
             raise EngineUnsupportedError(f"Engine 'spark' does not have DuckDB's {what}")
     # detection's constructs (slices, intervals, epochs, time buckets): their own block
     node = _sql_detect.rewrite(node)
+    # resolution's (constants under QUALIFY, json_merge_patch, pairs IN a subquery)
+    node = _sql_resolve.rewrite(node)
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.BIGINT):
         return _hex_cast(node)
     if isinstance(node, exp.Length | exp.Bracket):
