@@ -7,13 +7,15 @@ Spark local[2], each a fresh workspace in a child process, then (--graph)
     .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
     .venv/bin/python benchmarks/spark.py --world 200000 --detect
     .venv/bin/python benchmarks/spark.py --file transactions.csv --detect \
-        [--engines duckdb,spark] [--stage-timeout 2400] [--driver-memory 6g] [--scratch DIR]
+        [--engines duckdb,spark] [--stage-timeout 2400] [--until 2026-12-07T06:15] \
+        [--driver-memory 6g] [--scratch DIR]
 
 --file takes an aml-csv file as it is (e.g. a synthetic world's transactions.csv, or
 its first N lines). With --detect the result is one "files to alerts" line: each
 stage's seconds and peak memory on each engine, and the whole run's. A stage that
 runs past --stage-timeout is stopped (its process group killed) and recorded as
-such, with the stages before it, so a too-long run still leaves its rates.
+such, with the stages before it, so a too-long run still leaves its rates; --until
+stops whatever stage runs at that time the same way.
 --world N mines a synthetic world of about N transactions (`moneytrail synth`,
 its transactions.csv) instead of the generator's uniform file. What runs on
 Spark so far is ingest, graph features and detect (docs/spark.md), so those are
@@ -195,6 +197,12 @@ def main() -> None:
     ap.add_argument("--detect", action="store_true", help="also time detect (after graph features)")
     ap.add_argument("--engines", default="duckdb,spark", help="which engines, in order")
     ap.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
+    ap.add_argument(
+        "--until",
+        type=datetime.fromisoformat,
+        default=None,
+        help="an ISO time (UTC) by which every stage stops, however long --stage-timeout",
+    )
     ap.add_argument("--driver-memory", default="", help="Spark's driver_memory (default 2g)")
     ap.add_argument("--scratch", type=Path, default=None, help="where the workspaces go")
     args = ap.parse_args()
@@ -220,7 +228,7 @@ def main() -> None:
                 steps.append(("detect", [*base, "detect", "--json"]))
             for name, cmd in steps:
                 try:
-                    wall, peak, out = run(cmd, args.stage_timeout)
+                    wall, peak, out = run(cmd, stage_limit(args))
                 except StageTimeoutError as stop:
                     stages[engine][name] = {
                         "stopped_after_s": round(stop.seconds, 1),
@@ -288,6 +296,15 @@ def main() -> None:
     save(line)
 
 
+def stage_limit(args: argparse.Namespace) -> float | None:
+    """Seconds the next stage may run: --stage-timeout, cut to what is left until --until."""
+    limits = [args.stage_timeout] if args.stage_timeout else []
+    if args.until is not None:
+        until = args.until if args.until.tzinfo else args.until.replace(tzinfo=UTC)
+        limits.append(max(1.0, (until - datetime.now(UTC)).total_seconds()))
+    return min(limits) if limits else None
+
+
 def stage_figures(name: str, report: dict[str, object]) -> dict[str, object]:
     """What a stage's --json report says beyond its wall time."""
     if name == "ingest":
@@ -322,6 +339,7 @@ def files_to_alerts(
         "graph_block_edges": int(os.environ.get("MONEYTRAIL_SPARK_GRAPH_BLOCK_EDGES", "250000")),
         "spark_driver_memory": os.environ.get("MONEYTRAIL_SPARK_DRIVER_MEMORY", "2g"),
         "stage_timeout_s": args.stage_timeout,
+        "until": args.until.isoformat() if args.until else None,
     }
     for engine, done in stages.items():
         label = "spark_local2" if engine == "spark" else engine
