@@ -1,14 +1,23 @@
 """The engines side by side: `moneytrail ingest` of one aml-csv file on DuckDB and on
 Spark local[2], each a fresh workspace in a child process, then (--graph)
 `moneytrail graph features --full` on each workspace, also in a child process, then
-(--detect, implies --graph) `moneytrail detect` on each; or (--resolve) `moneytrail
+(--detect, implies --graph) `moneytrail detect` on each; --resolve adds `moneytrail
 resolve` on each after ingest.
 
     .venv/bin/python benchmarks/spark.py [--rows 1000000]
     .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
     .venv/bin/python benchmarks/spark.py --world 200000 --detect
     .venv/bin/python benchmarks/spark.py --world 200000 --resolve
+    .venv/bin/python benchmarks/spark.py --file transactions.csv --detect \
+        [--engines duckdb,spark] [--stage-timeout 2400] [--until 2026-12-07T06:15] \
+        [--driver-memory 6g] [--scratch DIR]
 
+--file takes an aml-csv file as it is (e.g. a synthetic world's transactions.csv, or
+its first N lines). With --detect the result is one "files to alerts" line: each
+stage's seconds and peak memory on each engine, and the whole run's. A stage that
+runs past --stage-timeout is stopped (its process group killed) and recorded as
+such, with the stages before it, so a too-long run still leaves its rates; --until
+stops whatever stage runs at that time the same way.
 --world N mines a synthetic world of about N transactions (`moneytrail synth`,
 its transactions.csv) instead of the generator's uniform file. What runs on
 Spark so far is ingest, resolve, graph features and detect (docs/spark.md), so those are
@@ -20,7 +29,7 @@ Both engines are checked to accept and quarantine the same numbers of rows and,
 with --graph, to give the same txn_features (by txn_id) and account_features
 (the workspaces share one token key, so account keys agree) and, with --detect,
 the same alerts and alert_hits (run ids aside) and, with --resolve, the same
-entities, members and links (ids included). Results are
+entities, members, links and records (ids included). Results are
 appended to benchmarks/results/spark.jsonl.
 """
 
@@ -30,6 +39,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -73,10 +83,22 @@ def tree_rss_mib(root: int) -> float:
     return sum(rss.get(p, 0) for p in tree) / 1024
 
 
-def run(cmd: list[str]) -> tuple[float, float, str]:
+class StageTimeoutError(Exception):
+    """A stage ran past --stage-timeout; its process group was killed."""
+
+    def __init__(self, seconds: float, peak: float) -> None:
+        super().__init__(f"stopped after {seconds:.0f} s")
+        self.seconds = seconds
+        self.peak = peak
+
+
+def run(cmd: list[str], timeout: float | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak RSS of the process tree in MiB, stdout."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # its own process group, so that a stopped stage takes the JVM and workers with it
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     peak = 0.0
     done = threading.Event()
 
@@ -88,7 +110,14 @@ def run(cmd: list[str]) -> tuple[float, float, str]:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    out, err = proc.communicate()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        done.set()
+        sampler.join()
+        raise StageTimeoutError(time.perf_counter() - start, peak) from None
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
@@ -98,6 +127,8 @@ def run(cmd: list[str]) -> tuple[float, float, str]:
 
 
 def input_file(args: argparse.Namespace) -> Path:
+    if args.file:
+        return args.file.resolve()
     bench = Path(tempfile.gettempdir()) / "moneytrail-bench"
     if args.world:
         world = bench / f"world-{args.world}"
@@ -188,80 +219,74 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--world", type=int, default=0, help="a synthetic world of about N rows")
+    ap.add_argument("--file", type=Path, help="an aml-csv file, used as it is")
     ap.add_argument("--graph", action="store_true", help="also time graph features --full")
     ap.add_argument("--block-edges", type=int, default=0, help="Spark's graph_block_edges")
     ap.add_argument("--detect", action="store_true", help="also time detect (after graph features)")
-    ap.add_argument("--resolve", action="store_true", help="time resolve (after ingest) instead")
+    ap.add_argument("--resolve", action="store_true", help="also time resolve (after ingest)")
+    ap.add_argument("--engines", default="duckdb,spark", help="which engines, in order")
+    ap.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
+    ap.add_argument(
+        "--until",
+        type=datetime.fromisoformat,
+        default=None,
+        help="an ISO time (UTC) by which every stage stops, however long --stage-timeout",
+    )
+    ap.add_argument("--driver-memory", default="", help="Spark's driver_memory (default 2g)")
+    ap.add_argument("--scratch", type=Path, default=None, help="where the workspaces go")
     args = ap.parse_args()
     data = input_file(args)
     rows = sum(1 for _ in data.open("rb")) - 1
-    figures: dict[str, dict[str, float]] = {}
-    graph: dict[str, dict[str, float]] = {}
-    detect: dict[str, dict[str, float]] = {}
-    resolved: dict[str, dict[str, float]] = {}
-    args.graph = (args.graph or args.detect) and not args.resolve
-    args.detect = args.detect and not args.resolve
+    engines = args.engines.split(",")
+    args.graph = args.graph or args.detect
     # one token key for both workspaces, so that their account keys agree
     os.environ.setdefault("MONEYTRAIL_TOKEN_KEY", "ab" * 32)
     if args.block_edges:
         os.environ["MONEYTRAIL_SPARK_GRAPH_BLOCK_EDGES"] = str(args.block_edges)
-    with tempfile.TemporaryDirectory() as tmp:
-        for engine in ("duckdb", "spark"):
+    if args.driver_memory:
+        os.environ["MONEYTRAIL_SPARK_DRIVER_MEMORY"] = args.driver_memory
+    stages: dict[str, dict[str, dict[str, object]]] = {e: {} for e in engines}
+    with tempfile.TemporaryDirectory(dir=args.scratch) as tmp:
+        for engine in engines:
             ws = Path(tmp) / engine
-            cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "ingest", str(data), "--json"]
-            wall, peak, out = run(cmd)
-            report = json.loads(out)["files"][0]
-            figures[engine] = {
-                "s": round(wall, 2),
-                "peak_rss_mib": round(peak),
-                "accepted": report["rows_accepted"],
-                "quarantined": report["rows_quarantined"],
-            }
-            print(engine, figures[engine], flush=True)
+            base = [MONEYTRAIL, "--engine", engine, "-w", str(ws)]
+            steps = [("ingest", [*base, "ingest", str(data), "--json"])]
             if args.resolve:
-                cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "resolve", "--json"]
-                wall, peak, out = run(cmd)
-                done = json.loads(out)
-                resolved[engine] = {
-                    "s": round(wall, 2),
-                    "peak_rss_mib": round(peak),
-                    "run_s": done["seconds"],
-                    "records": done["records"],
-                    "links": done["links"],
-                    "entities": sum(done["entities"].values()),
-                }
-                print(engine, "resolve", resolved[engine], flush=True)
+                steps.append(("resolve", [*base, "resolve", "--json"]))
             if args.graph:
-                cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "graph", "features"]
-                wall, peak, out = run([*cmd, "--full", "--json"])
-                mined = json.loads(out)
-                graph[engine] = {
-                    "s": round(wall, 2),
-                    "peak_rss_mib": round(peak),
-                    "mining_s": mined["seconds"],
-                    "txn_rows": mined["txn_rows"],
-                    "accounts": mined["accounts"],
-                }
-                print(engine, "graph features", graph[engine], flush=True)
+                steps.append(("graph features", [*base, "graph", "features", "--full", "--json"]))
             if args.detect:
-                cmd = [MONEYTRAIL, "--engine", engine, "-w", str(ws), "detect", "--json"]
-                wall, peak, out = run(cmd)
-                found = json.loads(out)
-                detect[engine] = {
-                    "s": round(wall, 2),
-                    "peak_rss_mib": round(peak),
-                    "run_s": found["seconds"],
-                    "hits": found["hits"],
-                    "alerts": found["alerts"],
-                }
-                print(engine, "detect", detect[engine], flush=True)
-        same_graph = same_features(Path(tmp) / "duckdb", Path(tmp) / "spark") if graph else None
-        same_alerts = same_detect(Path(tmp) / "duckdb", Path(tmp) / "spark") if detect else None
-        same_entities = (
-            same_resolve(Path(tmp) / "duckdb", Path(tmp) / "spark") if resolved else None
+                steps.append(("detect", [*base, "detect", "--json"]))
+            for name, cmd in steps:
+                try:
+                    wall, peak, out = run(cmd, stage_limit(args))
+                except StageTimeoutError as stop:
+                    stages[engine][name] = {
+                        "stopped_after_s": round(stop.seconds, 1),
+                        "peak_rss_mib": round(stop.peak),
+                    }
+                    print(engine, name, stages[engine][name], flush=True)
+                    break
+                stages[engine][name] = {"s": round(wall, 2), "peak_rss_mib": round(peak)}
+                stages[engine][name].update(stage_figures(name, json.loads(out)))
+                print(engine, name, stages[engine][name], flush=True)
+        both = len(engines) == 2 and all(
+            "s" in stages[e].get(n, {}) for e in engines for n in ("ingest", "graph features")
         )
-    if resolved:
-        duck_r, spark_r = resolved["duckdb"], resolved["spark"]
+        done = both and all("s" in stages[e].get("detect", {}) for e in engines)
+        duck, on_spark = Path(tmp) / "duckdb", Path(tmp) / "spark"
+        same_graph = same_features(duck, on_spark) if args.graph and both else None
+        same_alerts = same_detect(duck, on_spark) if args.detect and done else None
+        resolved = len(engines) == 2 and all("s" in stages[e].get("resolve", {}) for e in engines)
+        same_entities = same_resolve(duck, on_spark) if resolved else None
+    if args.detect or args.file:
+        line = files_to_alerts(args, data, rows, stages, same_graph, same_alerts)
+        if args.resolve:
+            line["same_entities_members_links_records"] = same_entities
+        save(line)
+        return
+    if args.resolve and not args.graph:
+        duck_r, spark_r = (stages[e]["resolve"] for e in ("duckdb", "spark"))
         save(
             {
                 "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -269,48 +294,19 @@ def main() -> None:
                 "stage": "resolve (fresh process each; after ingest on each engine)",
                 "file": str(data.relative_to(data.parent.parent)),
                 "rows": rows,
-                "duckdb_s": duck_r["s"],
-                "spark_local2_s": spark_r["s"],
-                "spark_over_duckdb": round(spark_r["s"] / duck_r["s"], 2),
-                "duckdb_run_s": duck_r["run_s"],
-                "spark_run_s": spark_r["run_s"],
-                "duckdb_peak_rss_mib": duck_r["peak_rss_mib"],
-                "spark_peak_rss_mib": spark_r["peak_rss_mib"],
-                "records": [duck_r["records"], spark_r["records"]],
-                "links": [duck_r["links"], spark_r["links"]],
-                "entities": [duck_r["entities"], spark_r["entities"]],
+                "duckdb": duck_r,
+                "spark_local2": spark_r,
+                "spark_over_duckdb": round(float(spark_r["s"]) / float(duck_r["s"]), 2),  # type: ignore[arg-type]
                 "same_entities_members_links_records": same_entities,
                 "load_average_1min": round(os.getloadavg()[0], 2),
             }
         )
         return
-    if detect:
-        duck, spark = detect["duckdb"], detect["spark"]
-        save(
-            {
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                "stage": "detect (fresh process each; after ingest and graph features on each)",
-                "file": str(data.relative_to(data.parent.parent)),
-                "rows": rows,
-                "duckdb_s": duck["s"],
-                "spark_local2_s": spark["s"],
-                "spark_over_duckdb": round(spark["s"] / duck["s"], 2),
-                "duckdb_run_s": duck["run_s"],
-                "spark_run_s": spark["run_s"],
-                "duckdb_peak_rss_mib": duck["peak_rss_mib"],
-                "spark_peak_rss_mib": spark["peak_rss_mib"],
-                "hits": [duck["hits"], spark["hits"]],
-                "alerts": [duck["alerts"], spark["alerts"]],
-                "same_alerts_and_hits": same_alerts,
-                "same_features": same_graph,
-                "load_average_1min": round(os.getloadavg()[0], 2),
-            }
-        )
-        return
+    figures = {e: stages[e]["ingest"] for e in engines}
     same = all(figures["duckdb"][k] == figures["spark"][k] for k in ("accepted", "quarantined"))
-    if graph:
-        duck, spark = graph["duckdb"], graph["spark"]
+    if args.graph:
+        graph = {e: stages[e]["graph features"] for e in engines}
+        duck_g, spark_g = graph["duckdb"], graph["spark"]
         line: dict[str, object] = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -321,13 +317,13 @@ def main() -> None:
             "graph_block_edges": int(
                 os.environ.get("MONEYTRAIL_SPARK_GRAPH_BLOCK_EDGES", "250000")
             ),
-            "duckdb_s": duck["s"],
-            "spark_local2_s": spark["s"],
-            "spark_over_duckdb": round(spark["s"] / duck["s"], 2),
-            "duckdb_mining_s": duck["mining_s"],
-            "spark_mining_s": spark["mining_s"],
-            "duckdb_peak_rss_mib": duck["peak_rss_mib"],
-            "spark_peak_rss_mib": spark["peak_rss_mib"],
+            "duckdb_s": duck_g["s"],
+            "spark_local2_s": spark_g["s"],
+            "spark_over_duckdb": round(float(spark_g["s"]) / float(duck_g["s"]), 2),  # type: ignore[arg-type]
+            "duckdb_mining_s": duck_g["mining_s"],
+            "spark_mining_s": spark_g["mining_s"],
+            "duckdb_peak_rss_mib": duck_g["peak_rss_mib"],
+            "spark_peak_rss_mib": spark_g["peak_rss_mib"],
             "ingest_duckdb_s": figures["duckdb"]["s"],
             "ingest_spark_local2_s": figures["spark"]["s"],
             "same_features": same_graph,
@@ -344,13 +340,84 @@ def main() -> None:
         "file_mib": round(data.stat().st_size / 2**20, 1),
         "duckdb_s": figures["duckdb"]["s"],
         "spark_local2_s": figures["spark"]["s"],
-        "spark_over_duckdb": round(figures["spark"]["s"] / figures["duckdb"]["s"], 2),
+        "spark_over_duckdb": round(float(figures["spark"]["s"]) / float(figures["duckdb"]["s"]), 2),  # type: ignore[arg-type]
         "duckdb_peak_rss_mib": figures["duckdb"]["peak_rss_mib"],
         "spark_peak_rss_mib": figures["spark"]["peak_rss_mib"],
         "same_counts": same,
         "load_average_1min": round(os.getloadavg()[0], 2),
     }
     save(line)
+
+
+def stage_limit(args: argparse.Namespace) -> float | None:
+    """Seconds the next stage may run: --stage-timeout, cut to what is left until --until."""
+    limits = [args.stage_timeout] if args.stage_timeout else []
+    if args.until is not None:
+        until = args.until if args.until.tzinfo else args.until.replace(tzinfo=UTC)
+        limits.append(max(1.0, (until - datetime.now(UTC)).total_seconds()))
+    return min(limits) if limits else None
+
+
+def stage_figures(name: str, report: dict[str, object]) -> dict[str, object]:
+    """What a stage's --json report says beyond its wall time."""
+    if name == "ingest":
+        (first,) = report["files"]  # type: ignore[misc]
+        return {"accepted": first["rows_accepted"], "quarantined": first["rows_quarantined"]}
+    if name == "resolve":
+        entities = report["entities"]
+        assert isinstance(entities, dict)
+        return {
+            "run_s": report["seconds"],
+            "records": report["records"],
+            "links": report["links"],
+            "entities": sum(entities.values()),
+        }
+    if name == "graph features":
+        return {
+            "run_s": report["seconds"],
+            "txn_rows": report["txn_rows"],
+            "accounts": report["accounts"],
+        }
+    return {"run_s": report["seconds"], "hits": report["hits"], "alerts": report["alerts"]}
+
+
+def files_to_alerts(
+    args: argparse.Namespace,
+    data: Path,
+    rows: int,
+    stages: dict[str, dict[str, dict[str, object]]],
+    same_graph: bool | None,
+    same_alerts: bool | None,
+) -> dict[str, object]:
+    """One line: each engine's stages (seconds, peak memory) and the whole run's."""
+    line: dict[str, object] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "stage": "files to alerts: ingest aml-csv, graph features --full, detect "
+        "(fresh process each, one engine after the other)",
+        "file": str(data),
+        "file_mib": round(data.stat().st_size / 2**20, 1),
+        "rows": rows,
+        "graph_block_edges": int(os.environ.get("MONEYTRAIL_SPARK_GRAPH_BLOCK_EDGES", "250000")),
+        "spark_driver_memory": os.environ.get("MONEYTRAIL_SPARK_DRIVER_MEMORY", "2g"),
+        "stage_timeout_s": args.stage_timeout,
+        "until": args.until.isoformat() if args.until else None,
+    }
+    for engine, done in stages.items():
+        label = "spark_local2" if engine == "spark" else engine
+        line[label] = done
+        if all("s" in figures for figures in done.values()):
+            line[f"{label}_total_s"] = round(sum(float(f["s"]) for f in done.values()), 2)  # type: ignore[arg-type]
+        line[f"{label}_peak_rss_mib"] = max(int(f["peak_rss_mib"]) for f in done.values())  # type: ignore[call-overload]
+    if "duckdb_total_s" in line and "spark_local2_total_s" in line:
+        line["spark_over_duckdb"] = round(
+            float(line["spark_local2_total_s"]) / float(line["duckdb_total_s"]),  # type: ignore[arg-type]
+            2,
+        )
+    line["same_features"] = same_graph
+    line["same_alerts_and_hits"] = same_alerts
+    line["load_average_1min"] = round(os.getloadavg()[0], 2)
+    return line
 
 
 def save(line: dict[str, object]) -> None:

@@ -32,7 +32,7 @@ from moneytrail.spark._graph_blocks import (
     mine_block,
 )
 from moneytrail.spark._tables import row_count, spark_schema
-from moneytrail.spark._warehouse import SparkWarehouse
+from moneytrail.spark._warehouse import SparkWarehouse, empty_frame
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -98,7 +98,7 @@ def mine_on_spark(
                 rows = _kept_rows(wh, todo, params.windows).unionByName(rows)
             wh.stage(key, "txn_features", rows)
         elif n_edges == 0:
-            wh.stage(key, "txn_features", spark.createDataFrame([], spark_schema("txn_features")))
+            wh.stage(key, "txn_features", empty_frame(spark, "txn_features"))
         wh.stage(key, "account_features", _account_features(edges, params, run_id))
         seconds = time.perf_counter() - began
         replaced = ["txn_features"] if (wh.staging(key) / "txn_features").is_dir() else []
