@@ -165,6 +165,8 @@ def _two_paths(
     Walks the shorter of s's payees and d's payers and looks the other arc up;
     stops at the second hit.
     """
+    if n_out[s] < 2 or n_in[d] < 2:  # two intermediates need two arcs at each end
+        return False
     k = 0
     if n_out[s] <= n_in[d]:
         base = arc_ptr[s]
@@ -807,14 +809,16 @@ def _sweep_block(  # noqa: PLR0912, PLR0915 - one sweep; the state lives in its 
             if want_sg:
                 found = 0
                 # e as a scatter leg: source u, intermediate v, sinks = payees of v
-                for i in range(arc_ptr[v], arc_ptr[v] + n_out[v]):
+                # (none without a second payee of u: `_two_paths`)
+                for i in range(arc_ptr[v], arc_ptr[v] + (n_out[v] if n_out[u] >= 2 else 0)):
                     d = out_peer[i]
                     if d != u and _two_paths(
                         arc_ptr, arc_dst, mult, out_peer, n_out, in_peer, n_in, in_ptr, u, d
                     ):
                         found += 1
                 # e as a gather leg: sink v, intermediate u, sources = payers of u
-                for i in range(in_ptr[u], in_ptr[u] + n_in[u]):
+                # (none without a second payer of v)
+                for i in range(in_ptr[u], in_ptr[u] + (n_in[u] if n_in[v] >= 2 else 0)):
                     s = in_peer[i]
                     if s != v and _two_paths(
                         arc_ptr, arc_dst, mult, out_peer, n_out, in_peer, n_in, in_ptr, s, v
