@@ -66,23 +66,23 @@ class Arcs:
     @classmethod
     def of(cls, g: Graph) -> Arcs:
         n = g.n_nodes
-        ok = (g.src >= 0) & (g.dst >= 0) & (g.src != g.dst)
-        keys, inverse = np.unique(g.src[ok] * n + g.dst[ok], return_inverse=True)
+        # per payer from its CSR list, no sort of all edges: payers come in
+        # order, so the arcs are numbered by (payer, payee) as one sort would
+        out_dst = g.dst[g.out_edge]
+        arc_at = np.full(len(out_dst), -1, dtype=np.int64)
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        dst = _number_arcs(g.out_ptr, out_dst, arc_at, ptr)
         arc_of = np.full(g.n_edges, -1, dtype=np.int64)
-        arc_of[ok] = inverse.reshape(-1)
-        src = keys // max(n, 1)
-        dst = keys % max(n, 1)
-        ptr = np.searchsorted(src, np.arange(n + 1)).astype(np.int64)
+        arc_of[g.out_edge] = arc_at
+        src = np.repeat(np.arange(n, dtype=np.int64), np.diff(ptr))
         in_ptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
-        out_dst = g.dst[g.out_edge]
         next_same = np.full(len(out_dst), -1, dtype=np.int64)
         _same_payee(g.out_ptr, out_dst, next_same)
-        arc_at = arc_of[g.out_edge]
-        known = np.flatnonzero(arc_at >= 0)
-        pos = known[np.argsort(arc_at[known], kind="stable")].astype(np.int64)
-        pos_ptr = np.zeros(len(keys) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(arc_at[known], minlength=len(keys)), out=pos_ptr[1:])
+        pos_ptr = np.zeros(len(dst) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(arc_at[arc_at >= 0], minlength=len(dst)), out=pos_ptr[1:])
+        pos = np.empty(int(pos_ptr[-1]), dtype=np.int64)
+        _place_positions(arc_at, pos_ptr, pos)
         return cls(
             arc_of=arc_of,
             out_dst=out_dst,
@@ -94,6 +94,46 @@ class Arcs:
             ptr=ptr,
             in_ptr=in_ptr,
         )
+
+
+@njit(cache=True, nogil=True)
+def _number_arcs(out_ptr: I64, out_dst: I64, arc_at: I64, ptr: I64) -> I64:  # pragma: no cover
+    """Number the arcs of each payer x by ascending payee: arc_at[p] for each
+    out-edge position p (-1: unknown payee or x itself), ptr[x + 1] the end of
+    x's arcs; returns the payee of each arc."""
+    n = len(out_ptr) - 1
+    slot = np.full(n, -1, dtype=np.int64)  # payee -> its arc, for the payer at hand
+    seen = np.full(n, -1, dtype=np.int64)  # payee -> the last payer that paid it
+    payees = np.empty(len(out_dst), dtype=np.int64)
+    k = 0
+    for x in range(n):
+        base = k
+        for p in range(out_ptr[x], out_ptr[x + 1]):
+            y = out_dst[p]
+            if y >= 0 and y != x and seen[y] != x:
+                seen[y] = x
+                payees[k] = y
+                k += 1
+        payees[base:k].sort()
+        for i in range(base, k):
+            slot[payees[i]] = i
+        for p in range(out_ptr[x], out_ptr[x + 1]):
+            y = out_dst[p]
+            if y >= 0 and y != x:
+                arc_at[p] = slot[y]
+        ptr[x + 1] = k
+    return payees[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def _place_positions(arc_at: I64, pos_ptr: I64, pos: I64) -> None:  # pragma: no cover - numba
+    """pos[pos_ptr[a]:pos_ptr[a + 1]]: the out-edge positions of arc a, ascending."""
+    cursor = pos_ptr[:-1].copy()
+    for p in range(len(arc_at)):
+        a = arc_at[p]
+        if a >= 0:
+            pos[cursor[a]] = p
+            cursor[a] += 1
 
 
 @njit(cache=True, nogil=True)
