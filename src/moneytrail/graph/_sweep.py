@@ -388,8 +388,9 @@ def _closable(
     (the search decides) after _CLOSABLE_LOOKS payers w.
 
     A cycle search for u -> v that cannot find a path finds 0, wherever its
-    budget would have stopped it, so it need not run: about half the searches
-    of a 1-week window on the 5 M world (u has no payer in the window, mostly).
+    budget would have stopped it, so it need not run: in a 1-week window on
+    the first 1 M transactions of the 5 M world, u had no payer in about 45 %
+    of the searches with anything to walk (v paid someone in the window).
     """
     looked = 0
     for i in range(in_ptr[u], in_ptr[u] + n_in[u]):
