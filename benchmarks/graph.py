@@ -411,6 +411,9 @@ FEATURES_DIGEST = (
     "f.deg_out, f.scatter_gather, f.gather_scatter, f.temporal_cycle, f.simple_cycle, "
     "f.structuring, f.pass_through)) FROM txn_features f JOIN transactions t USING (txn_key)"
 )
+ACCOUNTS_DIGEST = (
+    "SELECT count(*), bit_xor(hash(a)) FROM (SELECT * EXCLUDE (run_id) FROM account_features) a"
+)
 
 
 def stage_command(args: argparse.Namespace) -> dict[str, object]:
@@ -419,8 +422,8 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
     Each run gets a fresh copy of --stage (untimed), so every run mines
     everything. With --baseline-src (a source tree, e.g. `git archive main src`)
     the baseline's command runs on its own copy right after ours, alternating,
-    and both tables' digests (count and xor of row hashes by txn_id) are
-    recorded: equal digests mean the same features.
+    and both tables' digests (count and xor of row hashes by txn_id; of
+    account_features' rows) are recorded: equal digests mean the same features.
     """
     import duckdb  # noqa: PLC0415 - the GFP child lacks it
 
@@ -443,6 +446,7 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
                 wall, peak, out, cpu = timed(command, env)
                 con = duckdb.connect(str(ws / "warehouse.duckdb"), read_only=True)
                 rows, digest = con.execute(FEATURES_DIGEST).fetchall()[0]
+                accounts, accounts_digest = con.execute(ACCOUNTS_DIGEST).fetchall()[0]
                 con.close()
                 report = json.loads(out)
                 if report["edges_mined"] != report["edges"]:
@@ -455,6 +459,8 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
                         "peak_rss_mib": peak,
                         "rows": rows,
                         "digest": str(digest),
+                        "account_rows": accounts,
+                        "accounts_digest": str(accounts_digest),
                     }
                 )
                 print(side, runs[side][-1], flush=True)
@@ -478,11 +484,13 @@ def stage_command(args: argparse.Namespace) -> dict[str, object]:
             "peak_rss_mib": max(int(r["peak_rss_mib"]) for r in results),  # type: ignore[call-overload]
             "rows": results[0]["rows"],
             "digest": results[0]["digest"],
+            "accounts_digest": results[0]["accounts_digest"],
         }
     if "baseline" in runs:
         record["baseline_src"] = str(args.baseline_src)
         record["same_features"] = all(
-            (r["rows"], r["digest"]) == (b["rows"], b["digest"])
+            (r["rows"], r["digest"], r["accounts_digest"])
+            == (b["rows"], b["digest"], b["accounts_digest"])
             for r, b in zip(runs["ours"], runs["baseline"], strict=True)
         )
     return record
