@@ -173,23 +173,7 @@ def same_features(duck: Path, on_spark: Path) -> bool:
     return True
 
 
-def same_detect(duck: Path, on_spark: Path) -> bool:
-    """Whether the Spark run's alerts and alert_hits equal DuckDB's (run ids aside)."""
-    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
-    wh = on_spark / "spark-warehouse"
-    try:
-        for table, cols in (("alerts", "* EXCLUDE (run_id)"), ("alert_hits", "*")):
-            want = con.execute(f"SELECT {cols} FROM {table} ORDER BY ALL").fetchall()
-            got = con.execute(
-                f"SELECT {cols} FROM read_parquet('{wh}/{table}/*.parquet') ORDER BY ALL"
-            ).fetchall()
-            if got != want:
-                return False
-        return True
-    finally:
-        con.close()
-
-
+DETECTED = {"alerts": "* EXCLUDE (run_id)", "alert_hits": "*"}
 RESOLVED = {
     "entities": "*",
     "entity_members": "*",
@@ -198,12 +182,12 @@ RESOLVED = {
 }
 
 
-def same_resolve(duck: Path, on_spark: Path) -> bool:
-    """Whether the Spark run's resolution tables equal DuckDB's, ids included."""
+def same_tables(duck: Path, on_spark: Path, tables: dict[str, str]) -> bool:
+    """Whether the Spark run's `tables` (name: the columns compared) equal DuckDB's."""
     con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
     wh = on_spark / "spark-warehouse"
     try:
-        for table, cols in RESOLVED.items():
+        for table, cols in tables.items():
             want = con.execute(f"SELECT {cols} FROM {table} ORDER BY ALL").fetchall()
             got = con.execute(
                 f"SELECT {cols} FROM read_parquet('{wh}/{table}/*.parquet') ORDER BY ALL"
@@ -276,9 +260,9 @@ def main() -> None:
         done = both and all("s" in stages[e].get("detect", {}) for e in engines)
         duck, on_spark = Path(tmp) / "duckdb", Path(tmp) / "spark"
         same_graph = same_features(duck, on_spark) if args.graph and both else None
-        same_alerts = same_detect(duck, on_spark) if args.detect and done else None
+        same_alerts = same_tables(duck, on_spark, DETECTED) if args.detect and done else None
         resolved = len(engines) == 2 and all("s" in stages[e].get("resolve", {}) for e in engines)
-        same_entities = same_resolve(duck, on_spark) if resolved else None
+        same_entities = same_tables(duck, on_spark, RESOLVED) if resolved else None
     if args.detect or args.file:
         line = files_to_alerts(args, data, rows, stages, same_graph, same_alerts)
         if args.resolve:
