@@ -31,7 +31,7 @@ from itertools import pairwise
 import numpy as np
 from numba import njit
 
-from moneytrail.graph._arrays import I32, I64, Graph
+from moneytrail.graph._arrays import I32, I64, Graph, _csr
 from moneytrail.graph._jit import leaf
 from moneytrail.graph._window import after_pos
 
@@ -79,10 +79,8 @@ class Arcs:
         np.cumsum(np.bincount(dst, minlength=n), out=in_ptr[1:])
         next_same = np.full(len(out_dst), -1, dtype=np.int64)
         _same_payee(g.out_ptr, out_dst, next_same)
-        pos_ptr = np.zeros(len(dst) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(arc_at[arc_at >= 0], minlength=len(dst)), out=pos_ptr[1:])
-        pos = np.empty(int(pos_ptr[-1]), dtype=np.int64)
-        _place_positions(arc_at, pos_ptr, pos)
+        # each arc's out-edge positions, ascending: the counting sort graph's CSR lists use
+        pos_ptr, pos = _csr(arc_at, len(dst))
         return cls(
             arc_of=arc_of,
             out_dst=out_dst,
@@ -123,17 +121,6 @@ def _number_arcs(out_ptr: I64, out_dst: I64, arc_at: I64, ptr: I64) -> I64:  # p
                 arc_at[p] = slot[y]
         ptr[x + 1] = k
     return payees[:k].copy()
-
-
-@njit(cache=True, nogil=True)
-def _place_positions(arc_at: I64, pos_ptr: I64, pos: I64) -> None:  # pragma: no cover - numba
-    """pos[pos_ptr[a]:pos_ptr[a + 1]]: the out-edge positions of arc a, ascending."""
-    cursor = pos_ptr[:-1].copy()
-    for p in range(len(arc_at)):
-        a = arc_at[p]
-        if a >= 0:
-            pos[cursor[a]] = p
-            cursor[a] += 1
 
 
 @njit(cache=True, nogil=True)
