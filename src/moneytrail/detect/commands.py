@@ -31,7 +31,13 @@ from moneytrail.detect._run import (
 )
 from moneytrail.detect._scorer import score, train
 from moneytrail.errors import DetectError, MoneytrailError
-from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
+from moneytrail.gateway.commands import (
+    AsOption,
+    CaseOption,
+    cli_gateway,
+    report_withheld,
+    warehouse_reader,
+)
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -110,13 +116,11 @@ def alerts(
     a note says how many and how to see them.
     """
     ws = workspace_of(ctx, workspace)
-    if not ws.warehouse_path.exists():
-        raise fail(f"no warehouse at {ws.warehouse_path}; ingest files and run `moneytrail detect`")
-    with (
-        Warehouse.for_reading(ws) as wh,  # read-only: works while the API serves
-        cli_gateway(ws, wh.con, as_user, case_id) as gateway,
-    ):
-        items = gateway.alerts(min_score=min_score, limit=limit).items
+    with warehouse_reader(ctx, ws) as con:
+        if con is None:
+            raise fail(f"no warehouse in {ws.root}; ingest files and run `moneytrail detect`")
+        with cli_gateway(ws, con, as_user, case_id) as gateway:
+            items = gateway.alerts(min_score=min_score, limit=limit).items
     if as_json:
         emit_json(items)
         return
