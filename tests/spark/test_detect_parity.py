@@ -77,6 +77,20 @@ def test_alerts_lists_the_same_alerts(
     assert listed(on_spark, "spark") == want
 
 
+def test_typologies_names_the_same_missing_inputs(
+    detected: tuple[Path, Path, dict[str, object], dict[str, object]],
+) -> None:
+    duck, on_spark, _, _ = detected
+    docs = []
+    for ws, engine in ((duck, "duckdb"), (on_spark, "spark")):
+        args = ["--engine", engine, "typologies", "--json", "-w", str(ws)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        docs.append(json.loads(result.stdout))
+    assert docs[1] == docs[0]
+    assert any(t.get("input") for t in docs[0]), "some typology lacks its input"
+
+
 def random_ledger(rng: np.random.Generator, n: int) -> pa.Table:
     """n transactions among a few accounts, in two currencies, with tied times and nulls."""
     accounts = 12

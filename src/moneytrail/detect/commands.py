@@ -200,10 +200,10 @@ def typologies(
     try:
         entries = catalogue()
         values = resolve_params([*entries, GROUPING, GROWTH], ws.root / USER_FILE, param or ())
-        missing: dict[str, str] = {}
-        if ws.warehouse_path.is_file():
-            with Warehouse.for_reading(ws) as wh:
-                missing = missing_inputs(wh.con, entries)
+        missing: dict[str, str] | None = None  # None: no warehouse to look in
+        with warehouse_reader(ctx, ws) as con:
+            if con is not None:
+                missing = missing_inputs(con, entries)
     except DetectError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -217,7 +217,7 @@ def typologies(
                     "severity": t.severity,
                     "detector": t.detector,
                     "params": values[t.id],
-                    "input": missing.get(t.id, "ok") if ws.warehouse_path.is_file() else None,
+                    "input": None if missing is None else missing.get(t.id, "ok"),
                 }
                 for t in [*entries, GROUPING, GROWTH]
             ]
@@ -228,7 +228,7 @@ def typologies(
         table.add_column(col, overflow="fold")
     for t in entries:
         params = ", ".join(f"{k}={v}" for k, v in values[t.id].items())
-        table.add_row(t.id, t.name, t.severity, t.detector, params, missing.get(t.id, "ok"))
+        table.add_row(t.id, t.name, t.severity, t.detector, params, (missing or {}).get(t.id, "ok"))
     out.print(table)
     limits = ", ".join(f"{k}={v}" for k, v in values[GROUPING.id].items())
     out.print(f"Alert grouping (-p grouping.NAME=VALUE): {limits}.")

@@ -19,8 +19,11 @@ SPARK_COMMANDS: frozenset[str] = frozenset(
         "graph features",
         "detect",
         "alerts",
+        "typologies",
         "entities",
         "quarantine",
+        "trace",
+        "income",
     }
 )
 """Commands (space-separated paths) that run on Spark."""

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
 import typer
@@ -175,9 +175,8 @@ def warehouse_reader(
     if not warehouse_root(ws).is_dir():
         yield None
         return
-    with spark_reader(ws) as reader:
-        # The gateway asks a connection only for cursor().execute(...).fetchall()/fetchone().
-        yield cast("duckdb.DuckDBPyConnection", reader)
+    with spark_reader(ws) as view:
+        yield view.con
 
 
 @contextmanager

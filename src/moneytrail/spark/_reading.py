@@ -1,55 +1,47 @@
-"""The Spark warehouse read through the gateway: `alerts`, `entities`, `quarantine` on Spark.
+"""The Spark warehouse for the commands that only read it: listings and tracing.
 
-The gateway (moneytrail.gateway) reads the warehouse in DuckDB SQL, a fresh cursor
-per read, and applies access control, masking and the audit to what comes back.
-On Spark it is handed a `SparkReader`: its cursors send the same SQL through one
-SparkConnection (rendered statement by statement, as detect's is), so what a user
-may see, and what is audited, stays the gateway's own code on either engine.
+The gateway (moneytrail.gateway) and tracing (moneytrail.trace) read the warehouse
+in DuckDB SQL through a connection. On Spark they are handed a SparkConnection over
+every canonical table (each a temp view of its Parquet files), which renders their
+statements one by one as it does detect's; so what a user may see, what is audited
+and how money is traced stay those modules' own code on either engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from moneytrail.model.tables import TABLES
-from moneytrail.spark._connection import SparkConnection, SparkResult
+from moneytrail.spark._connection import SparkConnection
 from moneytrail.spark._session import spark_session
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.workspace import Workspace
 
-
-class SparkCursor:
-    """A read on the reader's connection; closing it leaves the connection's views alone."""
-
-    def __init__(self, con: SparkConnection) -> None:
-        self._con = con
-
-    def execute(
-        self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None
-    ) -> SparkResult:
-        return self._con.execute(sql, params)
-
-    def close(self) -> None:
-        """Nothing to release: the views belong to the reader's connection."""
+if TYPE_CHECKING:
+    import duckdb
 
 
-class SparkReader:
-    """What the gateway needs of a warehouse connection: `cursor()`, on Spark."""
+@dataclass(frozen=True)
+class SparkView:
+    """A read-only warehouse on Spark: what moneytrail.trace reads through (`con`)."""
 
-    def __init__(self, con: SparkConnection) -> None:
-        self._con = con
+    spark_con: SparkConnection
 
-    def cursor(self) -> SparkCursor:
-        return SparkCursor(self._con)
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        # Readers use only the part of DuckDB's API SparkConnection offers.
+        return cast("duckdb.DuckDBPyConnection", self.spark_con)
 
 
 @contextmanager
-def spark_reader(workspace: Workspace) -> Iterator[SparkReader]:
-    """The workspace's Spark warehouse, every canonical table a view, for the gateway."""
+def spark_reader(workspace: Workspace) -> Iterator[SparkView]:
+    """The workspace's Spark warehouse, every canonical table a view, to read."""
     wh = SparkWarehouse(workspace, spark_session(workspace))
     con = SparkConnection(wh, [t.name for t in TABLES])
     try:
-        yield SparkReader(con)
+        yield SparkView(con)
     finally:
         con.close()
