@@ -18,57 +18,24 @@ import pytest
 
 from moneytrail.engine import ENV_ENGINE
 from moneytrail.errors import EngineUnsupportedError, MoneytrailError
-from moneytrail.ingest import FileReport, IngestOptions, ingest_file
+from moneytrail.ingest import FileReport
 from moneytrail.privacy import Vault
-from moneytrail.spark._ingest import ingest_file_on_spark, spark_formats
+from moneytrail.spark._ingest import spark_formats
 from moneytrail.spark._tables import table_columns
-from moneytrail.spark._warehouse import SparkWarehouse
-from moneytrail.warehouse import Warehouse
 from moneytrail.warehouse._loads import LOAD_TABLES
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import TOKEN_KEY, copy_loaded
+from tests.spark.conftest import RECORD_FILES, TOKEN_KEY, copy_loaded, load
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 pytestmark = pytest.mark.spark
 
-RECORD_FILES = (
-    ("ftm", "entities.ftm.json"),
-    ("efw2", "payroll/w2.efw2"),
-    ("form941", "payroll/form941.csv"),
-    ("ocds", "ocds/releases.jsonl"),
-)
-
 
 @pytest.fixture(autouse=True)
 def shared_token_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
     monkeypatch.delenv(ENV_ENGINE, raising=False)
-
-
-def load(ws: Path, spark: SparkSession | None, path: Path) -> FileReport:
-    """`path` loaded into workspace `ws` on DuckDB (spark None) or on Spark."""
-    if spark is None:
-        with Warehouse(Workspace(ws)) as wh:
-            return ingest_file(wh, path)
-    return ingest_file_on_spark(SparkWarehouse(Workspace(ws), spark), path, "auto", IngestOptions())
-
-
-@pytest.fixture(scope="module")
-def records_loaded(
-    tmp_path_factory: pytest.TempPathFactory,
-    spark: SparkSession,
-    parity_loaded: tuple[Path, Path],
-    parity_world: Path,
-) -> tuple[Path, Path, list[FileReport], list[FileReport]]:
-    """The parity world's transactions, then its record files, loaded on each engine."""
-    duck, on_spark = copy_loaded(parity_loaded, tmp_path_factory.mktemp("records"))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
-        want = [load(duck, None, parity_world / name) for _, name in RECORD_FILES]
-        got = [load(on_spark, spark, parity_world / name) for _, name in RECORD_FILES]
-    return duck, on_spark, want, got
 
 
 def rows(duck: Path, sql: str) -> list[tuple[object, ...]]:
