@@ -10,12 +10,15 @@ error, on both engines.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE
 from moneytrail.errors import EngineUnsupportedError, MoneytrailError
 from moneytrail.ingest import FileReport
@@ -24,7 +27,7 @@ from moneytrail.spark._ingest import spark_formats
 from moneytrail.spark._tables import table_columns
 from moneytrail.warehouse._loads import LOAD_TABLES
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import RECORD_FILES, TOKEN_KEY, copy_loaded, load
+from tests.spark.conftest import RECORD_FILES, TOKEN_KEY, copy_loaded, load, load_both
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -122,6 +125,32 @@ def test_the_same_bytes_add_nothing(
         assert again.already_loaded, name
         assert (again.rows_read, again.rows_accepted) == (first.rows_read, first.rows_accepted)
     assert_same_tables(duck, on_spark)
+
+
+def test_status_counts_the_new_tables_the_same(
+    records_loaded: tuple[Path, Path, list[FileReport], list[FileReport]],
+) -> None:
+    def status(ws: Path, engine: str) -> dict[str, object]:
+        result = CliRunner().invoke(app, ["--engine", engine, "status", "--json", "-w", str(ws)])
+        doc: dict[str, object] = json.loads(result.stdout)
+        return doc
+
+    duck, on_spark, _, _ = records_loaded
+    on_duckdb, on_spark_doc = status(duck, "duckdb"), status(on_spark, "spark")
+    for key in ("tables", "quarantined", "files", "source_issues"):
+        assert on_spark_doc[key] == on_duckdb[key], key
+    tables = on_duckdb["tables"]
+    assert isinstance(tables, dict)
+    assert tables["w2_wages"] and tables["ocds_processes"] and tables["parties"]
+
+
+def test_the_cli_loads_a_file_of_records_on_spark(
+    tmp_path: Path, spark: SparkSession, parity_world: Path
+) -> None:
+    duck, on_spark = load_both(
+        tmp_path, spark, parity_world / "payroll/form941.csv", spark_cli=True
+    )
+    assert "form941_filings" in assert_same_tables(duck, on_spark)
 
 
 def _ftm(tmp_path: Path) -> Path:
