@@ -92,7 +92,7 @@ def assert_same_tables(duck: Path, on_spark: Path) -> list[str]:
     return filled
 
 
-def test_the_record_formats_are_the_registrys(spark: SparkSession) -> None:
+def test_the_record_formats_are_the_registrys() -> None:
     assert set(spark_formats()) == {"aml-csv", *(fmt for fmt, _ in RECORD_FILES)}
 
 
