@@ -19,7 +19,13 @@ from moneytrail._cli import (
     workspace_of,
 )
 from moneytrail.engine import EngineName
-from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
+from moneytrail.gateway.commands import (
+    AsOption,
+    CaseOption,
+    cli_gateway,
+    report_withheld,
+    warehouse_reader,
+)
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -43,7 +49,12 @@ def quarantine(
     Rows refused from W-2 or 941 files are FTI: shown only to a user under a case
     whose legal basis covers them (--as or `moneytrail login`, and --case).
     """
-    rows = _quarantine_rows(workspace_of(ctx, workspace), file, limit, as_user, case_id)
+    ws = workspace_of(ctx, workspace)
+    rows: list[dict[str, Any]] = []
+    with warehouse_reader(ctx, ws) as con:
+        if con is not None:
+            with cli_gateway(ws, con, as_user, case_id) as gateway:
+                rows = gateway.quarantine(file=file, limit=limit).items
     if as_json:
         emit_json(rows)
         return
@@ -54,18 +65,6 @@ def quarantine(
     for r in rows:
         table.add_row(r["file"], str(r["row"]), r["field"], r["reason"])
     out.print(table)
-
-
-def _quarantine_rows(
-    ws: Workspace, file: str | None, limit: int, as_user: str | None, case_id: int | None
-) -> list[dict[str, Any]]:
-    if not ws.warehouse_path.exists():
-        return []
-    with (
-        Warehouse(ws, read_only=True) as wh,
-        cli_gateway(ws, wh.con, as_user, case_id) as gateway,
-    ):
-        return gateway.quarantine(file=file, limit=limit).items
 
 
 def status(

@@ -8,6 +8,7 @@ whole (run ids and timestamps aside).
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +17,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
+from typer.testing import CliRunner
 
+from moneytrail.cli import app
 from moneytrail.detect._hops import hop_pairs
 from moneytrail.errors import EngineUnsupportedError
 from moneytrail.spark._connection import SparkConnection
@@ -54,6 +57,38 @@ def test_same_alerts_and_hits_as_duckdb(
         assert runs == [(1, want["hits"], want["alerts"])]
     finally:
         con.close()
+
+
+def test_alerts_lists_the_same_alerts(
+    detected: tuple[Path, Path, dict[str, object], dict[str, object]],
+) -> None:
+    """`moneytrail alerts` on Spark: the gateway's listing (accounts masked) of its tables."""
+    duck, on_spark, report, _ = detected
+
+    def listed(ws: Path, engine: str) -> list[dict[str, object]]:
+        args = ["--engine", engine, "alerts", "--min-score", "0", "--json", "-w", str(ws)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        doc: list[dict[str, object]] = json.loads(result.stdout)
+        return doc
+
+    want = listed(duck, "duckdb")
+    assert len(want) == report["alerts"] > 5
+    assert listed(on_spark, "spark") == want
+
+
+def test_typologies_names_the_same_missing_inputs(
+    detected: tuple[Path, Path, dict[str, object], dict[str, object]],
+) -> None:
+    duck, on_spark, _, _ = detected
+    docs = []
+    for ws, engine in ((duck, "duckdb"), (on_spark, "spark")):
+        args = ["--engine", engine, "typologies", "--json", "-w", str(ws)]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        docs.append(json.loads(result.stdout))
+    assert docs[1] == docs[0]
+    assert any(t.get("input") for t in docs[0]), "some typology lacks its input"
 
 
 def random_ledger(rng: np.random.Generator, n: int) -> pa.Table:

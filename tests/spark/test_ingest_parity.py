@@ -164,6 +164,23 @@ def test_status_counts_the_same(loaded: tuple[Path, Path]) -> None:
         assert on_spark_doc[key] == on_duckdb[key], key
 
 
+def test_quarantine_lists_the_same_rows(loaded: tuple[Path, Path]) -> None:
+    """`moneytrail quarantine` on Spark reads its Parquet tables through the gateway."""
+
+    def listed(ws: Path, engine: str, *more: str) -> list[dict[str, object]]:
+        args = ["--engine", engine, "quarantine", "--json", "-w", str(ws), *more]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        doc: list[dict[str, object]] = json.loads(result.stdout)
+        return doc
+
+    duck, on_spark = loaded
+    want = listed(duck, "duckdb")
+    assert len(want) > 1
+    assert listed(on_spark, "spark") == want
+    assert listed(on_spark, "spark", "--limit", "1") == want[:1]
+
+
 def test_the_same_bytes_add_nothing_and_what_is_not_ported_is_refused(
     loaded: tuple[Path, Path], spark: SparkSession, world: Path
 ) -> None:

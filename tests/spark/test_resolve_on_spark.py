@@ -104,6 +104,25 @@ def test_status_counts_resolution_tables_on_both_engines(
     assert all(on_duckdb[t] for t in ("resolve_runs", "entities", "entity_members"))
 
 
+def test_entities_lists_the_same_entities(
+    resolved: tuple[Path, Path, dict[str, Any], dict[str, Any]],
+) -> None:
+    """`moneytrail entities` on Spark: the gateway's listing (member ids masked)."""
+    duck, on_spark, _, _ = resolved
+
+    def listed(ws: Path, engine: str, *more: str) -> list[dict[str, Any]]:
+        args = ["--engine", engine, "entities", "--json", "-w", str(ws), *more]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        doc: list[dict[str, Any]] = json.loads(result.stdout)
+        return doc
+
+    want = listed(duck, "duckdb")
+    assert len(want) > 100
+    assert listed(on_spark, "spark") == want
+    assert listed(on_spark, "spark", "--kind", "bank") == listed(duck, "duckdb", "--kind", "bank")
+
+
 def test_detect_reads_the_entities_resolve_wrote(
     resolved: tuple[Path, Path, dict[str, Any], dict[str, Any]], spark: SparkSession
 ) -> None:

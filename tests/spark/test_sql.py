@@ -43,6 +43,10 @@ if TYPE_CHECKING:
             "SELECT REGEXP_REPLACE(s, ' *, *', ','), REGEXP_REPLACE(s, '^the ', '') FROM t",
         ),
         (
+            "SELECT any_value(s) FILTER (WHERE i = 1) FROM t",
+            "SELECT ANY_VALUE(s) FILTER(WHERE i = 1) IGNORE NULLS FROM t",
+        ),
+        (
             "SELECT ('0x' || substr(s, 1, 15))::BIGINT FROM t",
             "SELECT CAST(CONV(SUBSTRING(s, 1, 15), 16, 10) AS BIGINT) FROM t",
         ),

@@ -42,7 +42,7 @@ class WarehouseReader:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._wh: Warehouse | None = None
-        self._tracer: Tracer | None = None
+        self._tracer: Tracer[Warehouse] | None = None
         self._lock = threading.Lock()
         self._pages: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self.trace_lock = threading.Lock()  # one trace at a time: the tracer keeps its cursor
@@ -81,7 +81,7 @@ class WarehouseReader:
         """The workspace's vault (its key is read from the workspace when asked)."""
         return self._warehouse().vault
 
-    def tracer(self) -> Tracer:
+    def tracer(self) -> Tracer[Warehouse]:
         """The tracer over the warehouse's ledger, loaded once (call under trace_lock)."""
         from moneytrail.trace import Tracer  # noqa: PLC0415 - loads numba kernels; only when tracing
 

@@ -31,7 +31,13 @@ from moneytrail.detect._run import (
 )
 from moneytrail.detect._scorer import score, train
 from moneytrail.errors import DetectError, MoneytrailError
-from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
+from moneytrail.gateway.commands import (
+    AsOption,
+    CaseOption,
+    cli_gateway,
+    report_withheld,
+    warehouse_reader,
+)
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -110,13 +116,11 @@ def alerts(
     a note says how many and how to see them.
     """
     ws = workspace_of(ctx, workspace)
-    if not ws.warehouse_path.exists():
-        raise fail(f"no warehouse at {ws.warehouse_path}; ingest files and run `moneytrail detect`")
-    with (
-        Warehouse.for_reading(ws) as wh,  # read-only: works while the API serves
-        cli_gateway(ws, wh.con, as_user, case_id) as gateway,
-    ):
-        items = gateway.alerts(min_score=min_score, limit=limit).items
+    with warehouse_reader(ctx, ws) as con:
+        if con is None:
+            raise fail(f"no warehouse in {ws.root}; ingest files and run `moneytrail detect`")
+        with cli_gateway(ws, con, as_user, case_id) as gateway:
+            items = gateway.alerts(min_score=min_score, limit=limit).items
     if as_json:
         emit_json(items)
         return
@@ -196,10 +200,10 @@ def typologies(
     try:
         entries = catalogue()
         values = resolve_params([*entries, GROUPING, GROWTH], ws.root / USER_FILE, param or ())
-        missing: dict[str, str] = {}
-        if ws.warehouse_path.is_file():
-            with Warehouse.for_reading(ws) as wh:
-                missing = missing_inputs(wh.con, entries)
+        missing: dict[str, str] | None = None  # None: no warehouse to look in
+        with warehouse_reader(ctx, ws) as con:
+            if con is not None:
+                missing = missing_inputs(con, entries)
     except DetectError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -213,7 +217,7 @@ def typologies(
                     "severity": t.severity,
                     "detector": t.detector,
                     "params": values[t.id],
-                    "input": missing.get(t.id, "ok") if ws.warehouse_path.is_file() else None,
+                    "input": None if missing is None else missing.get(t.id, "ok"),
                 }
                 for t in [*entries, GROUPING, GROWTH]
             ]
@@ -224,7 +228,7 @@ def typologies(
         table.add_column(col, overflow="fold")
     for t in entries:
         params = ", ".join(f"{k}={v}" for k, v in values[t.id].items())
-        table.add_row(t.id, t.name, t.severity, t.detector, params, missing.get(t.id, "ok"))
+        table.add_row(t.id, t.name, t.severity, t.detector, params, (missing or {}).get(t.id, "ok"))
     out.print(table)
     limits = ", ".join(f"{k}={v}" for k, v in values[GROUPING.id].items())
     out.print(f"Alert grouping (-p grouping.NAME=VALUE): {limits}.")

@@ -12,7 +12,19 @@ from moneytrail.engine._select import EngineChoice
 from moneytrail.errors import EngineUnsupportedError
 
 SPARK_COMMANDS: frozenset[str] = frozenset(
-    {"status", "ingest", "resolve", "graph features", "detect"}
+    {
+        "status",
+        "ingest",
+        "resolve",
+        "graph features",
+        "detect",
+        "alerts",
+        "typologies",
+        "entities",
+        "quarantine",
+        "trace",
+        "income",
+    }
 )
 """Commands (space-separated paths) that run on Spark."""
 

@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import duckdb
 import typer
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.access import Principal
 from moneytrail.errors import AccessDeniedError, MoneytrailError
 from moneytrail.gateway._gate import Gate, Viewer
@@ -138,6 +147,36 @@ def signed_in(ws: Workspace) -> bool:
         return read_session(ws) is not None
     except MoneytrailError:
         return True  # let the read say what is wrong with the session
+
+
+@contextmanager
+def warehouse_reader(
+    ctx: typer.Context, ws: Workspace
+) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The warehouse a listing reads, on the engine in force; None while there is none.
+
+    DuckDB's is opened read-only (a listing works while the API serves). Spark's is
+    its Parquet tables behind a connection that renders the gateway's SQL
+    (moneytrail.spark._reading), so access control, masking and the audit are the
+    gateway's own code on either engine.
+    """
+    if engine_of(ctx, ws).name != "spark":
+        if not ws.warehouse_path.exists():
+            yield None
+            return
+        from moneytrail.warehouse import Warehouse  # noqa: PLC0415
+
+        with Warehouse.for_reading(ws) as wh:
+            yield wh.con
+        return
+    from moneytrail.spark._reading import spark_reader  # noqa: PLC0415 - optional extra
+    from moneytrail.spark._tables import warehouse_root  # noqa: PLC0415
+
+    if not warehouse_root(ws).is_dir():
+        yield None
+        return
+    with spark_reader(ws) as view:
+        yield view.con
 
 
 @contextmanager

@@ -18,7 +18,13 @@ from moneytrail._cli import (
     workspace_of,
 )
 from moneytrail.errors import MoneytrailError
-from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
+from moneytrail.gateway.commands import (
+    AsOption,
+    CaseOption,
+    cli_gateway,
+    report_withheld,
+    warehouse_reader,
+)
 from moneytrail.privacy import shown_id
 from moneytrail.resolve._backend import BACKENDS
 from moneytrail.resolve._engine import ResolveConfig
@@ -134,12 +140,10 @@ def entities_command(
     """
     ws = workspace_of(ctx, workspace)
     items: list[dict[str, Any]] = []
-    if ws.warehouse_path.exists():
-        with (
-            Warehouse.for_reading(ws) as wh,  # read-only: works while the API serves
-            cli_gateway(ws, wh.con, as_user, case_id) as gateway,
-        ):
-            items = gateway.entities(kind=kind).items
+    with warehouse_reader(ctx, ws) as con:
+        if con is not None:
+            with cli_gateway(ws, con, as_user, case_id) as gateway:
+                items = gateway.entities(kind=kind).items
     if as_json:
         emit_json(items)
         return

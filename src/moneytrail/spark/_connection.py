@@ -9,6 +9,7 @@ DuckDB's Python API. `SparkConnection` offers exactly that part, so they run unc
                                                     once: a local checkpoint)
     sql(sql, params=...).to_arrow_table()           a query's rows as an Arrow table
     register(name, arrow_table) / unregister(name)  an Arrow table as a temp view
+    cursor()                                        itself, for the gateway's reads
     hop_pairs_by_account(rows_sql, window, ratio, strict)
                                                     detect's hop pairs per account
                                                     partition (moneytrail.spark._hops),
@@ -82,6 +83,21 @@ class SparkResult:
         return self._frame.toArrow()
 
 
+class SparkCursor:
+    """A read on a connection; closing it leaves the connection's views alone."""
+
+    def __init__(self, con: SparkConnection) -> None:
+        self._con = con
+
+    def execute(
+        self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None
+    ) -> SparkResult:
+        return self._con.execute(sql, params)
+
+    def close(self) -> None:
+        """Nothing to release: the views belong to the connection."""
+
+
 class SparkConnection:
     """The part of duckdb.DuckDBPyConnection the detectors use, over a Spark warehouse."""
 
@@ -118,6 +134,10 @@ class SparkConnection:
         self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None
     ) -> SparkResult:
         return self.execute(sql, params)
+
+    def cursor(self) -> SparkCursor:
+        """A cursor for readers that take one per read (the gateway): this connection's."""
+        return SparkCursor(self)
 
     def create_function(
         self,

@@ -221,8 +221,17 @@ def _anchored(pattern: exp.Expression) -> bool:
     return text.startswith("^") or (text.endswith("$") and not text.endswith("\\$"))
 
 
+def _filter(node: exp.Filter) -> exp.Expression:
+    """`any_value(x) FILTER (WHERE c)`: DuckDB's any_value skips NULLs, so sqlglot writes
+    IGNORE NULLS, before the FILTER; Spark's grammar wants it after."""
+    if isinstance(node.this, exp.IgnoreNulls):
+        return exp.IgnoreNulls(this=exp.Filter(this=node.this.this, expression=node.expression))
+    return node
+
+
 _RULES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.Anonymous: _anonymous,
+    exp.Filter: _filter,
     exp.JSONObject: _json_object,
     exp.Format: _format,
     exp.Left: _left,

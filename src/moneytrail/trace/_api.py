@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Generic, TypeVar
 
 from moneytrail.errors import TraceError
 from moneytrail.privacy import displays
 from moneytrail.trace._assets import asset_purchases
 from moneytrail.trace._engine import run_trace
-from moneytrail.trace._ledger import account_aliases, indices_of, load_ledger, txn_ids_of
+from moneytrail.trace._ledger import (
+    WarehouseView,
+    account_aliases,
+    indices_of,
+    load_ledger,
+    txn_ids_of,
+)
 from moneytrail.trace._report import TraceReport, build_report, touched
 from moneytrail.trace._rules import RULES
-from moneytrail.warehouse import Warehouse
+
+W = TypeVar("W", bound=WarehouseView)
 
 
-class Tracer:
+class Tracer(Generic[W]):
     """The warehouse's ledger, loaded once, and the asset purchases found in it."""
 
-    def __init__(self, wh: Warehouse, purchases: Mapping[str, str] | None = None) -> None:
+    def __init__(self, wh: W, purchases: Mapping[str, str] | None = None) -> None:
         self.wh = wh
         aliases = account_aliases(wh)
         self.ledger = load_ledger(wh, aliases)
@@ -57,7 +65,7 @@ class Tracer:
 
 
 def trace_funds(
-    wh: Warehouse,
+    wh: WarehouseView,
     tainted: Sequence[str],
     rule: str = "libr",
     *,

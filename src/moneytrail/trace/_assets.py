@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from moneytrail.errors import TraceError
-from moneytrail.warehouse import Warehouse
+from moneytrail.trace._ledger import WarehouseView
 
 WINDOW_DAYS = 7
 
@@ -68,7 +68,7 @@ FROM hits GROUP BY asset_id ORDER BY asset_id
 
 
 def asset_purchases(
-    wh: Warehouse, aliases: Mapping[int, int], stated: Mapping[str, str] | None = None
+    wh: WarehouseView, aliases: Mapping[int, int], stated: Mapping[str, str] | None = None
 ) -> list[Purchase]:
     """The purchase payment of every asset the rule (or `stated`: asset -> txn) finds."""
     table = pa.table(

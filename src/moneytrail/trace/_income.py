@@ -39,9 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from moneytrail.errors import TraceError
-from moneytrail.trace._ledger import Ledger, account_aliases, load_ledger
+from moneytrail.trace._ledger import Ledger, WarehouseView, account_aliases, load_ledger
 from moneytrail.trace._report import cents
-from moneytrail.warehouse import Warehouse
 
 REDEPOSIT_DAYS = 30
 CENT = Decimal("0.01")
@@ -92,7 +91,7 @@ def periods_of(first: date, last: date, unit: str) -> list[tuple[str, date, date
 
 
 def subject_accounts(
-    wh: Warehouse, party_ids: Sequence[str], aliases: Mapping[int, int]
+    wh: WarehouseView, party_ids: Sequence[str], aliases: Mapping[int, int]
 ) -> list[int]:
     rows = wh.con.execute(
         "SELECT DISTINCT account_key FROM account_holders WHERE party_id IN (SELECT unnest(?))",
@@ -116,14 +115,14 @@ class _Move:
     text: str
 
 
-def _moves(wh: Warehouse, accounts: list[int]) -> list[_Move]:
+def _moves(wh: WarehouseView, accounts: list[int]) -> list[_Move]:
     rows = wh.con.execute(
         "SELECT txn_id, ts, from_account, to_account, amount, coalesce(amount_received, amount),"
         " coalesce(channel, ''), lower(coalesce(description, '') || ' ' || coalesce(reference, ''))"
-        " FROM transactions WHERE (from_account IN (SELECT unnest($a))"
-        " OR to_account IN (SELECT unnest($a))) AND from_account IS DISTINCT FROM to_account"
+        " FROM transactions WHERE (from_account IN (SELECT unnest(?))"
+        " OR to_account IN (SELECT unnest(?))) AND from_account IS DISTINCT FROM to_account"
         " ORDER BY ts, source_id, source_row, txn_id",
-        {"a": accounts},
+        [accounts, accounts],
     ).fetchall()
     return [_Move(str(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
@@ -220,7 +219,7 @@ def _balance_at(ledger: Ledger, account_key: int, end: date) -> tuple[Decimal, b
 
 
 def net_worth(
-    wh: Warehouse,
+    wh: WarehouseView,
     ledger: Ledger,
     accounts: list[int],
     party_ids: Sequence[str],
@@ -305,7 +304,7 @@ def net_worth(
 
 
 def indirect_income(
-    wh: Warehouse,
+    wh: WarehouseView,
     party_ids: Sequence[str],
     *,
     period: str = "year",

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 import duckdb
 import numpy as np
@@ -31,13 +32,20 @@ import pyarrow as pa
 from numba import njit
 
 from moneytrail.errors import TraceError
-from moneytrail.warehouse import Warehouse
 
 SCALE = 100_000_000
 """Ledger units per currency unit (the warehouse keeps 8 decimal places)."""
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
+
+
+class WarehouseView(Protocol):
+    """What tracing reads through: a connection speaking DuckDB's SQL and API, a DuckDB
+    Warehouse's or, on Spark, moneytrail.spark's SparkConnection (docs/spark.md)."""
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection: ...
 
 
 @dataclass
@@ -49,7 +57,7 @@ class Ledger:
     dst: I64
     out_units: I64
     in_units: I64
-    rowid: I64  # where the movement lives in `transactions` (or in `txn_ids`)
+    txn_key: I64  # the movement's transactions.txn_key (its id is in `txn_ids`, if kept)
     account_keys: I64  # dense index -> accounts.account_key
     start: I64  # balance of each account before its first movement
     opening_known: Bools
@@ -173,7 +181,7 @@ def build_ledger(
     dst_keys: I64,
     out_units: I64,
     in_units: I64,
-    rowid: I64,
+    txn_key: I64,
     openings: Mapping[int, tuple[int, int]],
     *,
     txn_ids: list[str] | None = None,
@@ -203,7 +211,7 @@ def build_ledger(
         src, dst, out_units, in_units, ts, n, anchor_ts, anchor_balance, known
     )
     return Ledger(
-        ts, src, dst, out_units, in_units, rowid, keys, start, known, offsets, events, prefix, outs,
+        ts, src, dst, out_units, in_units, txn_key, keys, start, known, offsets, events, prefix, outs,
         _block_low(prefix),
         txn_ids,
     )  # fmt: skip
@@ -242,7 +250,7 @@ def _micros(when: datetime) -> int:
 
 
 _MOVEMENTS = """
-SELECT rowid AS rid, epoch_us(ts) AS t,
+SELECT txn_key AS rid, epoch_us(ts) AS t,
        coalesce(from_account, -1) AS s, coalesce(to_account, -1) AS d,
        CAST(amount * 100000000 AS BIGINT) AS o,
        CAST(coalesce(amount_received, amount) * 100000000 AS BIGINT) AS i
@@ -301,7 +309,7 @@ WHERE n = 1
 """
 
 
-def account_aliases(wh: Warehouse) -> dict[int, int]:
+def account_aliases(wh: WarehouseView) -> dict[int, int]:
     """Statement-only account key -> the ledger account it reconciles with (see _ALIASES)."""
     try:
         return {int(b): int(a) for b, a in wh.con.execute(_ALIASES).fetchall()}
@@ -309,7 +317,7 @@ def account_aliases(wh: Warehouse) -> dict[int, int]:
         raise TraceError(f"cannot match statements to accounts: {exc}") from exc
 
 
-def load_ledger(wh: Warehouse, aliases: Mapping[int, int]) -> Ledger:
+def load_ledger(wh: WarehouseView, aliases: Mapping[int, int]) -> Ledger:
     """Every movement of the warehouse, in booking order; `aliases` from account_aliases."""
     try:
         table: pa.Table = wh.con.sql(_MOVEMENTS).to_arrow_table()
@@ -329,35 +337,35 @@ def load_ledger(wh: Warehouse, aliases: Mapping[int, int]) -> Ledger:
     return build_ledger(col("t"), col("s"), col("d"), col("o"), col("i"), col("rid"), openings)
 
 
-def txn_ids_of(wh: Warehouse, ledger: Ledger, ks: Sequence[int]) -> dict[int, str]:
+def txn_ids_of(wh: WarehouseView, ledger: Ledger, ks: Sequence[int]) -> dict[int, str]:
     """The txn_id of each movement index in `ks`."""
     if ledger.txn_ids is not None:
         return {k: ledger.txn_ids[k] for k in ks}
     wanted = pa.table({"k": pa.array(list(ks), pa.int64())})
-    wanted = wanted.append_column("rid", pa.array(ledger.rowid[list(ks)], pa.int64()))
+    wanted = wanted.append_column("rid", pa.array(ledger.txn_key[list(ks)], pa.int64()))
     wh.con.register("_trace_wanted", wanted)
     try:
         rows = wh.con.execute(
-            "SELECT w.k, t.txn_id FROM _trace_wanted w JOIN transactions t ON t.rowid = w.rid"
+            "SELECT w.k, t.txn_id FROM _trace_wanted w JOIN transactions t ON t.txn_key = w.rid"
         ).fetchall()
     finally:
         wh.con.unregister("_trace_wanted")
     return {int(k): str(txn) for k, txn in rows}
 
 
-def indices_of(wh: Warehouse, ledger: Ledger, txn_ids: Sequence[str]) -> list[int]:
+def indices_of(wh: WarehouseView, ledger: Ledger, txn_ids: Sequence[str]) -> list[int]:
     """Movement indices of the named transactions; every id must exist."""
     if ledger.txn_ids is not None:
         where = {t: k for k, t in enumerate(ledger.txn_ids)}
         found = {t: where[t] for t in txn_ids if t in where}
     else:
         rows = wh.con.execute(
-            "SELECT txn_id, rowid FROM transactions WHERE txn_id IN (SELECT unnest(?))",
+            "SELECT txn_id, txn_key FROM transactions WHERE txn_id IN (SELECT unnest(?))",
             [list(txn_ids)],
         ).fetchall()
-        by_rowid = {int(r): str(t) for t, r in rows}
-        hits = np.flatnonzero(np.isin(ledger.rowid, np.array(list(by_rowid), np.int64)))
-        found = {by_rowid[int(ledger.rowid[k])]: int(k) for k in hits}
+        by_key = {int(r): str(t) for t, r in rows}
+        hits = np.flatnonzero(np.isin(ledger.txn_key, np.array(list(by_key), np.int64)))
+        found = {by_key[int(ledger.txn_key[k])]: int(k) for k in hits}
     missing = [t for t in txn_ids if t not in found]
     if missing:
         raise TraceError(f"no transaction with id {', '.join(map(repr, missing))} in the warehouse")

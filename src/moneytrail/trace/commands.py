@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
-from moneytrail.errors import MoneytrailError, TraceError
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
+from moneytrail.errors import EngineUnsupportedError, MoneytrailError, TraceError
 from moneytrail.gateway.commands import cli_gateway
 from moneytrail.trace._api import Tracer
 from moneytrail.trace._income import (
@@ -20,6 +31,7 @@ from moneytrail.trace._income import (
     parse_stated,
     write_income_schedule,
 )
+from moneytrail.trace._ledger import WarehouseView
 from moneytrail.trace._report import TraceReport
 from moneytrail.trace._rules import RULES
 from moneytrail.trace._schedule import save_report, write_schedule
@@ -58,7 +70,7 @@ def _read_ids(path: Path) -> list[str]:
 
 
 def _alert_evidence(
-    ws: Workspace, wh: Warehouse, alert_ids: list[str], as_user: str | None, case: int | None
+    ws: Workspace, wh: WarehouseView, alert_ids: list[str], as_user: str | None, case: int | None
 ) -> list[str]:
     """The transactions behind the named alerts (alerts.evidence), in alert order.
 
@@ -78,6 +90,31 @@ def _alert_evidence(
             raise TraceError(f"alert {alert_id!r} names no transactions (an employer alert?)")
         found += got
     return list(dict.fromkeys(found))
+
+
+@contextmanager
+def _warehouse(
+    ctx: typer.Context, ws: Workspace, *, save: bool = False, reveal: bool = False
+) -> Iterator[WarehouseView]:
+    """The warehouse to trace in, on the engine in force: a DuckDB Warehouse (written
+    to with --save), or the Spark warehouse read through moneytrail.spark._reading."""
+    if engine_of(ctx, ws).name != "spark":
+        with Warehouse(ws, read_only=not save) as wh:
+            yield wh
+        return
+    for given, what in (
+        (save, "--save (storing the run)"),
+        (reveal, "--case with --schedule (revealing numbers)"),
+    ):
+        if given:
+            raise EngineUnsupportedError(
+                f"`moneytrail trace {what}` writes to a DuckDB warehouse or reads its vault, "
+                "and runs on DuckDB only for now; on Spark, trace without it (docs/spark.md)"
+            )
+    from moneytrail.spark._reading import spark_reader  # noqa: PLC0415 - optional extra
+
+    with spark_reader(ws) as view:
+        yield view
 
 
 def trace(
@@ -152,14 +189,14 @@ def trace(
     stated = _purchases(purchase or [])
     ws = workspace_of(ctx, workspace)
     try:
-        with Warehouse(ws, read_only=not save) as wh:
+        with _warehouse(ctx, ws, save=save, reveal=case is not None and schedule is not None) as wh:
             names += _alert_evidence(ws, wh, _split(alert or []), as_user, case)
             report = Tracer(wh, stated).run(
                 names, rule, max_hops=max_hops, steps=schedule is not None or save
             )
-            run_id = save_report(wh, report, names) if save else None
+            run_id = save_report(wh, report, names) if isinstance(wh, Warehouse) and save else None
             revealed, under = None, None
-            if case is not None and schedule is not None:
+            if isinstance(wh, Warehouse) and case is not None and schedule is not None:
                 why = purpose or f"court schedule {schedule.name} ({rule} trace)"
                 revealed = _reveal_accounts(ctx, workspace, as_user, wh, report, case, why)
                 under = f"case {case}: {len(revealed)} accounts revealed to {as_user} for {why}"
@@ -274,7 +311,7 @@ def income(
             [parse_stated(v, "--non-taxable") for v in non_taxable or []],
             dict(_pair(v, "--non-income") for v in non_income or []),
         )
-        with Warehouse(ws, read_only=True) as wh:
+        with _warehouse(ctx, ws) as wh:
             lines = indirect_income(wh, party, period=period, stated=stated)
         if schedule is not None:
             write_income_schedule(lines, schedule)
