@@ -2,12 +2,15 @@
 Spark local[2], each a fresh workspace in a child process, then (--graph)
 `moneytrail graph features --full` on each workspace, also in a child process, then
 (--detect, implies --graph) `moneytrail detect` on each; --resolve adds `moneytrail
-resolve` on each after ingest.
+resolve` on each after ingest; --records (with --world) loads the world's files of
+records (FtM, EFW2, Form 941, OCDS) after its transactions, in one `moneytrail ingest`
+on each engine.
 
     .venv/bin/python benchmarks/spark.py [--rows 1000000]
     .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
     .venv/bin/python benchmarks/spark.py --world 200000 --detect
     .venv/bin/python benchmarks/spark.py --world 200000 --resolve
+    .venv/bin/python benchmarks/spark.py --world 200000 --records
     .venv/bin/python benchmarks/spark.py --file transactions.csv --detect \
         [--engines duckdb,spark] [--stage-timeout 2400] [--until 2026-12-07T06:15] \
         [--driver-memory 6g] [--scratch DIR]
@@ -174,6 +177,19 @@ def same_features(duck: Path, on_spark: Path) -> bool:
 
 
 DETECTED = {"alerts": "* EXCLUDE (run_id)", "alert_hits": "*"}
+RECORD_FILES = (
+    "entities.ftm.json",
+    "payroll/w2.efw2",
+    "payroll/form941.csv",
+    "ocds/releases.jsonl",
+)
+# The tables the world's files of records fill (the vault's ciphertexts differ by key).
+RECORD_TABLES = dict.fromkeys(
+    ("parties", "relationships", "addresses", "assets", "identifiers", "accounts",
+     "account_holders", "w2_employers", "w2_wages", "form941_filings", "ocds_processes",
+     "ocds_parties", "ocds_awards", "ocds_contracts", "quarantine"),
+    "*",
+)  # fmt: skip
 RESOLVED = {
     "entities": "*",
     "entity_members": "*",
@@ -208,6 +224,9 @@ def main() -> None:
     ap.add_argument("--block-edges", type=int, default=0, help="Spark's graph_block_edges")
     ap.add_argument("--detect", action="store_true", help="also time detect (after graph features)")
     ap.add_argument("--resolve", action="store_true", help="also time resolve (after ingest)")
+    ap.add_argument(
+        "--records", action="store_true", help="also time ingest of the world's files of records"
+    )
     ap.add_argument("--engines", default="duckdb,spark", help="which engines, in order")
     ap.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
     ap.add_argument(
@@ -235,6 +254,9 @@ def main() -> None:
             ws = Path(tmp) / engine
             base = [MONEYTRAIL, "--engine", engine, "-w", str(ws)]
             steps = [("ingest", [*base, "ingest", str(data), "--json"])]
+            if args.records:
+                records = [str(data.parent / name) for name in RECORD_FILES]
+                steps.append(("ingest records", [*base, "ingest", *records, "--json"]))
             if args.resolve:
                 steps.append(("resolve", [*base, "resolve", "--json"]))
             if args.graph:
@@ -263,11 +285,18 @@ def main() -> None:
         same_alerts = same_tables(duck, on_spark, DETECTED) if args.detect and done else None
         resolved = len(engines) == 2 and all("s" in stages[e].get("resolve", {}) for e in engines)
         same_entities = same_tables(duck, on_spark, RESOLVED) if resolved else None
+        loaded = len(engines) == 2 and all(
+            "s" in stages[e].get("ingest records", {}) for e in engines
+        )
+        same_records = same_tables(duck, on_spark, RECORD_TABLES) if loaded else None
     if args.detect or args.file:
         line = files_to_alerts(args, data, rows, stages, same_graph, same_alerts)
         if args.resolve:
             line["same_entities_members_links_records"] = same_entities
         save(line)
+        return
+    if args.records and not args.graph:
+        save(records_line(data, stages, same_records))
         return
     if args.resolve and not args.graph:
         duck_r, spark_r = (stages[e]["resolve"] for e in ("duckdb", "spark"))
@@ -333,6 +362,26 @@ def main() -> None:
     save(line)
 
 
+def records_line(
+    data: Path, stages: dict[str, dict[str, dict[str, object]]], same: bool | None
+) -> dict[str, object]:
+    """One line: the ingest of the world's files of records on each engine."""
+    duck, spark = (stages[e]["ingest records"] for e in ("duckdb", "spark"))
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "stage": "ingest of a world's files of records (FtM, EFW2, Form 941, OCDS; one "
+        "command, fresh process each; after its transactions on each engine)",
+        "world": str(data.parent.name),
+        "files_kib": {n: round((data.parent / n).stat().st_size / 1024) for n in RECORD_FILES},
+        "duckdb": duck,
+        "spark_local2": spark,
+        "spark_over_duckdb": round(float(spark["s"]) / float(duck["s"]), 2),  # type: ignore[arg-type]
+        "same_tables": same,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+    }
+
+
 def stage_limit(args: argparse.Namespace) -> float | None:
     """Seconds the next stage may run: --stage-timeout, cut to what is left until --until."""
     limits = [args.stage_timeout] if args.stage_timeout else []
@@ -347,6 +396,12 @@ def stage_figures(name: str, report: dict[str, object]) -> dict[str, object]:
     if name == "ingest":
         (first,) = report["files"]  # type: ignore[misc]
         return {"accepted": first["rows_accepted"], "quarantined": first["rows_quarantined"]}
+    if name == "ingest records":
+        files: list[dict[str, int]] = report["files"]  # type: ignore[assignment]
+        return {
+            "accepted": sum(f["rows_accepted"] for f in files),
+            "quarantined": sum(f["rows_quarantined"] for f in files),
+        }
     if name == "resolve":
         entities = report["entities"]
         assert isinstance(entities, dict)

@@ -42,7 +42,7 @@ def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
     ("args", "command"),
     [
         (["eval", "--truth", "t"], "eval"),
-        (["employers"], "employers"),
+        (["contracts", "findings"], "contracts findings"),
         (["statements", "gaps", "--json"], "statements gaps"),
     ],
 )
@@ -59,7 +59,7 @@ def test_a_command_not_on_spark_refuses_and_names_itself(
 
 
 def test_the_refusal_names_where_spark_was_chosen(tmp_path: Path) -> None:
-    result = invoke("employers", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
+    result = invoke("eval", "--truth", "t", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
     assert isinstance(result.exception, EngineUnsupportedError)
     assert "from $MONEYTRAIL_ENGINE" in str(result.exception)
 

@@ -12,6 +12,10 @@ stage on it cost seconds, so each is done once and shared):
 - `parity_loaded`: its transactions.csv loaded on each engine, sharing TOKEN_KEY:
   (DuckDB workspace, Spark workspace). Read it, never write to it: a test that
   runs a stage takes its own copy with `copy_loaded`.
+- `records_loaded`: a copy of `parity_loaded` with the world's files of records
+  (RECORD_FILES: FtM, EFW2, Form 941, OCDS) loaded after its transactions on each
+  engine: (DuckDB workspace, Spark workspace, DuckDB's reports, Spark's). Read it,
+  never write to it (test_resolve_on_spark resolves a copy).
 - `detected`: a copy of `parity_loaded`, mined (graph features, default params)
   and detected on each engine: (DuckDB workspace, Spark workspace, DuckDB's
   detect report, Spark's). Tests that read it come first by file name; a later
@@ -35,13 +39,14 @@ from moneytrail.cli import app
 from moneytrail.engine import require_spark
 from moneytrail.errors import EngineUnavailableError
 from moneytrail.graph import FeatureParams
-from moneytrail.ingest import IngestOptions
+from moneytrail.ingest import FileReport, IngestOptions, ingest_file
 from moneytrail.spark._detect import run_detect_on_spark
 from moneytrail.spark._graph import mine_on_spark
 from moneytrail.spark._ingest import ingest_file_on_spark
 from moneytrail.spark._session import spark_session
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.synth import generate
+from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
 
 if TYPE_CHECKING:
@@ -50,6 +55,13 @@ if TYPE_CHECKING:
 # Both engines' workspaces share the token key (as deconflicting agencies do), so
 # account tokens and keys agree between them.
 TOKEN_KEY = "ab" * 32
+# The synthetic world's files of records (formats with Format.records), by format.
+RECORD_FILES = (
+    ("ftm", "entities.ftm.json"),
+    ("efw2", "payroll/w2.efw2"),
+    ("form941", "payroll/form941.csv"),
+    ("ocds", "ocds/releases.jsonl"),
+)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +98,14 @@ def load_both(
     return duck, on_spark
 
 
+def load(ws: Path, spark: SparkSession | None, path: Path) -> FileReport:
+    """`path` loaded into workspace `ws` on DuckDB (spark None) or on Spark."""
+    if spark is None:
+        with Warehouse(Workspace(ws)) as wh:
+            return ingest_file(wh, path)
+    return ingest_file_on_spark(SparkWarehouse(Workspace(ws), spark), path, "auto", IngestOptions())
+
+
 def copy_loaded(loaded: tuple[Path, Path], root: Path) -> tuple[Path, Path]:
     """Both workspaces of `loaded` copied under `root` (as duck/ and spark/): a test's own
     to run stages on. A Spark workspace's tables are folders of Parquet files, found
@@ -115,6 +135,22 @@ def parity_loaded(
         return load_both(
             tmp_path_factory.mktemp("parity-loaded"), spark, parity_world / "transactions.csv"
         )
+
+
+@pytest.fixture(scope="session")
+def records_loaded(
+    tmp_path_factory: pytest.TempPathFactory,
+    spark: SparkSession,
+    parity_loaded: tuple[Path, Path],
+    parity_world: Path,
+) -> tuple[Path, Path, list[FileReport], list[FileReport]]:
+    """The parity world's transactions, then its files of records, loaded on each engine."""
+    duck, on_spark = copy_loaded(parity_loaded, tmp_path_factory.mktemp("records"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
+        want = [load(duck, None, parity_world / name) for _, name in RECORD_FILES]
+        got = [load(on_spark, spark, parity_world / name) for _, name in RECORD_FILES]
+    return duck, on_spark, want, got
 
 
 @pytest.fixture(scope="session")

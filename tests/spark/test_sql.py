@@ -131,3 +131,15 @@ def test_aml_csv_parse_is_the_same_on_both_engines(spark: SparkSession) -> None:
         "*",
     ]
     assert on_duckdb[5][PARSED.index("original")] == "abc"
+
+
+def test_a_list_ordered_by_other_keys_is_duckdbs_on_spark(spark: SparkSession) -> None:
+    """NULL keys last and values in key order, as DuckDB lists them (ties aside)."""
+    sql = (
+        "SELECT g, list(x ORDER BY a, b) AS xs FROM (VALUES (1, 'p', 2, 1), (1, 'q', NULL, 0), "
+        "(1, 'r', 1, 5), (1, NULL, 1, 4), (2, 's', 0, 0)) AS t(g, x, a, b) GROUP BY g ORDER BY g"
+    )
+    want = duckdb.sql(sql).fetchall()
+    got = [(r[0], list(r[1])) for r in spark.sql(render(sql)).collect()]
+    assert want == [(1, [None, "r", "p", "q"]), (2, ["s"])]
+    assert got == want

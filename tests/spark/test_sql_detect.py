@@ -50,8 +50,22 @@ def test_detect_rules_render_with_duckdb_meaning(duckdb_sql: str, spark_sql: str
     assert render(duckdb_sql) == spark_sql
 
 
-def test_a_list_ordered_by_other_keys_refuses_by_name() -> None:
-    with pytest.raises(EngineUnsupportedError, match=r"list\(\.\.\. ORDER BY \.\.\.\)"):
+def test_a_list_ordered_by_other_keys_sorts_structs_of_keys_and_value() -> None:
+    assert render("SELECT list(x ORDER BY a, b) FROM t") == (
+        "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(NAMED_STRUCT('n0', a IS NULL, 'k0', a, "
+        "'n1', b IS NULL, 'k1', b, 'v', x))), o -> o.v) FROM t"
+    )
+
+
+def test_a_filtered_list_ordered_by_other_keys_filters_what_it_gathers() -> None:
+    assert render("SELECT list(x ORDER BY a) FILTER (WHERE x > 0) FROM t") == (
+        "SELECT TRANSFORM(ARRAY_SORT(COLLECT_LIST(NAMED_STRUCT('n0', a IS NULL, 'k0', a, "
+        "'v', x)) FILTER(WHERE x > 0)), o -> o.v) FROM t"
+    )
+
+
+def test_a_list_ordered_by_other_keys_descending_refuses_by_name() -> None:
+    with pytest.raises(EngineUnsupportedError, match=r"list\(x ORDER BY keys\) by other keys only"):
         render("SELECT list(x ORDER BY s DESC, x) FROM t")
 
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.access import source_labels
 from moneytrail.employers._defs import CHECKS, check_codes, resolve_parameters
 from moneytrail.employers._run import (
@@ -22,6 +31,9 @@ from moneytrail.gateway._shapes import employer_row
 from moneytrail.gateway.commands import AsOption, CaseOption, cli_gateway, report_withheld
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def register(app: typer.Typer) -> None:
@@ -71,8 +83,10 @@ def employers(
     except EmployerCheckError as exc:
         raise fail(str(exc)) from exc
     ws = workspace_of(ctx, workspace)
-    if not ws.warehouse_path.exists():  # nothing loaded yet: say so, create nothing
-        items: list[dict[str, Any]] = []
+    if engine_of(ctx, ws).name == "spark":
+        items = _run_on_spark(ws, check, overrides, as_user, case_id, show_all)
+    elif not ws.warehouse_path.exists():  # nothing loaded yet: say so, create nothing
+        items = []
     else:
         items = _run(ws, check, overrides, as_user, case_id, show_all)
     if as_json:
@@ -95,7 +109,7 @@ def _run(
             with Warehouse(ws) as wh:
                 reports = run_checks(wh.con, codes=check or None, overrides=overrides)
                 store_flags(wh.con, reports)
-                return _shown(ws, wh, reports, as_user, case_id, show_all)
+                return _shown(ws, wh.con, reports, as_user, case_id, show_all)
         except WarehouseBusyError:
             # The API holds the warehouse read-only: check, but leave the stored flags as they are.
             with Warehouse.for_reading(ws) as wh:
@@ -105,14 +119,37 @@ def _run(
                     "flags computed, not stored",
                     highlight=False,
                 )
-                return _shown(ws, wh, reports, as_user, case_id, show_all)
+                return _shown(ws, wh.con, reports, as_user, case_id, show_all)
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _run_on_spark(
+    ws: Workspace,
+    check: list[str] | None,
+    overrides: dict[str, str],
+    as_user: str | None,
+    case_id: int | None,
+    show_all: bool,
+) -> list[dict[str, Any]]:
+    """As `_run`, on the Spark warehouse (moneytrail.spark._employers)."""
+    from moneytrail.spark._employers import employers_on_spark  # noqa: PLC0415 - optional extra
+    from moneytrail.spark._reading import spark_reader  # noqa: PLC0415
+    from moneytrail.spark._tables import warehouse_root  # noqa: PLC0415
+
+    if not warehouse_root(ws).is_dir():  # nothing loaded yet: say so, create nothing
+        return []
+    try:
+        with spark_reader(ws) as view:
+            reports = employers_on_spark(view, check or None, overrides)
+            return _shown(ws, view.con, reports, as_user, case_id, show_all)
     except MoneytrailError as exc:
         raise fail(str(exc)) from exc
 
 
 def _shown(
     ws: Workspace,
-    wh: Warehouse,
+    con: duckdb.DuckDBPyConnection,
     reports: list[EmployerReport],
     as_user: str | None,
     case_id: int | None,
@@ -135,7 +172,7 @@ def _shown(
         for r in reports
         if show_all or r.flags
     ]
-    with cli_gateway(ws, wh.con, as_user, case_id) as gateway:
+    with cli_gateway(ws, con, as_user, case_id) as gateway:
         gateway.gate.require_view("employers")
         shown, notices = gateway.gate.sift(rows, "employer_flag")
     return shown + notices

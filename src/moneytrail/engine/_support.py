@@ -24,6 +24,7 @@ SPARK_COMMANDS: frozenset[str] = frozenset(
         "quarantine",
         "trace",
         "income",
+        "employers",
     }
 )
 """Commands (space-separated paths) that run on Spark."""

@@ -64,4 +64,5 @@ READER = Format(
     looks_like,
     "Open Contracting Data Standard releases, records and packages (JSON or JSON lines)",
     "moneytrail ingest tenders.json",
+    records=True,
 )

@@ -78,13 +78,19 @@ class KindLinker:
         self.model = model
         self.backend = backend
         self.api = database_api(backend)
-        self.records = self.api.register(records, table_name=f"mt_{model.kind}_records")
+        self.records = self._register(records, f"mt_{model.kind}_records")
         self.new = (
-            None
-            if new_records is None
-            else self.api.register(new_records, table_name=f"mt_{model.kind}_new")
+            None if new_records is None else self._register(new_records, f"mt_{model.kind}_new")
         )
         self.linker = Linker(self.records, settings_for(model, saved, backend), log_level=None)
+
+    def _register(self, table: pa.Table, name: str) -> SplinkDataFrame:
+        """`table` as Splink's input `name`. On Spark the input is a temp view of the
+        process's one session, so a view of that name left by an earlier run in the
+        same process (a second resolve) is stale: dropped, or Splink refuses the name."""
+        if self.backend == "spark":
+            self.api.spark.catalog.dropTempView(name)  # type: ignore[attr-defined]
+        return self.api.register(table, table_name=name)
 
     def train(self, confirmed: pa.Table | None = None) -> dict[str, Any]:
         """Estimate the model's parameters from the records; return the model as JSON.
@@ -129,7 +135,7 @@ class KindLinker:
                 "record_id_r": confirmed["member_r"],
             }
         )
-        table = self.api.register(labels, table_name=f"mt_{self.model.kind}_labels")
+        table = self._register(labels, f"mt_{self.model.kind}_labels")
         self.linker.training.estimate_m_from_pairwise_labels(table)  # type: ignore[no-untyped-call]
 
     def _rule_pairs(self, columns: tuple[str, ...]) -> int:

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SparkView:
-    """A read-only warehouse on Spark: what moneytrail.trace reads through (`con`)."""
+    """The Spark warehouse read through a connection: what moneytrail.trace and the
+    gateway read through (`con`); a stage that also writes uses `warehouse`."""
 
+    warehouse: SparkWarehouse
     spark_con: SparkConnection
 
     @property
@@ -42,6 +44,6 @@ def spark_reader(workspace: Workspace) -> Iterator[SparkView]:
     wh = SparkWarehouse(workspace, spark_session(workspace))
     con = SparkConnection(wh, [t.name for t in TABLES])
     try:
-        yield SparkView(con)
+        yield SparkView(wh, con)
     finally:
         con.close()

@@ -9,7 +9,7 @@ the tables it changed are written whole (staged, then swapped in) and
 `resolve_runs` last, the run's done mark, with the rows DuckDB's run stores.
 
 Tables resolution reads that a Spark warehouse lacks (parties, identifiers,
-addresses, assets: only aml-csv is ingested on Spark so far; link_decisions, which
+addresses, assets until a file of records is ingested there; link_decisions, which
 `moneytrail link` writes on DuckDB only) are empty views with the model's schema,
 as on a DuckDB warehouse that never loaded such a file.
 """

@@ -157,10 +157,31 @@ def _ordered_list(node: exp.ArrayAgg) -> exp.Expression:
     ):
         gathered = exp.ArrayAgg(this=value)
         return exp.Anonymous(this="array_sort", expressions=[gathered])
-    raise EngineUnsupportedError(
-        "Engine 'spark' does not render DuckDB's list(... ORDER BY ...) unless it sorts the "
-        f"listed value itself: {node.sql(dialect='duckdb')}"
+    if isinstance(value, exp.Distinct) or any(k.args.get("desc") for k in keys):
+        raise EngineUnsupportedError(
+            "Engine 'spark' renders DuckDB's list(x ORDER BY keys) by other keys only "
+            f"ascending and without DISTINCT: {node.sql(dialect='duckdb')}"
+        )
+    return _sorted_by_keys(value, [k.this for k in keys])
+
+
+def _sorted_by_keys(value: exp.Expression, keys: list[exp.Expression]) -> exp.Expression:
+    """list(value ORDER BY keys) as Spark has it: the rows gathered as structs of their
+    keys then the value, sorted, and the values taken out. Each key comes after an
+    `IS NULL` flag, so NULL keys sort last, as DuckDB's ascending order puts them; rows
+    whose keys tie come in order of their values (DuckDB leaves ties in any order)."""
+    fields: list[exp.Expression] = []
+    for i, key in enumerate(keys):
+        fields += [exp.Literal.string(f"n{i}"), exp.Is(this=key.copy(), expression=exp.Null())]
+        fields += [exp.Literal.string(f"k{i}"), key.copy()]
+    fields += [exp.Literal.string("v"), value]
+    rows = exp.ArrayAgg(this=exp.Anonymous(this="named_struct", expressions=fields))
+    ordered = exp.Anonymous(this="array_sort", expressions=[rows])
+    take = exp.Lambda(
+        this=exp.Dot(this=exp.to_identifier("o"), expression=exp.to_identifier("v")),
+        expressions=[exp.to_identifier("o")],
     )
+    return exp.Anonymous(this="transform", expressions=[ordered, take])
 
 
 _RULES: tuple[tuple[type[exp.Expression], Callable[[exp.Expression], exp.Expression]], ...] = (

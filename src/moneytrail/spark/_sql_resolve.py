@@ -122,15 +122,31 @@ def _map_lookup(node: exp.Expression) -> exp.Expression:
 def _filtered_sort(node: exp.Expression) -> exp.Expression:
     assert isinstance(node, exp.Filter)
     sort = node.this
-    if not (
+    if _gathered_sort(sort):
+        inner = exp.Filter(this=sort.expressions[0].copy(), expression=node.expression.copy())
+        return exp.Anonymous(this="array_sort", expressions=[inner])
+    # list(x ORDER BY a, b) FILTER (...): transform(array_sort(collect_list(...)), o -> o.v)
+    if (
         isinstance(sort, exp.Anonymous)
-        and sort.name.lower() == "array_sort"
-        and len(sort.expressions) == 1
-        and isinstance(sort.expressions[0], exp.ArrayAgg)
+        and sort.name.lower() == "transform"
+        and len(sort.expressions) == 2
+        and _gathered_sort(sort.expressions[0])
     ):
-        return node
-    inner = exp.Filter(this=sort.expressions[0].copy(), expression=node.expression.copy())
-    return exp.Anonymous(this="array_sort", expressions=[inner])
+        kept = _filtered_sort(
+            exp.Filter(this=sort.expressions[0].copy(), expression=node.expression)
+        )
+        return exp.Anonymous(this="transform", expressions=[kept, sort.expressions[1].copy()])
+    return node
+
+
+def _gathered_sort(node: exp.Expression) -> bool:
+    """Whether `node` is array_sort(collect_list(...)), where a FILTER belongs inside."""
+    return (
+        isinstance(node, exp.Anonymous)
+        and node.name.lower() == "array_sort"
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.ArrayAgg)
+    )
 
 
 _RULES: tuple[tuple[type[exp.Expression], Callable[[exp.Expression], exp.Expression]], ...] = (
