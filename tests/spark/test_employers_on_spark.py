@@ -30,10 +30,14 @@ def shared_token_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_ENGINE, raising=False)
 
 
-def employers(ws: Path, engine: str, *args: str) -> list[dict[str, Any]]:
-    result = CliRunner().invoke(app, ["--engine", engine, "-w", str(ws), "employers", *args])
+def invoke_ok(ws: Path, engine: str, *args: str) -> str:
+    result = CliRunner().invoke(app, ["--engine", engine, "-w", str(ws), *args])
     assert result.exit_code == 0, result.output
-    doc: list[dict[str, Any]] = json.loads(result.stdout)
+    return result.stdout
+
+
+def employers(ws: Path, engine: str, *args: str) -> list[dict[str, Any]]:
+    doc: list[dict[str, Any]] = json.loads(invoke_ok(ws, engine, "employers", *args))
     return doc
 
 
@@ -56,6 +60,19 @@ def test_the_same_flags_as_duckdb(
         con.close()
     assert len({r[4] for r in want}) >= 3, want  # several checks fired
     assert got == want
+    # detect's employer typologies read those flags on either engine
+    only = [a for t in ("MT-E001", "MT-E002", "MT-E003", "MT-E004") for a in ("--only", t)]
+    reports = [
+        json.loads(invoke_ok(ws, engine, "detect", *only, "--json"))
+        for ws, engine in ((duck, "duckdb"), (on_spark, "spark"))
+    ]
+    for doc in reports:
+        doc.pop("seconds")
+    assert reports[1] == reports[0]
+    assert reports[0]["hits"] >= 2
+    assert json.loads(invoke_ok(on_spark, "spark", "alerts", "--min-score", "0", "--json")) == (
+        json.loads(invoke_ok(duck, "duckdb", "alerts", "--min-score", "0", "--json"))
+    )
     # a second run replaces the flags whole, as on DuckDB
     employers(on_spark, "spark", "--json", "--check", "SSN_SHARED")
     again = duckdb.sql(
