@@ -406,7 +406,7 @@ def asset_purchase(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[
             -- max_repeat: a purchase is a one-off payment to a seller; rent, payroll and
             -- suppliers are paid again and again (0 = any payee)
             SELECT b.* FROM buy0 b WHERE {repeat} = 0 OR coalesce((
-                SELECT r.n FROM {PAIRS} r
+                SELECT max(r.n) FROM {PAIRS} r
                 WHERE r.from_account = b.acct AND r.to_account = b.to_account), 0) <= {repeat}
         ), fund AS (
             SELECT b.txn_id AS buy_id, b.acct, b.amount, count(DISTINCT i.from_account) AS sources,

@@ -170,7 +170,7 @@ def chain(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[Hit]:
     # (payroll, regular suppliers): layering moves money between strangers. 0 = off.
     repeat = int_param(p, "max_repeat")
     once_sql = (
-        f"""AND (SELECT r.n FROM {PAIRS} r WHERE r.from_account = o.from_account
+        f"""AND (SELECT max(r.n) FROM {PAIRS} r WHERE r.from_account = o.from_account
                   AND r.to_account = o.to_account) <= {repeat}"""
         if repeat
         else ""
@@ -240,7 +240,7 @@ def gather_passed(con: duckdb.DuckDBPyConnection, p: dict[str, Value]) -> list[H
             -- max_repeat: a payer that pays the account regularly (a customer, an
             -- employer) is not a layer passing money on (0 = every payer counts)
             SELECT pt0.* FROM pt0 WHERE {repeat} = 0 OR (
-                SELECT r.n FROM {PAIRS} r
+                SELECT max(r.n) FROM {PAIRS} r
                 WHERE r.from_account = pt0.payer AND r.to_account = pt0.acct) <= {repeat}
         ), g AS (
             SELECT x.acct, x.txn_id AS anchor, count(DISTINCT y.payer) AS payers,

@@ -42,7 +42,11 @@ class Hit:
 PAIRS = "detect_pairs"
 """Temp table of movements per payer and payee (both known; from_account, to_account, n),
 built once per run by `count_pairs`: the one-off tests of most detectors read it, and each
-counting the ledger again cost a full grouping of it (about 2 s at 5 M transactions)."""
+counting the ledger again cost a full grouping of it (about 2 s at 5 M transactions).
+It holds one row per pair, yet a detector looking a pair up in a scalar subquery writes
+`(SELECT max(r.n) FROM detect_pairs r WHERE ...)`: without the aggregate, Spark plans the
+lookup as a single-row join it can only broadcast, and past the broadcast threshold
+(892,445 pairs at 5 M) as a nested loop over every transaction."""
 
 
 def count_pairs(con: duckdb.DuckDBPyConnection) -> None:
