@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -40,6 +41,7 @@ from moneytrail.engine import require_spark
 from moneytrail.errors import EngineUnavailableError
 from moneytrail.graph import FeatureParams
 from moneytrail.ingest import FileReport, IngestOptions, ingest_file
+from moneytrail.privacy import Vault
 from moneytrail.spark._detect import run_detect_on_spark
 from moneytrail.spark._graph import mine_on_spark
 from moneytrail.spark._ingest import ingest_file_on_spark
@@ -104,6 +106,25 @@ def load(ws: Path, spark: SparkSession | None, path: Path) -> FileReport:
         with Warehouse(Workspace(ws)) as wh:
             return ingest_file(wh, path)
     return ingest_file_on_spark(SparkWarehouse(Workspace(ws), spark), path, "auto", IngestOptions())
+
+
+def assert_same_vault(duck: Path, on_spark: Path) -> None:
+    """The vault's raw values equal on both engines, each decrypted with its workspace's
+    own key (ciphertexts differ: fresh nonces, and each workspace has its own key)."""
+    wh = on_spark / "spark-warehouse"
+    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
+    try:
+        stored = con.execute("SELECT token, ciphertext FROM vault").fetchall()
+        parts = sorted((wh / "vault").glob("*.parquet"))
+        staged = con.execute(
+            f"SELECT token, ciphertext FROM read_parquet({[str(f) for f in parts]})"
+        ).fetchall() if parts else []  # fmt: skip
+    finally:
+        con.close()
+    duck_vault = Vault(Workspace(duck).vault_key())
+    spark_vault = Vault(Workspace(on_spark).vault_key())
+    want = {t: duck_vault.decrypt(t, bytes(c)) for t, c in stored}
+    assert {t: spark_vault.decrypt(t, bytes(c)) for t, c in staged} == want
 
 
 def copy_loaded(loaded: tuple[Path, Path], root: Path) -> tuple[Path, Path]:

@@ -19,13 +19,12 @@ from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE
 from moneytrail.errors import EngineUnsupportedError
 from moneytrail.ingest import IngestOptions
-from moneytrail.privacy import Vault
 from moneytrail.spark._ingest import ingest_file_on_spark
 from moneytrail.spark._tables import table_dir
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.synth import generate
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import TOKEN_KEY, load_both
+from tests.spark.conftest import TOKEN_KEY, assert_same_vault, load_both
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -123,19 +122,7 @@ def assert_same_tables(duck: Path, on_spark: Path) -> None:
     )[0][0]
     assert in_order
     # the vault's raw values, decrypted with each workspace's own key
-    duck_vault = Vault(Workspace(duck).vault_key())
-    spark_vault = Vault(Workspace(on_spark).vault_key())
-    want_raw = {
-        t: duck_vault.decrypt(t, bytes(c))
-        for t, c in rows(duck, "SELECT token, ciphertext FROM vault")
-    }
-    got_raw = {
-        t: spark_vault.decrypt(t, bytes(c))
-        for t, c in rows(
-            duck, f"SELECT token, ciphertext FROM read_parquet('{wh}/vault/*.parquet')"
-        )
-    }
-    assert got_raw == want_raw
+    assert_same_vault(duck, on_spark)
 
 
 def test_a_world_file_and_its_damaged_copy(loaded: tuple[Path, Path]) -> None:

@@ -22,12 +22,18 @@ from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE
 from moneytrail.errors import EngineUnsupportedError, MoneytrailError
 from moneytrail.ingest import FileReport
-from moneytrail.privacy import Vault
 from moneytrail.spark._ingest import spark_formats
 from moneytrail.spark._tables import table_columns
 from moneytrail.warehouse._loads import LOAD_TABLES
-from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import RECORD_FILES, TOKEN_KEY, copy_loaded, load, load_both
+from moneytrail.workspace import ENV_TOKEN_KEY
+from tests.spark.conftest import (
+    RECORD_FILES,
+    TOKEN_KEY,
+    assert_same_vault,
+    copy_loaded,
+    load,
+    load_both,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -76,19 +82,7 @@ def assert_same_tables(duck: Path, on_spark: Path) -> list[str]:
         assert got == want, name
         if want:
             filled.append(name)
-    duck_vault = Vault(Workspace(duck).vault_key())
-    spark_vault = Vault(Workspace(on_spark).vault_key())
-    want_raw = {
-        t: duck_vault.decrypt(t, bytes(c))
-        for t, c in rows(duck, "SELECT token, ciphertext FROM vault")
-    }
-    got_raw = {
-        t: spark_vault.decrypt(t, bytes(c))
-        for t, c in rows(
-            duck, f"SELECT token, ciphertext FROM read_parquet('{wh}/vault/*.parquet')"
-        )
-    }
-    assert got_raw == want_raw
+    assert_same_vault(duck, on_spark)
     return filled
 
 
