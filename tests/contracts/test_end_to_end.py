@@ -83,7 +83,7 @@ def test_findings_command_lists_stored_findings(loaded: Workspace) -> None:
     again = runner.invoke(app, ["contracts", "findings", "--json", "-w", str(loaded.root)])
     assert json.loads(again.stdout)["findings"].__len__() == len(doc["findings"])  # idempotent
     with Warehouse(loaded) as wh:
-        assert len(stored_findings(wh, "MT-P001")) == 2
+        assert len(stored_findings(wh.con, "MT-P001")) == 2
 
 
 def test_findings_param_override_and_errors(loaded: Workspace) -> None:

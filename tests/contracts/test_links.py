@@ -91,3 +91,19 @@ def test_a_large_entity_is_joined_through_not_paired(warehouse: Warehouse, tmp_p
     (finding,) = vendor_links(warehouse.con)
     assert finding.typology.code == "MT-P004"
     assert finding.evidence["person_party_id"] == "reg-1"
+
+
+def test_names_match_without_their_accents(warehouse: Warehouse, tmp_path: Path) -> None:
+    # The official is written with accents and another case, the register without.
+    load(warehouse, tmp_path, "Ánn Lée")
+    (finding,) = vendor_links(warehouse.con)
+    assert finding.typology.code == "MT-P004"
+    assert finding.evidence["person_party_id"] == "reg-1"
+
+
+def test_fold_strips_marks_and_upper_cases() -> None:
+    from moneytrail.contracts._links import _fold  # noqa: PLC0415
+
+    assert _fold("Zoë Müller-Ñúñez") == "ZOE MULLER-NUNEZ"
+    assert _fold("Straße") == "STRASSE"
+    assert _fold(None) is None

@@ -42,7 +42,7 @@ def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
     ("args", "command"),
     [
         (["eval", "--truth", "t"], "eval"),
-        (["contracts", "findings"], "contracts findings"),
+        (["link", "explain", "a", "b"], "link explain"),
         (["statements", "gaps", "--json"], "statements gaps"),
     ],
 )

@@ -189,3 +189,21 @@ def test_parties_and_their_identifiers_resolve_as_on_duckdb(
         splink = con.execute("SELECT count(*) FROM entity_links WHERE rule = 'splink'").fetchall()
     assert kinds.get("person", 0) > 50 and kinds.get("company", 0) > 50, kinds
     assert splink[0][0] > 0
+
+
+def test_contracts_tie_vendors_through_the_entities_on_both_engines(
+    tmp_path: Path, resolved_records: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vendor links read entity_members once resolution has run: the same findings."""
+    monkeypatch.delenv(ENV_ENGINE, raising=False)
+    monkeypatch.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
+    duck, on_spark = copy_loaded(resolved_records, tmp_path)
+    listed = []
+    for engine, ws in (("duckdb", duck), ("spark", on_spark)):
+        args = ["--engine", engine, "-w", str(ws), "contracts", "findings", "--json"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.stdout)["findings"]
+        listed.append([{k: v for k, v in r.items() if k != "found_at"} for r in rows])
+    assert listed[1] == listed[0]
+    assert any(r["code"] == "MT-P004" for r in listed[0]), listed[0]

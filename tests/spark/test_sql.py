@@ -143,3 +143,22 @@ def test_a_list_ordered_by_other_keys_is_duckdbs_on_spark(spark: SparkSession) -
     got = [(r[0], list(r[1])) for r in spark.sql(render(sql)).collect()]
     assert want == [(1, [None, "r", "p", "q"]), (2, ["s"])]
     assert got == want
+
+
+def test_text_cast_to_timestamptz_is_the_same_instant_on_spark(spark: SparkSession) -> None:
+    """Offsets applied, UTC's wall clock kept; what neither reads is NULL on both."""
+    texts = (
+        "2024-01-05T10:00:00Z", "2024-01-05T10:00:00-05:00", "2024-01-05T23:30:00+02:00",
+        "2024-01-05", "2024-01-05 08:15:00", "2024-02-30", "not a date", None,
+    )  # fmt: skip
+    values = ", ".join("(NULL)" if t is None else f"('{t}')" for t in texts)
+    sql = f"SELECT s, TRY_CAST(s AS TIMESTAMPTZ) AS ts FROM (VALUES {values}) AS t(s) ORDER BY s"
+    duck = duckdb.connect()
+    duck.execute("SET TimeZone = 'UTC'")
+    want = [
+        (s, None if ts is None else ts.replace(tzinfo=None))
+        for s, ts in duck.execute(sql).fetchall()
+    ]
+    got = [tuple(r) for r in spark.sql(render(sql)).collect()]
+    assert got == want
+    assert dict(want)["2024-01-05T10:00:00-05:00"].hour == 15

@@ -166,7 +166,9 @@ def _grouped(
 ) -> list[Finding]:
     groups: dict[tuple[str, str], list[Any]] = {}
     for row in rows:
-        groups.setdefault((row[0], row[2]), []).append(row)
+        # Spark's timestamps come without a zone (UTC's wall clock), DuckDB's with one
+        ts = row[8].astimezone(UTC) if row[8].tzinfo else row[8].replace(tzinfo=UTC)
+        groups.setdefault((row[0], row[2]), []).append((*row[:8], ts))
     findings = []
     for (_, supplier_id), awards in sorted(groups.items()):
         for run in _windows([(a[8], a) for a in awards], timedelta(days=window_days), minimum):
@@ -257,19 +259,12 @@ def store(
     Typologies (MT-...) and Cardinal's indicators (R...) are replaced separately,
     each by the run that computes them; the caller holds the transaction.
     """
-    now = datetime.now(UTC)
-    rows: dict[str, tuple[Any, ...]] = {}
-    for f in findings:
-        rows[f.finding_id] = (
-            f.finding_id, f.typology.code, f.typology.severity, f.subject_kind, f.subject_id,
-            f.subject_name, json.dumps(list(f.ocids)), f.amount, f.currency, f.reason,
-            json.dumps(f.evidence, default=str), json.dumps(f.typology.as_json()["params"]), now,
-        )  # fmt: skip
+    rows = finding_rows(findings, datetime.now(UTC))
     con.execute("DELETE FROM contract_findings WHERE starts_with(code, ?)", [prefix])
     if not rows:
         return 0
     names = table("contract_findings").column_names()
-    columns = list(zip(*rows.values(), strict=True))
+    columns = list(zip(*rows, strict=True))
     types = {"amount": pa.decimal128(38, 8), "found_at": pa.timestamp("us", tz="UTC")}
     batch = pa.table(
         {
@@ -285,3 +280,17 @@ def store(
     finally:
         con.unregister("_findings_batch")
     return len(rows)
+
+
+def finding_rows(findings: Iterable[Finding], found_at: datetime) -> list[tuple[Any, ...]]:
+    """The rows of contract_findings for these findings (one per finding id), in the
+    table's column order."""
+    rows: dict[str, tuple[Any, ...]] = {}
+    for f in findings:
+        rows[f.finding_id] = (
+            f.finding_id, f.typology.code, f.typology.severity, f.subject_kind, f.subject_id,
+            f.subject_name, json.dumps(list(f.ocids)), f.amount, f.currency, f.reason,
+            json.dumps(f.evidence, default=str), json.dumps(f.typology.as_json()["params"]),
+            found_at,
+        )  # fmt: skip
+    return list(rows.values())

@@ -17,30 +17,54 @@ which FtM bank accounts share). No raw identifier is read.
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from typing import Any
 
 import duckdb
+from duckdb.func import FunctionNullHandling
 
 from moneytrail.contracts._find import LATEST, Finding
 from moneytrail.contracts._typologies import VENDOR_OFFICIAL_LINK, VENDOR_PERSON_LINK
 
-_MACROS = (
-    # Letters and digits only, upper case, single spaces: equal texts share this form.
-    "CREATE OR REPLACE TEMP MACRO mt_norm(v) AS "
-    "trim(regexp_replace(upper(strip_accents(v)), '[^0-9A-Z]+', ' ', 'g'))",
-    # The country is often left out of one of two addresses of the same place.
-    "CREATE OR REPLACE TEMP MACRO mt_norm_address(v) AS "
-    "regexp_replace(mt_norm(v), ' (UNITED STATES( OF AMERICA)?|USA|US)$', '')",
-)
+
+def _fold(text: str | None) -> str | None:
+    """Accents stripped (a letter and its marks decomposed, the marks dropped), upper case."""
+    if text is None:
+        return None
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).upper()
+
+
+def install_sql(con: duckdb.DuckDBPyConnection) -> None:
+    """Define `mt_fold(text)` on this connection (on Spark, a Python UDF of the session).
+
+    One Python definition for both engines: neither has the other's accent stripping,
+    and their upper() differ beyond ASCII (Java's makes 'ß' 'SS', DuckDB's keeps it).
+    """
+    # DuckDB cannot define a function twice: one already defined on this connection stays
+    with contextlib.suppress(duckdb.NotImplementedException):
+        con.create_function(
+            "mt_fold", _fold, ["VARCHAR"], "VARCHAR", null_handling=FunctionNullHandling.SPECIAL
+        )
+
+
+def _norm(expr: str) -> str:
+    """Letters and digits only, upper case, single spaces: equal texts share this form.
+    ASCII text (most of it) is folded in SQL, the rest by mt_fold."""
+    folded = f"CASE WHEN regexp_matches({expr}, '[^\\x01-\\x7f]') THEN mt_fold({expr}) ELSE upper({expr}) END"
+    return f"trim(regexp_replace({folded}, '[^0-9A-Z]+', ' ', 'g'))"
+
+
+def _norm_address(expr: str) -> str:
+    """The country is often left out of one of two addresses of the same place."""
+    return f"regexp_replace({_norm(expr)}, ' (UNITED STATES( OF AMERICA)?|USA|US)$', '')"
 
 
 def _has_entities(con: duckdb.DuckDBPyConnection) -> bool:
-    rows = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'entity_members'"
-    ).fetchall()
-    if not rows[0][0]:
-        return False
-    return bool(con.execute("SELECT count(*) > 0 FROM entity_members").fetchall()[0][0])
+    # every warehouse has the canonical tables, empty where no stage wrote them
+    rows = con.execute("SELECT count(*) FROM (SELECT 1 FROM entity_members LIMIT 1)").fetchall()
+    return bool(rows[0][0])
 
 
 def _sql(with_entities: bool) -> str:
@@ -58,15 +82,15 @@ def _sql(with_entities: bool) -> str:
     ent AS ({groups}),
     winners AS (
         SELECT DISTINCT a.ocid, a.buyer_id, a.buyer_name, a.supplier_id, s.name AS supplier_name,
-               mt_norm_address(s.address) AS addr, s.address, s.bank_account_token AS bank,
+               {_norm_address("s.address")} AS addr, s.address, s.bank_account_token AS bank,
                s.bank_account_masked AS bank_masked, s.identifier_token AS tax,
-               mt_norm(s.name) AS sname, b.contact_name AS official
+               {_norm("s.name")} AS sname, b.contact_name AS official
         FROM awards a
         JOIN ocds_parties s ON s.ocid = a.ocid AND s.source_id = a.source_id AND s.party_id = a.supplier_id
         LEFT JOIN ocds_parties b ON b.ocid = a.ocid AND b.source_id = a.source_id AND b.party_id = a.buyer_id
     ),
     people AS (
-        SELECT p.party_id, p.name, mt_norm(p.name) AS pname, mt_norm_address(p.address) AS addr
+        SELECT p.party_id, p.name, {_norm("p.name")} AS pname, {_norm_address("p.address")} AS addr
         FROM parties p WHERE p.kind = 'person' AND NOT starts_with(p.party_id, 'ocds:')
     ),
     -- Records the supplier itself is known by: its OCDS record, same tax token or name.
@@ -78,7 +102,7 @@ def _sql(with_entities: bool) -> str:
         UNION SELECT s.supplier_id, p.party_id FROM suppliers s
         JOIN parties p ON p.tax_token = s.tax
         UNION SELECT s.supplier_id, p.party_id FROM suppliers s
-        JOIN (SELECT party_id, mt_norm(name) AS pname FROM parties) p ON p.pname = s.sname
+        JOIN (SELECT party_id, {_norm("name")} AS pname FROM parties) p ON p.pname = s.sname
     ),
     -- The groups of the supplier's own records: their members are never "another party".
     own AS (
@@ -107,15 +131,15 @@ def _sql(with_entities: bool) -> str:
     ),
     -- The groups holding a record named as an official, by normalised name.
     official_names AS (
-        SELECT DISTINCT e.grp, mt_norm(o.name) AS oname FROM parties o
+        SELECT DISTINCT e.grp, {_norm("o.name")} AS oname FROM parties o
         JOIN ent e ON e.member_id = o.party_id
-        WHERE mt_norm(o.name) IN (SELECT mt_norm(official) FROM winners)
+        WHERE {_norm("o.name")} IN (SELECT {_norm("official")} FROM winners)
     )
     SELECT DISTINCT t.ocid, w.buyer_id, w.buyer_name, w.supplier_id, w.supplier_name,
            t.via, t.detail, t.party_id, pe.name,
            w.official IS NOT NULL AND EXISTS (
                SELECT 1 FROM ent et JOIN official_names n ON n.grp = et.grp
-               WHERE et.member_id = t.party_id AND n.oname = mt_norm(w.official)
+               WHERE et.member_id = t.party_id AND n.oname = {_norm("w.official")}
            ) AS is_official
     FROM ties t
     JOIN winners w ON w.ocid = t.ocid AND w.supplier_id = t.supplier_id
@@ -128,8 +152,7 @@ def _sql(with_entities: bool) -> str:
 
 
 def vendor_links(con: duckdb.DuckDBPyConnection) -> list[Finding]:
-    for macro in _MACROS:
-        con.execute(macro)
+    install_sql(con)
     rows = con.execute(_sql(_has_entities(con))).fetchall()
     grouped: dict[tuple[str, str, str, bool], list[Any]] = {}
     for row in rows:

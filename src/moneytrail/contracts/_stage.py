@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
+
+import duckdb
 
 from moneytrail.contracts._find import (
     Finding,
@@ -32,19 +35,29 @@ def find(wh: Warehouse, overrides: Mapping[str, Mapping[str, Any]] | None = None
     """Recompute all findings and replace `contract_findings` with them (one transaction)."""
     ts = configured(overrides)
     with wh.transaction() as con:
-        findings = [
-            *split_purchases(con, ts["MT-P001"]),
-            *repeated_single_source(con, ts["MT-P002"]),
-            *near_estimate(con, ts["MT-P003"]),
-            *vendor_links(con),
-        ]
+        findings = findings_of(con, ts)
         store(con, findings)
     return findings
 
 
-def stored_findings(wh: Warehouse, code: str | None = None) -> list[dict[str, Any]]:
+def findings_of(
+    con: duckdb.DuckDBPyConnection, typologies: Mapping[str, Typology]
+) -> list[Finding]:
+    """Every typology's findings over the warehouse `con` reads (DuckDB's, or Spark's
+    through moneytrail.spark._connection), `typologies` as `configured` gives them."""
+    return [
+        *split_purchases(con, typologies["MT-P001"]),
+        *repeated_single_source(con, typologies["MT-P002"]),
+        *near_estimate(con, typologies["MT-P003"]),
+        *vendor_links(con),
+    ]
+
+
+def stored_findings(
+    con: duckdb.DuckDBPyConnection, code: str | None = None
+) -> list[dict[str, Any]]:
     """Findings as stored, most severe first."""
-    rows = wh.con.execute(
+    rows = con.execute(
         "SELECT finding_id, code, severity, subject_kind, subject_id, subject_name, ocids, "
         "amount, currency, reason, evidence, params, found_at FROM contract_findings "
         "WHERE ? IS NULL OR code = ? "
@@ -59,7 +72,8 @@ def stored_findings(wh: Warehouse, code: str | None = None) -> list[dict[str, An
         for k in ("ocids", "evidence", "params"):
             item[k] = _json(item[k])
         item["amount"] = None if item["amount"] is None else str(item["amount"])
-        item["found_at"] = item["found_at"].isoformat()
+        found = item["found_at"]  # Spark's timestamps come without a zone: they are UTC
+        item["found_at"] = (found if found.tzinfo else found.replace(tzinfo=UTC)).isoformat()
         out.append(item)
     return out
 

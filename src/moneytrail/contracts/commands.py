@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.contracts._cardinal import CardinalRun
 from moneytrail.contracts._cardinal_findings import cardinal_findings
-from moneytrail.contracts._find import store
+from moneytrail.contracts._find import Finding, store
 from moneytrail.contracts._ocds import compiled_releases
 from moneytrail.contracts._settings import Settings, read_settings
-from moneytrail.contracts._stage import find, stored_findings
+from moneytrail.contracts._stage import configured, find, stored_findings
 from moneytrail.contracts._typologies import CATALOGUE
 from moneytrail.errors import ContractsInputError, MoneytrailError
 from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 
 contracts_app = typer.Typer(
     name="contracts",
@@ -79,8 +90,7 @@ def flags(
     results = run.finish()
     if store_results:
         try:
-            with Warehouse(workspace_of(ctx, workspace)) as wh, wh.transaction() as con:
-                stored = store(con, cardinal_findings(results), prefix="R")
+            stored = _store_cardinal(ctx, workspace_of(ctx, workspace), cardinal_findings(results))
         except MoneytrailError as exc:
             raise fail(str(exc)) from exc
         err.print(f"stored {stored:,} Cardinal findings")
@@ -124,11 +134,15 @@ def findings(
         if not sep or not dot:
             raise fail(f"--param wants CODE.NAME=VALUE, not {item!r}")
         overrides.setdefault(typ, {})[name] = value.strip()
+    ws = workspace_of(ctx, workspace)
     try:
-        with Warehouse(workspace_of(ctx, workspace)) as wh:
-            if rerun:
-                find(wh, overrides)
-            rows = stored_findings(wh, code)
+        if engine_of(ctx, ws).name == "spark":
+            rows = _findings_on_spark(ws, overrides, rerun, code)
+        else:
+            with Warehouse(ws) as wh:
+                if rerun:
+                    find(wh, overrides)
+                rows = stored_findings(wh.con, code)
     except MoneytrailError as exc:
         raise fail(str(exc)) from exc
     if as_json:
@@ -143,6 +157,32 @@ def findings(
             row["code"], row["severity"], row["subject_name"] or row["subject_id"], row["reason"]
         )
     out.print(table)
+
+
+def _store_cardinal(ctx: typer.Context, ws: Workspace, found: Iterable[Finding]) -> int:
+    """Cardinal's results as findings (R...), replacing the stored ones, on either engine."""
+    if engine_of(ctx, ws).name == "spark":
+        from moneytrail.spark._contracts import store_on_spark  # noqa: PLC0415 - optional extra
+        from moneytrail.spark._reading import spark_reader  # noqa: PLC0415
+
+        with spark_reader(ws) as view:
+            return store_on_spark(view, found, prefix="R")
+    with Warehouse(ws) as wh, wh.transaction() as con:
+        return store(con, found, prefix="R")
+
+
+def _findings_on_spark(
+    ws: Workspace, overrides: dict[str, dict[str, Any]], rerun: bool, code: str | None
+) -> list[dict[str, Any]]:
+    """As the DuckDB path of `contracts findings`, on the Spark warehouse."""
+    from moneytrail.spark._contracts import find_on_spark  # noqa: PLC0415 - optional extra
+    from moneytrail.spark._reading import spark_reader  # noqa: PLC0415
+
+    configured(overrides)  # refuse a bad parameter before Spark starts
+    with spark_reader(ws) as view:
+        if rerun:
+            find_on_spark(view, overrides)
+        return stored_findings(view.con, code)
 
 
 def _describe(as_json: bool) -> None:

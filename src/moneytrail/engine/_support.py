@@ -25,6 +25,8 @@ SPARK_COMMANDS: frozenset[str] = frozenset(
         "trace",
         "income",
         "employers",
+        "contracts flags",
+        "contracts findings",
     }
 )
 """Commands (space-separated paths) that run on Spark."""

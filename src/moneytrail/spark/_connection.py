@@ -10,6 +10,8 @@ DuckDB's Python API. `SparkConnection` offers exactly that part, so they run unc
     sql(sql, params=...).to_arrow_table()           a query's rows as an Arrow table
     register(name, arrow_table) / unregister(name)  an Arrow table as a temp view
     cursor()                                        itself, for the gateway's reads
+    refresh(name)                                   table `name` read again, after a stage
+                                                    replaced its files
     hop_pairs_by_account(rows_sql, window, ratio, strict)
                                                     detect's hop pairs per account
                                                     partition (moneytrail.spark._hops),
@@ -103,6 +105,7 @@ class SparkConnection:
 
     def __init__(self, warehouse: SparkWarehouse, tables: Sequence[str]) -> None:
         self.spark = warehouse.spark
+        self._warehouse = warehouse
         for name in tables:
             warehouse.table(name).createOrReplaceTempView(name)
         self._views: set[str] = set()
@@ -134,6 +137,11 @@ class SparkConnection:
         self, sql: str, params: Sequence[object] | Mapping[str, object] | None = None
     ) -> SparkResult:
         return self.execute(sql, params)
+
+    def refresh(self, name: str) -> None:
+        """Read table `name` again: after a stage replaced its files, the view would still
+        list the old ones."""
+        self._warehouse.table(name).createOrReplaceTempView(name)
 
     def cursor(self) -> SparkCursor:
         """A cursor for readers that take one per read (the gateway): this connection's."""

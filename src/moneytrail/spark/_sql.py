@@ -21,6 +21,9 @@ renders with another meaning, is rewritten here, each rule with its reason:
                                                     | outside a group: one match at most), else
                                                     refused
     ('0x' || s)::BIGINT     hex text to integer  -> CAST(conv(s, 16, 10) AS BIGINT)
+    [TRY_]CAST(s AS TIMESTAMPTZ)  an instant     -> CAST([TRY_]CAST(s AS TIMESTAMP_LTZ) AS
+                                                    TIMESTAMP_NTZ): offsets applied, UTC's
+                                                    wall clock kept (the session's zone)
     json_object(k, v, ...)  JSON text, nulls kept -> to_json(named_struct(k, v, ...)) keeping
                                                     null fields (nested: a named_struct)
 
@@ -84,6 +87,8 @@ def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
     node = _sql_resolve.rewrite(node)
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.BIGINT):
         return _hex_cast(node)
+    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.TIMESTAMPTZ):
+        return _instant(node)
     if isinstance(node, exp.Length | exp.Bracket):
         return _array_access(node, arrays)
     rule = _RULES.get(type(node))
@@ -144,6 +149,16 @@ def _hex_cast(node: exp.Cast) -> exp.Expression:
         this="conv", expressions=[hex_digits, exp.Literal.number(16), exp.Literal.number(10)]
     )
     return exp.Cast(this=conv, to=node.to)
+
+
+def _instant(node: exp.Cast) -> exp.Expression:
+    """Text to TIMESTAMPTZ: an instant, its offset applied; the session's TIMESTAMP has no
+    zone (TIMESTAMP_NTZ) and would not read the offset, so parse as TIMESTAMP_LTZ (in the
+    session's zone, UTC) and keep UTC's wall clock, as the tables hold times."""
+    instant = node.__class__(
+        this=node.this, to=exp.DataType.build("TIMESTAMPLTZ"), safe=node.args.get("safe")
+    )
+    return exp.Cast(this=instant, to=exp.DataType.build("TIMESTAMPNTZ"))
 
 
 def _anonymous(node: exp.Anonymous) -> exp.Expression:
