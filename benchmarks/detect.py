@@ -147,7 +147,7 @@ def pipeline(world: Path, ws_dir: Path, seed: int, n: int) -> dict[str, object]:
         times["detect"] = time.perf_counter() - t
         rows = int(wh.scalar("SELECT count(*) FROM transactions"))
         peak = _peak_rss_mib()
-        quality = evaluate(wh.con, world / "truth")
+        quality = evaluate(wh.con, wh.tokeniser, world / "truth")
     times["files_to_alerts"] = times["ingest"] + times["graph"] + times["detect"]
     sizes = np.array(sorted((len(a.accounts) for a in report.alerts), reverse=True) or [0])
     return {

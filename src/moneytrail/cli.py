@@ -191,18 +191,24 @@ def _guard_engine(command: _click.Command, path: str) -> None:
     """Make every leaf of `command` check, before it runs, that it runs on the engine in force.
 
     One place for every command, so that none can run on DuckDB when Spark was asked for.
+    A group that acts by itself when no subcommand is named (`reveal --case ...`) is
+    checked as `path` then; its subcommands as their own paths.
     """
+    acts_alone = False
     if isinstance(command, TyperGroup):
         for sub_name, sub in command.commands.items():
             _guard_engine(sub, f"{path} {sub_name}")
-        return
+        if not command.invoke_without_command:
+            return
+        acts_alone = True
     callback = command.callback
     if callback is None or getattr(callback, "_engine_guarded", False):
         return
 
     @functools.wraps(callback)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        _check_engine(path)
+        if not acts_alone or get_current_context().invoked_subcommand is None:
+            _check_engine(path)
         return callback(*args, **kwargs)
 
     guarded._engine_guarded = True  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ import pytest
 from typer.testing import CliRunner
 
 from moneytrail.cli import app
-from moneytrail.engine import require_spark
+from moneytrail.engine import ENV_ENGINE, require_spark
 from moneytrail.errors import EngineUnavailableError
 from moneytrail.graph import FeatureParams
 from moneytrail.ingest import FileReport, IngestOptions, ingest_file
@@ -79,6 +79,21 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
     session = spark_session(ws)
     yield session
     session.stop()
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI on either engine as the parity tests run it: TOKEN_KEY (so that both
+    workspaces tokenise alike), the engine from --engine alone."""
+    monkeypatch.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
+    monkeypatch.delenv(ENV_ENGINE, raising=False)
+
+
+def invoke_ok(ws: Path, engine: str, *args: str) -> str:
+    """`moneytrail --engine ENGINE -w WS ARGS...`, which must succeed; its stdout."""
+    result = CliRunner().invoke(app, ["--engine", engine, "-w", str(ws), *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 def load_both(

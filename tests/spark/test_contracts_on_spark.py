@@ -18,26 +18,13 @@ from typer.testing import CliRunner
 
 from moneytrail.cli import app
 from moneytrail.contracts._links import _norm, _norm_address, install_sql
-from moneytrail.engine import ENV_ENGINE
 from moneytrail.spark._connection import SparkConnection
 from moneytrail.spark._tables import table_columns
 from moneytrail.spark._warehouse import SparkWarehouse
-from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import TOKEN_KEY, copy_loaded
+from moneytrail.workspace import Workspace
+from tests.spark.conftest import copy_loaded, invoke_ok
 
-pytestmark = pytest.mark.spark
-
-
-@pytest.fixture(autouse=True)
-def shared_token_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
-    monkeypatch.delenv(ENV_ENGINE, raising=False)
-
-
-def invoke_ok(ws: Path, engine: str, *args: str) -> str:
-    result = CliRunner().invoke(app, ["--engine", engine, "-w", str(ws), *args])
-    assert result.exit_code == 0, result.output
-    return result.stdout
+pytestmark = [pytest.mark.spark, pytest.mark.usefixtures("cli_env")]
 
 
 def findings(ws: Path, engine: str, *args: str) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from moneytrail.model.tables import TABLES
 from moneytrail.spark._connection import SparkConnection
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import TOKEN_KEY, copy_loaded
+from tests.spark.conftest import TOKEN_KEY, copy_loaded, invoke_ok
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -191,19 +191,81 @@ def test_parties_and_their_identifiers_resolve_as_on_duckdb(
     assert splink[0][0] > 0
 
 
+@pytest.mark.usefixtures("cli_env")
 def test_contracts_tie_vendors_through_the_entities_on_both_engines(
-    tmp_path: Path, resolved_records: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, resolved_records: tuple[Path, Path]
 ) -> None:
     """Vendor links read entity_members once resolution has run: the same findings."""
-    monkeypatch.delenv(ENV_ENGINE, raising=False)
-    monkeypatch.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
     duck, on_spark = copy_loaded(resolved_records, tmp_path)
     listed = []
     for engine, ws in (("duckdb", duck), ("spark", on_spark)):
-        args = ["--engine", engine, "-w", str(ws), "contracts", "findings", "--json"]
-        result = CliRunner().invoke(app, args)
-        assert result.exit_code == 0, result.output
-        rows = json.loads(result.stdout)["findings"]
+        rows = json.loads(invoke_ok(ws, engine, "contracts", "findings", "--json"))["findings"]
         listed.append([{k: v for k, v in r.items() if k != "found_at"} for r in rows])
     assert listed[1] == listed[0]
     assert any(r["code"] == "MT-P004" for r in listed[0]), listed[0]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_links_are_explained_and_decided_alike_on_both_engines(
+    tmp_path: Path, resolved_records: tuple[Path, Path]
+) -> None:
+    """`link explain`, then `link reject` of a linked pair, then resolve again: the same
+    explanation, the same stored decision, and the pair apart on both engines."""
+    duck, on_spark = copy_loaded(resolved_records, tmp_path)
+    both = (("duckdb", duck), ("spark", on_spark))
+
+    def run(engine: str, ws: Path, *args: str) -> Any:
+        return json.loads(invoke_ok(ws, engine, *args))
+
+    with duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True) as con:
+        a, b = con.execute(
+            "SELECT member_l, member_r FROM entity_links WHERE rule = 'splink' AND linked "
+            "ORDER BY match_probability DESC, member_l, member_r LIMIT 1"
+        ).fetchone() or ("", "")
+    explained = [run(e, ws, "link", "explain", a, b, "--json") for e, ws in both]
+    assert explained[1] == explained[0]
+    assert len(explained[0]) == 1 and explained[0][0]["decision"] is None, explained[0]
+    every = [run(e, ws, "link", "explain", a, "--json") for e, ws in both]
+    assert every[1] == every[0] and len(every[0]) >= 1
+    args = ("link", "reject", a, b, "--reason", "two people", "--actor", "analyst", "--json")
+    decided = [run(e, ws, *args) for e, ws in both]
+    assert decided[1] == decided[0]
+    assert decided[0]["decision"] == "reject"
+    cols = "member_l, member_r, decision, actor, reason"
+    parts = [str(p) for p in (on_spark / "spark-warehouse" / "link_decisions").glob("*.parquet")]
+    with duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True) as con:
+        want = con.execute(f"SELECT {cols} FROM link_decisions").fetchall()
+        got = con.execute(f"SELECT {cols} FROM read_parquet({parts})").fetchall()
+    assert got == want == [(a, b, "reject", "analyst", "two people")]
+    after = [run(e, ws, "link", "explain", a, b, "--json") for e, ws in both]
+    assert after[1] == after[0]
+    assert after[0][0]["decision"]["decision"] == "reject"
+    # the next full run keeps the pair apart, on the decision each engine stored
+    for engine, ws in both:
+        run(engine, ws, "resolve", "--full", "--json")
+    members = "SELECT member_id, entity_id FROM {} WHERE member_id IN (?, ?) ORDER BY 1"
+    parts = [str(p) for p in (on_spark / "spark-warehouse" / "entity_members").glob("*.parquet")]
+    with duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True) as con:
+        want = con.execute(members.format("entity_members"), [a, b]).fetchall()
+        got = con.execute(members.format(f"read_parquet({parts})"), [a, b]).fetchall()
+    assert got == want
+    assert len(want) == 2 and want[0][1] != want[1][1], want
+    # a second decision on the pair replaces the first, on either engine
+    confirm = ("link", "confirm", a, b, "--actor", "analyst", "--json")
+    assert [run(e, ws, *confirm) for e, ws in both][1]["decision"] == "confirm"
+    parts = [str(p) for p in (on_spark / "spark-warehouse" / "link_decisions").glob("*.parquet")]
+    with duckdb.connect() as con:
+        got = con.execute(f"SELECT {cols} FROM read_parquet({parts})").fetchall()
+    assert got == [(a, b, "confirm", "analyst", None)]
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_a_decision_on_an_unknown_record_is_refused_on_spark(
+    tmp_path: Path, resolved_records: tuple[Path, Path]
+) -> None:
+    _, on_spark = copy_loaded(resolved_records, tmp_path)
+    args = ["--engine", "spark", "-w", str(on_spark), "link", "reject", "nope-1", "nope-2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "'nope-1' is not known to entity resolution" in result.output
+    assert not (on_spark / "spark-warehouse" / "link_decisions").exists()

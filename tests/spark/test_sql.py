@@ -46,6 +46,7 @@ if TYPE_CHECKING:
             "SELECT any_value(s) FILTER (WHERE i = 1) FROM t",
             "SELECT ANY_VALUE(s) FILTER(WHERE i = 1) IGNORE NULLS FROM t",
         ),
+        ("SELECT dayofweek(ts) FROM t", "SELECT (DAYOFWEEK(ts) - 1) FROM t"),
         (
             "SELECT ('0x' || substr(s, 1, 15))::BIGINT FROM t",
             "SELECT CAST(CONV(SUBSTRING(s, 1, 15), 16, 10) AS BIGINT) FROM t",
@@ -162,3 +163,12 @@ def test_text_cast_to_timestamptz_is_the_same_instant_on_spark(spark: SparkSessi
     got = [tuple(r) for r in spark.sql(render(sql)).collect()]
     assert got == want
     assert dict(want)["2024-01-05T10:00:00-05:00"].hour == 15
+
+
+def test_day_of_week_counts_from_sunday_zero_on_spark(spark: SparkSession) -> None:
+    days = ", ".join(f"(TIMESTAMP '2024-01-{d:02d} 12:00:00')" for d in range(7, 14))
+    sql = f"SELECT d, dayofweek(d) AS w FROM (VALUES {days}) AS t(d) ORDER BY d"
+    want = duckdb.sql(sql).fetchall()
+    assert [w for _, w in want] == [0, 1, 2, 3, 4, 5, 6]  # 2024-01-07 is a Sunday
+    rows = spark.sql(render(sql)).collect()
+    assert [(r[0], r[1]) for r in rows] == want

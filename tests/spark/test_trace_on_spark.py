@@ -46,13 +46,13 @@ def test_the_same_trace_under_every_rule(
     assert traced(on_spark, "spark", "--tainted", named, "--max-hops", "2") == want
 
 
-def test_what_writes_or_reveals_is_refused_by_name(
+def test_saving_a_run_is_refused_by_name(
     detected: tuple[Path, Path, dict[str, object], dict[str, object]],
 ) -> None:
     _, on_spark, _, _ = detected
     result = invoke(on_spark, "spark", "trace", "--tainted", "1", "--save")
     assert result.exit_code != 0
-    assert "`moneytrail trace --save (storing the run)`" in result.output
+    assert "`moneytrail trace --save` (storing the run in trace_runs)" in result.output
     assert "runs on DuckDB only" in result.output
 
 

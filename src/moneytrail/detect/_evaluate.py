@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from moneytrail.detect._group import REVIEW_SCORE
 from moneytrail.detect._grow import GROWTH
 from moneytrail.detect._run import catalogue
 from moneytrail.errors import DetectError
+from moneytrail.privacy import Tokeniser, account_key
 
 TRUTH_FILES = ("cases.csv", "accounts.csv", "transactions.csv")
 
@@ -58,41 +60,37 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection, truth_dir: Path, min_score: float = REVIEW_SCORE
+    con: duckdb.DuckDBPyConnection,
+    tokeniser: Tokeniser,
+    truth_dir: Path,
+    min_score: float = REVIEW_SCORE,
 ) -> dict[str, Any]:
-    """Figures for the alerts scoring at least `min_score` (the review threshold by default)."""
-    missing = [f for f in TRUTH_FILES if not (truth_dir / f).is_file()]
-    if missing:
-        raise DetectError(f"{truth_dir}: not a truth directory, missing {', '.join(missing)}")
+    """Figures for the alerts scoring at least `min_score` (the review threshold by default).
+
+    `con` reads the warehouse (DuckDB's, or Spark's through moneytrail.spark._connection);
+    `tokeniser` is the workspace's, to find the truth's accounts by their keys."""
+    require_truth(truth_dir)
     cases = {r["case_id"]: r["typology"] for r in _read(truth_dir / "cases.csv")}
     planted: dict[str, str] = {
         r["txn_id"]: r["case_id"] for r in _read(truth_dir / "transactions.csv")
     }
-    stored = {
-        r[0]
-        for r in con.execute(
-            "SELECT txn_id FROM transactions WHERE txn_id IN (SELECT unnest(?::VARCHAR[]))",
-            [list(planted)],
-        ).fetchall()
-    }
-    planted = {t: c for t, c in planted.items() if t in stored}
+    planted = {t: c for t, c in planted.items() if t in _stored(con, list(planted))}
     evaluated = sorted(set(planted.values()), key=int)
-    acct_rows = _read(truth_dir / "accounts.csv")
-    keys = con.execute(
-        "SELECT mt_account_key(mt_account(p[1], p[2])) FROM unnest(?::VARCHAR[][]) AS u(p)",
-        [[[r["bank"], r["account"]] for r in acct_rows]],
-    ).fetchall()
     case_of_account: dict[int, set[str]] = defaultdict(set)
-    for r, (key,) in zip(acct_rows, keys, strict=True):
+    for r in _read(truth_dir / "accounts.csv"):
         if r["case_id"] in evaluated:
-            case_of_account[int(key)].add(r["case_id"])
+            key = account_key(tokeniser.account_token(r["bank"], r["account"]))
+            case_of_account[key].add(r["case_id"])
     # procurement alerts answer to the contracts stage's truth, like their cases
     procurement = [t.id for t in catalogue() if t.detector == "contract_finding"]
-    alerts = con.execute(
-        "SELECT alert_id, accounts, evidence FROM alerts "
-        "WHERE score >= ? AND NOT list_has_all(?::VARCHAR[], typologies)",
-        [min_score, procurement],
-    ).fetchall()
+    alerts = [
+        (alert_id, accounts, evidence)
+        for alert_id, accounts, evidence, typologies in con.execute(
+            "SELECT alert_id, accounts, evidence, typologies FROM alerts WHERE score >= ?",
+            [min_score],
+        ).fetchall()
+        if not set(typologies or ()) <= set(procurement)
+    ]
     hits = con.execute(
         "SELECT h.typology, h.account_key, h.evidence FROM alert_hits h "
         "JOIN alerts a USING (alert_id) WHERE a.score >= ? AND NOT list_contains(?, h.typology)",
@@ -152,26 +150,42 @@ def evaluate(
         "transaction": txn,
         "by_truth_typology": by_truth,
         "by_catalogue_typology": by_catalogue,
-        "look_alikes": _look_alikes(con, truth_dir / "look_alikes.csv", alerts),
+        "look_alikes": _look_alikes(tokeniser, truth_dir / "look_alikes.csv", alerts),
     }
 
 
+def require_truth(truth_dir: Path) -> None:
+    """Refuse a directory that is not a synthetic world's truth, naming what it lacks."""
+    missing = [f for f in TRUTH_FILES if not (truth_dir / f).is_file()]
+    if missing:
+        raise DetectError(f"{truth_dir}: not a truth directory, missing {', '.join(missing)}")
+
+
+def _stored(con: duckdb.DuckDBPyConnection, txn_ids: list[str]) -> set[str]:
+    """Which of these transaction ids the warehouse holds."""
+    con.register("_planted", pa.table({"txn_id": pa.array(txn_ids, pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT t.txn_id FROM transactions t JOIN _planted p ON p.txn_id = t.txn_id"
+        ).fetchall()
+    finally:
+        con.unregister("_planted")
+    return {r[0] for r in rows}
+
+
 def _look_alikes(
-    con: duckdb.DuckDBPyConnection, path: Path, alerts: list[tuple[Any, ...]]
+    tokeniser: Tokeniser, path: Path, alerts: list[tuple[Any, ...]]
 ) -> dict[str, Any] | None:
     """Honest look-alike accounts and how many are in an alert, per category (None: no list)."""
     if not path.is_file():
         return None
-    rows = _read(path)
-    keys = con.execute(
-        "SELECT mt_account_key(mt_account(p[1], p[2])) FROM unnest(?::VARCHAR[][]) AS u(p)",
-        [[[r["bank"], r["account"]] for r in rows]],
-    ).fetchall()
     in_alerts = {a for _id, accts, _ev in alerts for a in accts or []}
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for r, (key,) in zip(rows, keys, strict=True):
+    for r in _read(path):
         per[r["category"]][0] += 1
-        per[r["category"]][1] += int(key) in in_alerts
+        per[r["category"]][1] += (
+            account_key(tokeniser.account_token(r["bank"], r["account"])) in in_alerts
+        )
     return {
         "accounts": sum(v[0] for v in per.values()),
         "flagged": sum(v[1] for v in per.values()),

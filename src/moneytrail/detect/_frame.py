@@ -49,6 +49,23 @@ def feature_names(
     )
 
 
+def read_local_csv(path: Path, query: str) -> pa.Table:
+    """`query` over the CSV file `path` (every column text, read as view `f`) by a DuckDB
+    of this process: the file is on this machine, whichever engine holds the warehouse."""
+    local = duckdb.connect()
+    try:
+        quoted = "'" + str(path).replace("'", "''") + "'"  # a view's SQL takes no parameter
+        local.execute(
+            f"CREATE VIEW f AS SELECT * FROM read_csv({quoted}, all_varchar = true, header = true)"
+        )
+        table: pa.Table = local.sql(query).to_arrow_table()
+    except duckdb.Error as exc:
+        raise ScorerError(f"{path}: not a readable CSV ({exc})") from None
+    finally:
+        local.close()
+    return table
+
+
 def mined_windows(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [
         int(r[0])
@@ -75,11 +92,7 @@ def load_frame(
         path = truth / "transactions.csv"
         if not path.is_file():
             raise ScorerError(f"{truth}: no transactions.csv with planted transaction ids")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE scorer_truth AS "
-            "SELECT DISTINCT txn_id::VARCHAR AS txn_id FROM read_csv(?, all_varchar = true)",
-            [str(path)],
-        )
+        con.register("scorer_truth", read_local_csv(path, "SELECT DISTINCT txn_id FROM f"))
         label = "(t.txn_id IN (SELECT txn_id FROM scorer_truth))::TINYINT"
     else:
         label = "coalesce(t.label_laundering, false)::TINYINT"
@@ -127,6 +140,8 @@ def load_frame(
     finally:
         if scales:
             con.unregister("scorer_windows")
+        if truth is not None:
+            con.unregister("scorer_truth")
     if table is None:
         raise ScorerError("the feature query returned no result")
     names = feature_names(windows, causal, scales)

@@ -19,9 +19,9 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 
-from moneytrail.detect._scorer import f1_at, load_model
+from moneytrail.detect._frame import read_local_csv
+from moneytrail.detect._scorer import ModelWarehouse, f1_at, load_model
 from moneytrail.errors import ScorerError
-from moneytrail.warehouse import Warehouse
 
 Floats = npt.NDArray[np.float64]
 BINS = 10
@@ -59,16 +59,7 @@ def _with_patterns(con: duckdb.DuckDBPyConnection, patterns: Path) -> list[tuple
         patterns = truth / "transactions.csv"
     if not patterns.is_file():
         raise ScorerError(f"{patterns}: no such patterns file")
-    try:
-        cols = [
-            r[0]
-            for r in con.execute(
-                "DESCRIBE SELECT * FROM read_csv(?, all_varchar = true, header = true)",
-                [str(patterns)],
-            ).fetchall()
-        ]
-    except duckdb.Error as exc:
-        raise ScorerError(f"{patterns}: not a readable CSV ({exc})") from None
+    cols = read_local_csv(patterns, "SELECT * FROM f LIMIT 0").column_names
     key = next((c for c in ("txn_id", "row") if c in cols), None)
     name = next((c for c in ("pattern", "typology") if c in cols), None)
     if key is None or name is None:
@@ -88,19 +79,21 @@ def _with_patterns(con: duckdb.DuckDBPyConnection, patterns: Path) -> list[tuple
         join = "t.source_row = p.k::BIGINT"
     else:
         join = "t.txn_id = p.k"
-    return con.execute(
-        f"""
-        WITH p AS (
-            SELECT "{key}" AS k, max(coalesce("{name}", '')) AS pattern
-            FROM read_csv(?, all_varchar = true, header = true) GROUP BY 1
-        )
-        SELECT s.score, (coalesce(p.pattern, '') <> '')::TINYINT, coalesce(p.pattern, ''),
-               s.label
-        FROM txn_scores s JOIN transactions t USING (txn_id) LEFT JOIN p ON {join}
-        ORDER BY s.txn_id
-        """,
-        [str(patterns)],
-    ).fetchall()
+    # the file is read here, on this machine, and handed to the warehouse's engine
+    grouped = f'SELECT "{key}" AS k, max(coalesce("{name}", \'\')) AS pattern FROM f GROUP BY 1'
+    con.register("model_patterns", read_local_csv(patterns, grouped))
+    try:
+        return con.execute(
+            f"""
+            SELECT s.score, (coalesce(p.pattern, '') <> '')::TINYINT, coalesce(p.pattern, ''),
+                   s.label
+            FROM txn_scores s JOIN transactions t USING (txn_id) LEFT JOIN model_patterns p
+                ON {join}
+            ORDER BY s.txn_id
+            """
+        ).fetchall()
+    finally:
+        con.unregister("model_patterns")
 
 
 def pr_curve(score: Floats, y: npt.NDArray[np.int8]) -> tuple[Floats, Floats, float]:
@@ -137,7 +130,7 @@ def calibration(score: Floats, y: npt.NDArray[np.int8]) -> list[dict[str, float]
 
 
 def model_report(
-    wh: Warehouse, patterns: Path | None = None, png_dir: Path | None = None
+    wh: ModelWarehouse, patterns: Path | None = None, png_dir: Path | None = None
 ) -> dict[str, Any]:
     """Figures of the last scoring run against its labels; pictures into png_dir."""
     run_id, _, metrics, threshold = load_model(wh)

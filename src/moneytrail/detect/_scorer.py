@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -27,10 +28,25 @@ from moneytrail._sql import scalar
 from moneytrail.detect._frame import CATEGORICAL, Frame, load_frame, mined_windows
 from moneytrail.detect._select import all_scales, choose, gain_shares, kept_names
 from moneytrail.errors import ScorerError
-from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 
 if TYPE_CHECKING:  # lightgbm (and the scikit-learn it loads) costs a second at import:
+    import duckdb
     import lightgbm as lgb  # only the model commands pay it, not every command
+
+
+class ModelWarehouse(Protocol):
+    """What the scorer reads and writes through: a DuckDB Warehouse or, on Spark,
+    moneytrail.spark._committed's (docs/spark.md)."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection: ...
+
+    def transaction(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
+
 
 PARAMS: dict[str, Any] = {
     "objective": "binary",
@@ -204,7 +220,7 @@ def _split(
 
 
 def train(
-    wh: Warehouse,
+    wh: ModelWarehouse,
     until: datetime,
     truth: Path | None = None,
     valid_share: float = 0.25,
@@ -296,7 +312,7 @@ MIN_DISPOSED = 20
 
 
 def _disposition_frame(
-    wh: Warehouse,
+    wh: ModelWarehouse,
     windows: list[int],
     until: datetime,
     dispositions: Mapping[str, str],
@@ -310,17 +326,20 @@ def _disposition_frame(
     """
     pairs = [(a, d) for a, d in dispositions.items() if d in ("confirmed", "false_positive")]
     con = wh.con
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE scorer_dispositions (alert_id VARCHAR, disposition VARCHAR)"
+    disposed = pa.table(
+        {
+            "alert_id": pa.array([a for a, _ in pairs], pa.string()),
+            "disposition": pa.array([d for _, d in pairs], pa.string()),
+        }
     )
-    if pairs:
-        con.executemany("INSERT INTO scorer_dispositions VALUES (?, ?)", pairs)
+    con.register("scorer_dispositions", disposed)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE scorer_labels AS "
         "SELECT txn_id, max((d.disposition = 'confirmed')::TINYINT) AS y "
         "FROM (SELECT alert_id, unnest(evidence) AS txn_id FROM alerts) e "
         "JOIN scorer_dispositions d USING (alert_id) GROUP BY txn_id"
     )
+    con.unregister("scorer_dispositions")
     labels = dict(con.execute("SELECT txn_id, y FROM scorer_labels").fetchall())
     frame = load_frame(
         con,
@@ -342,7 +361,7 @@ def _disposition_frame(
     return frame
 
 
-def load_model(wh: Warehouse) -> tuple[int, lgb.Booster, dict[str, Any], float]:
+def load_model(wh: ModelWarehouse) -> tuple[int, lgb.Booster, dict[str, Any], float]:
     import lightgbm as lgb  # noqa: PLC0415
 
     rows = wh.con.execute(
@@ -382,7 +401,7 @@ def _platt_of(metrics: dict[str, Any]) -> tuple[float, float]:
     return float(metrics["platt_a"]), float(metrics["platt_b"])
 
 
-def score(wh: Warehouse, start: datetime) -> list[dict[str, Any]]:
+def score(wh: ModelWarehouse, start: datetime) -> list[dict[str, Any]]:
     """Score transactions at or after `start` with the latest model; store and return them."""
     run_id, booster, metrics, threshold = load_model(wh)
     windows = [int(w) for w in metrics["windows"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +22,7 @@ from moneytrail._cli import (
     workspace_of,
 )
 from moneytrail.detect._catalogue import resolve_params
-from moneytrail.detect._evaluate import evaluate
+from moneytrail.detect._evaluate import evaluate, require_truth
 from moneytrail.detect._group import GROUPING, REVIEW_SCORE
 from moneytrail.detect._grow import GROWTH
 from moneytrail.detect._run import (
@@ -29,7 +31,7 @@ from moneytrail.detect._run import (
     missing_inputs,
     run_detect,
 )
-from moneytrail.detect._scorer import score, train
+from moneytrail.detect._scorer import ModelWarehouse, score, train
 from moneytrail.errors import DetectError, MoneytrailError
 from moneytrail.gateway.commands import (
     AsOption,
@@ -149,11 +151,18 @@ def eval_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Precision, recall and F1 of the stored alerts against a synthetic world's truth."""
+    from moneytrail.gateway.commands import warehouse_reader  # noqa: PLC0415
+    from moneytrail.privacy import Tokeniser  # noqa: PLC0415
+
     truth_dir = truth / "truth" if (truth / "truth").is_dir() else truth
+    ws = workspace_of(ctx, workspace)
     try:
-        with Warehouse(workspace_of(ctx, workspace)) as wh:
-            doc = evaluate(wh.con, truth_dir, min_score)
-    except DetectError as exc:
+        require_truth(truth_dir)
+        with warehouse_reader(ctx, ws) as con:
+            if con is None:
+                raise fail(f"{ws.root}: nothing loaded yet: ingest and detect before eval")
+            doc = evaluate(con, Tokeniser(ws.token_key()), truth_dir, min_score)
+    except MoneytrailError as exc:
         raise fail(str(exc)) from None
     if as_json:
         emit_json(doc)
@@ -308,7 +317,7 @@ def model_train(
     ws = workspace_of(ctx, workspace)
     disposed = _dispositions(ws) if labels == "dispositions" else None
     try:
-        with Warehouse(ws) as wh, err.status("training", spinner="dots"):
+        with _model_warehouse(ctx, ws) as wh, err.status("training", spinner="dots"):
             report = train(
                 wh,
                 when,
@@ -349,6 +358,20 @@ def model_train(
 _SHORT = {"num_leaves": "leaves", "min_data_in_leaf": "min_leaf", "feature_fraction": "ff"}
 
 
+@contextmanager
+def _model_warehouse(ctx: typer.Context, ws: Workspace) -> Iterator[ModelWarehouse]:
+    """The warehouse the scorer reads and writes, on the engine in force: DuckDB's, or
+    Spark's through SQL (model_runs and txn_scores rewritten when a run commits)."""
+    if engine_of(ctx, ws).name != "spark":
+        with Warehouse(ws) as wh:
+            yield wh
+        return
+    from moneytrail.spark._committed import committed_warehouse  # noqa: PLC0415 - optional
+
+    with committed_warehouse(ws, "model", ["txn_scores"], done="model_runs") as committed:
+        yield committed
+
+
 def _dispositions(ws: Workspace) -> dict[str, str]:
     """Alert dispositions from the case store (its reading them is audited there)."""
     from moneytrail.cases import CaseStore  # noqa: PLC0415 - only this option needs the store
@@ -376,7 +399,7 @@ def model_score(
     """Score transactions with the latest model: calibrated score and 0/1 label."""
     when = _when(start, "--from")
     try:
-        with Warehouse(workspace_of(ctx, workspace)) as wh:
+        with _model_warehouse(ctx, workspace_of(ctx, workspace)) as wh:
             rows = score(wh, when)
     except DetectError as exc:
         raise fail(str(exc)) from None
@@ -413,7 +436,7 @@ def model_report_command(
     from moneytrail.detect._model_report import model_report  # noqa: PLC0415 - matplotlib
 
     try:
-        with Warehouse(workspace_of(ctx, workspace)) as wh:
+        with _model_warehouse(ctx, workspace_of(ctx, workspace)) as wh:
             doc = model_report(wh, patterns, png)
     except DetectError as exc:
         raise fail(str(exc)) from None

@@ -27,13 +27,27 @@ SPARK_COMMANDS: frozenset[str] = frozenset(
         "employers",
         "contracts flags",
         "contracts findings",
+        "eval",
+        "link explain",
+        "link confirm",
+        "link reject",
+        "export",
+        "case narrative",
+        "reveal",
+        "model train",
+        "model score",
+        "model report",
     }
 )
 """Commands (space-separated paths) that run on Spark."""
 
-ENGINE_NEUTRAL: frozenset[str] = frozenset({"synth", "login", "logout"})
+ENGINE_NEUTRAL: frozenset[str] = frozenset({"synth", "login", "logout", "reveal list"})
 """Commands that never touch the analytic warehouse, so either engine is fine."""
-_NEUTRAL_GROUPS = ("user", "agency")  # the case store's users and agencies (PostgreSQL/SQLite)
+# The case store's cases, users, agencies, audit chain and deconfliction tokens
+# (PostgreSQL/SQLite), and the mapping profiles of banks' exports (files in the workspace).
+_NEUTRAL_GROUPS = ("case", "user", "agency", "audit", "deconflict", "profile")
+# ... but for these, which read the analytic warehouse (and run on Spark: SPARK_COMMANDS).
+_WAREHOUSE_IN_NEUTRAL_GROUPS = frozenset({"case narrative"})
 
 
 def runs_on_spark(command: str) -> bool:
@@ -55,4 +69,8 @@ def check_command(command: str, choice: EngineChoice) -> None:
 
 
 def _neutral(command: str) -> bool:
-    return command in ENGINE_NEUTRAL or command.split(" ", 1)[0] in _NEUTRAL_GROUPS
+    if command in ENGINE_NEUTRAL:
+        return True
+    return (
+        command.split(" ", 1)[0] in _NEUTRAL_GROUPS and command not in _WAREHOUSE_IN_NEUTRAL_GROUPS
+    )

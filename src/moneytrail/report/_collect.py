@@ -45,6 +45,7 @@ from moneytrail.report._dossier import (
     Withheld,
 )
 from moneytrail.report._protect import masked_of, protected_accounts, shield
+from moneytrail.trace._ledger import WarehouseView
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
@@ -59,30 +60,32 @@ def collect_case(
     case_id: int,
     *,
     store: CaseStore | None = None,
-    warehouse: Warehouse | None = None,
+    warehouse: WarehouseView | None = None,
     income: bool = False,
 ) -> CaseDossier:
     """Everything the exports of `case_id` need, as `principal` may see it.
 
     NotFoundError when the principal may not see the case. `income` adds the
     bank-deposits and net-worth schedules of the case's account holders (it
-    loads the ledger). `store` and `warehouse` default to the workspace's own.
+    loads the ledger). `store` and `warehouse` default to the workspace's own (a
+    DuckDB warehouse, read-only); on Spark the caller hands in moneytrail.spark's view.
     """
     own_store = store is None
     case_store = CaseStore.open(workspace) if store is None else store
-    own_wh = warehouse is None
-    wh = Warehouse(workspace, read_only=True) if warehouse is None else warehouse
+    wh = warehouse if warehouse is not None else Warehouse(workspace, read_only=True)
     try:
         return _Collector(case_store, wh, principal, case_id).run(income=income)
     finally:
-        if own_wh:
+        if warehouse is None and isinstance(wh, Warehouse):
             wh.close()
         if own_store:
             case_store.close()
 
 
 class _Collector:
-    def __init__(self, store: CaseStore, wh: Warehouse, principal: Principal, case_id: int):
+    def __init__(
+        self, store: CaseStore, wh: WarehouseView, principal: Principal, case_id: int
+    ) -> None:
         self.store, self.wh, self.principal, self.case_id = store, wh, principal, case_id
         self.con = wh.con
         # Labelled rows (alerts, employer flags, entity membership) come through the

@@ -27,7 +27,7 @@ from moneytrail.errors import AccessDeniedError, ExportError, FilingRuleError
 from moneytrail.report._collect import collect_case
 from moneytrail.report._dossier import CaseDossier
 from moneytrail.report._profiles import Profile, load_profile
-from moneytrail.warehouse import Warehouse
+from moneytrail.trace._ledger import WarehouseView
 from moneytrail.workspace import Workspace
 
 
@@ -204,7 +204,7 @@ def export_case(
     recipient: str | None = None,
     profile: str | None = None,
     store: CaseStore | None = None,
-    warehouse: Warehouse | None = None,
+    warehouse: WarehouseView | None = None,
     today: datetime | None = None,
 ) -> ExportResult:
     """Export `case_id` as `kind` for `recipient` (default: the principal's agency).

@@ -8,15 +8,29 @@ command runs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.cases.commands import _session, case_app
 from moneytrail.errors import MoneytrailError
 from moneytrail.gateway.commands import AsOption
+from moneytrail.workspace import Workspace
+
+if TYPE_CHECKING:
+    from moneytrail.trace._ledger import WarehouseView
 
 # The kinds, spelled here so that `--help` needs no import of the writers.
 KIND_NAMES = (
@@ -64,12 +78,20 @@ def export(
     from moneytrail.report._export import export_case  # noqa: PLC0415 - loads the writers
 
     ws = workspace_of(ctx, workspace)
-    with _session(ctx, workspace, as_user) as (store, actor):
+    with _session(ctx, workspace, as_user) as (store, actor), _warehouse(ctx, ws) as wh:
         if actor is None:
             raise fail("sign in with --as USER (password from $MONEYTRAIL_PASSWORD or a prompt)")
         try:
             result = export_case(
-                ws, actor, case, kind, out_file, recipient=to, profile=profile, store=store
+                ws,
+                actor,
+                case,
+                kind,
+                out_file,
+                recipient=to,
+                profile=profile,
+                store=store,
+                warehouse=wh,
             )
         except MoneytrailError as exc:
             raise fail(str(exc)) from None
@@ -97,11 +119,11 @@ def narrative(
     from moneytrail.report._export import export_case  # noqa: PLC0415
 
     ws = workspace_of(ctx, workspace)
-    with _session(ctx, workspace, as_user) as (store, actor):
+    with _session(ctx, workspace, as_user) as (store, actor), _warehouse(ctx, ws) as wh:
         if actor is None:
             raise fail("sign in with --as USER (password from $MONEYTRAIL_PASSWORD or a prompt)")
         try:
-            result = export_case(ws, actor, case_id, "narrative", store=store)
+            result = export_case(ws, actor, case_id, "narrative", store=store, warehouse=wh)
         except MoneytrailError as exc:
             raise fail(str(exc)) from None
     text = result.content.decode("utf-8")
@@ -116,3 +138,15 @@ def narrative(
         )
         return
     out.print(text, highlight=False, markup=False)
+
+
+@contextmanager
+def _warehouse(ctx: typer.Context, ws: Workspace) -> Iterator[WarehouseView | None]:
+    """Spark's warehouse when it is the engine in force; None: the export opens DuckDB's."""
+    if engine_of(ctx, ws).name != "spark":
+        yield None
+        return
+    from moneytrail.spark._reading import spark_reader  # noqa: PLC0415 - optional extra
+
+    with spark_reader(ws) as view:
+        yield view

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
+
 from moneytrail.errors import LinkDecisionError
 from moneytrail.privacy import shown_id, shown_like
 from moneytrail.warehouse import Warehouse
@@ -26,7 +28,7 @@ def entities(wh: Warehouse, kind: str | None = None) -> list[dict[str, Any]]:
     return [{"entity_id": e, "kind": k, "members": list(m)} for e, k, m in rows]
 
 
-def find_record(wh: Warehouse, ref: str) -> str:
+def find_record(con: duckdb.DuckDBPyConnection, ref: str) -> str:
     """The record id that `ref` names, as a person may have copied it from a listing.
 
     `ref` is a record id as `entities --json`, `/entities/{id}` and `link explain`
@@ -35,17 +37,17 @@ def find_record(wh: Warehouse, ref: str) -> str:
     records that show alike), or the whole record id. A masked id that fits
     several records is refused, naming the entities that tell them apart.
     """
-    exact = wh.con.execute(
+    exact = con.execute(
         "SELECT record_id FROM resolve_records WHERE record_id = ? LIMIT 1", [ref]
     ).fetchone()
     if exact is not None:
         return str(exact[0])
     entity, sep, member = ref.partition("/")
     if sep:
-        scoped = _shown_alike(wh, member, entity)
+        scoped = _shown_alike(con, member, entity)
         if scoped:
             return _one_of(scoped, ref, scoped_to=entity)
-    found = _shown_alike(wh, ref, None)
+    found = _shown_alike(con, ref, None)
     if not found:
         raise LinkDecisionError(
             f"record {ref!r} is not known to entity resolution; use a member id as "
@@ -54,9 +56,11 @@ def find_record(wh: Warehouse, ref: str) -> str:
     return _one_of(found, ref, scoped_to=None)
 
 
-def _shown_alike(wh: Warehouse, shown: str, entity: str | None) -> dict[str, str | None]:
+def _shown_alike(
+    con: duckdb.DuckDBPyConnection, shown: str, entity: str | None
+) -> dict[str, str | None]:
     """record id -> its entity, of the records that show as `shown` (in `entity`, if named)."""
-    rows = wh.con.execute(
+    rows = con.execute(
         """
         SELECT r.record_id, any_value(m.entity_id)
         FROM resolve_records r
@@ -143,12 +147,27 @@ def decide(
     The decision replaces any earlier one on the pair and is respected by every
     later run of `resolve`.
     """
+    doc = checked_decision(wh.con, a, b, decision)
+    with wh.transaction() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO link_decisions VALUES ($l, $r, $d, $actor, $reason, $at)",
+            {"l": doc["member_l"], "r": doc["member_r"], "d": decision, "actor": actor,
+             "reason": reason, "at": datetime.now(UTC)},
+        )  # fmt: skip
+    return doc
+
+
+def checked_decision(
+    con: duckdb.DuckDBPyConnection, a: str, b: str, decision: str
+) -> dict[str, Any]:
+    """The decision on records `a` and `b` as stored (the pair in order), once checked:
+    a known decision, on two different records of one kind that resolution knows."""
     if decision not in DECISIONS:
         raise LinkDecisionError(f"decision must be confirm or reject, not {decision!r}")
     if a == b:
         raise LinkDecisionError(f"a link needs two different records, got {a!r} twice")
     kinds = dict(
-        wh.con.execute(
+        con.execute(
             "SELECT record_id, kind FROM resolve_records WHERE record_id IN ($a, $b)",
             {"a": a, "b": b},
         ).fetchall()
@@ -164,12 +183,6 @@ def decide(
             f"records {a!r} ({kinds[a]}) and {b!r} ({kinds[b]}) are of different kinds"
         )
     left, right = _ordered(a, b)
-    with wh.transaction() as con:
-        con.execute(
-            "INSERT OR REPLACE INTO link_decisions VALUES ($l, $r, $d, $actor, $reason, $at)",
-            {"l": left, "r": right, "d": decision, "actor": actor, "reason": reason,
-             "at": datetime.now(UTC)},
-        )  # fmt: skip
     return {"member_l": left, "member_r": right, "decision": decision, "kind": kinds[a]}
 
 

@@ -17,7 +17,7 @@ from moneytrail._cli import (
     out,
     workspace_of,
 )
-from moneytrail.errors import MoneytrailError
+from moneytrail.errors import LinkDecisionError, MoneytrailError
 from moneytrail.gateway.commands import (
     AsOption,
     CaseOption,
@@ -31,6 +31,7 @@ from moneytrail.resolve._engine import ResolveConfig
 from moneytrail.resolve._query import decide, find_record, generic_identifiers
 from moneytrail.resolve._run import resolve
 from moneytrail.warehouse import Warehouse
+from moneytrail.workspace import Workspace
 
 link_app = typer.Typer(
     help="Explain a link between two records, or confirm or reject it.", no_args_is_help=True
@@ -157,14 +158,17 @@ def entities_command(
 
 
 def _decide(ctx: typer.Context, decision: str, **kw: Any) -> None:
-    workspace = kw.pop("workspace")
+    ws = workspace_of(ctx, kw.pop("workspace"))
     as_json = kw.pop("as_json")
-    with Warehouse(workspace_of(ctx, workspace)) as wh:
-        try:
-            a, b = find_record(wh, kw.pop("a")), find_record(wh, kw.pop("b"))
-            doc = _shown(decide(wh, a, b, decision, **kw))
-        except MoneytrailError as exc:
-            raise fail(str(exc)) from exc
+    try:
+        if engine_of(ctx, ws).name == "spark":
+            doc = _shown(_decide_on_spark(ws, decision, **kw))
+        else:
+            with Warehouse(ws) as wh:
+                a, b = find_record(wh.con, kw.pop("a")), find_record(wh.con, kw.pop("b"))
+                doc = _shown(decide(wh, a, b, decision, **kw))
+    except MoneytrailError as exc:
+        raise fail(str(exc)) from exc
     if as_json:
         emit_json(doc)
     else:
@@ -173,6 +177,19 @@ def _decide(ctx: typer.Context, decision: str, **kw: Any) -> None:
             "(applied by the next `moneytrail resolve`)",
             highlight=False,
         )
+
+
+def _decide_on_spark(ws: Workspace, decision: str, **kw: Any) -> dict[str, Any]:
+    """As `decide`, on the Spark warehouse (moneytrail.spark._link_decisions)."""
+    from moneytrail.spark._link_decisions import decide_on_spark  # noqa: PLC0415 - optional
+    from moneytrail.spark._reading import spark_reader  # noqa: PLC0415
+    from moneytrail.spark._tables import warehouse_root  # noqa: PLC0415
+
+    if not warehouse_root(ws).is_dir():  # nothing loaded: create nothing
+        raise LinkDecisionError(f"{ws.root}: nothing loaded yet: ingest and resolve first")
+    with spark_reader(ws) as view:
+        a, b = find_record(view.con, kw.pop("a")), find_record(view.con, kw.pop("b"))
+        return decide_on_spark(view, a, b, decision, **kw)
 
 
 @link_app.command("confirm")
@@ -223,13 +240,16 @@ def explain_command(
     `moneytrail login`) under a case (--case) whose legal basis covers it.
     """
     ws = workspace_of(ctx, workspace)
-    with Warehouse.for_reading(ws) as wh:  # read-only: works while the API serves
+    # DuckDB's read-only (works while the API serves), or Spark's
+    with warehouse_reader(ctx, ws) as con:
+        if con is None:
+            raise fail(f"{ws.root}: nothing loaded yet: ingest and resolve first")
         try:
-            left = find_record(wh, a)
-            right = None if b is None else find_record(wh, b)
+            left = find_record(con, a)
+            right = None if b is None else find_record(con, b)
         except MoneytrailError as exc:
             raise fail(str(exc)) from exc
-        with cli_gateway(ws, wh.con, as_user, case_id) as gateway:
+        with cli_gateway(ws, con, as_user, case_id) as gateway:
             items = gateway.links(left, right).items
     if as_json:
         emit_json(items)

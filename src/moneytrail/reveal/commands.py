@@ -69,14 +69,19 @@ def reveal_command(
         raise fail("say why with --purpose TEXT (e.g. the warrant the value serves)")
     kind, ref = asked[0]
     from moneytrail.cases.commands import _actor, _session  # noqa: PLC0415 - SQLAlchemy
+    from moneytrail.gateway.commands import warehouse_reader  # noqa: PLC0415
+    from moneytrail.privacy import Vault  # noqa: PLC0415
     from moneytrail.reveal._service import reveal  # noqa: PLC0415
-    from moneytrail.warehouse import Warehouse  # noqa: PLC0415
 
     ws = workspace_of(ctx, workspace)
     with _session(ctx, workspace, as_user) as (store, actor):
         try:
-            with Warehouse(ws, read_only=True) as wh:
-                doc = reveal(store, wh.con, wh.vault, _actor(actor), case_id, kind, ref, purpose)
+            # DuckDB's warehouse read-only, or Spark's: the vault is a table of either
+            with warehouse_reader(ctx, ws) as con:
+                if con is None:
+                    raise fail(f"no warehouse in {ws.root}; ingest a file first")
+                vault = Vault(ws.vault_key())
+                doc = reveal(store, con, vault, _actor(actor), case_id, kind, ref, purpose)
         except MoneytrailError as exc:
             raise fail(str(exc)) from None
     if as_json:

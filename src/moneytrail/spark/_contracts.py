@@ -42,10 +42,6 @@ def store_on_spark(view: SparkView, findings: Iterable[Finding], *, prefix: str 
     rows = finding_rows(findings, datetime.now(UTC).replace(tzinfo=None))
     kept = wh.table(TABLE).where(~F.col("code").startswith(prefix))
     frame = kept.unionByName(wh.spark.createDataFrame(rows, spark_schema(TABLE)))
-    key = "contracts"
-    wh.discard_staged(key)
-    wh.stage(key, TABLE, frame.coalesce(1))
-    wh.replace(key, [TABLE])
-    wh.discard_staged(key)
+    wh.rewrite("contracts", TABLE, frame)
     view.spark_con.refresh(TABLE)
     return len(rows)

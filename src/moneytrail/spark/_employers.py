@@ -32,10 +32,5 @@ def store_flags_on_spark(view: SparkView, reports: list[EmployerReport]) -> int:
     wh = view.warehouse
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = [[r.employer_key, *flag_values(r, f), now] for r in reports for f in r.flags]
-    key = "employers"
-    wh.discard_staged(key)
-    frame = wh.spark.createDataFrame(rows, spark_schema(TABLE))
-    wh.stage(key, TABLE, frame.coalesce(1))
-    wh.replace(key, [TABLE])
-    wh.discard_staged(key)
+    wh.rewrite("employers", TABLE, wh.spark.createDataFrame(rows, spark_schema(TABLE)))
     return len(rows)

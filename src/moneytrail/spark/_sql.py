@@ -21,6 +21,7 @@ renders with another meaning, is rewritten here, each rule with its reason:
                                                     | outside a group: one match at most), else
                                                     refused
     ('0x' || s)::BIGINT     hex text to integer  -> CAST(conv(s, 16, 10) AS BIGINT)
+    dayofweek(t)            Sunday 0 .. Sat. 6   -> (dayofweek(t) - 1) (Spark's: Sunday 1 .. 7)
     [TRY_]CAST(s AS TIMESTAMPTZ)  an instant     -> CAST([TRY_]CAST(s AS TIMESTAMP_LTZ) AS
                                                     TIMESTAMP_NTZ): offsets applied, UTC's
                                                     wall clock kept (the session's zone)
@@ -89,6 +90,9 @@ def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
         return _hex_cast(node)
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.TIMESTAMPTZ):
         return _instant(node)
+    if isinstance(node, exp.DayOfWeek):
+        # DuckDB counts Sunday 0 to Saturday 6, Spark Sunday 1 to Saturday 7
+        return exp.Paren(this=exp.Sub(this=node.copy(), expression=exp.Literal.number(1)))
     if isinstance(node, exp.Length | exp.Bracket):
         return _array_access(node, arrays)
     rule = _RULES.get(type(node))

@@ -104,6 +104,14 @@ class SparkWarehouse:
             (self.staging(key) / name).rename(target)
             shutil.rmtree(old, ignore_errors=True)
 
+    def rewrite(self, key: str, name: str, frame: DataFrame) -> None:
+        """Table `name` replaced whole by `frame` (which may read the table itself): staged
+        under `key` as one file, then swapped in."""
+        self.discard_staged(key)
+        self.stage(key, name, frame.coalesce(1))
+        self.replace(key, [name])
+        self.discard_staged(key)
+
     def append_staged(self, key: str, name: str, prefix: str) -> None:
         """Move the files staged under `key` for table `name` into it, named `prefix`-..."""
         target = table_dir(self.workspace, name)

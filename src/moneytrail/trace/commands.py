@@ -93,24 +93,19 @@ def _alert_evidence(
 
 
 @contextmanager
-def _warehouse(
-    ctx: typer.Context, ws: Workspace, *, save: bool = False, reveal: bool = False
-) -> Iterator[WarehouseView]:
+def _warehouse(ctx: typer.Context, ws: Workspace, *, save: bool = False) -> Iterator[WarehouseView]:
     """The warehouse to trace in, on the engine in force: a DuckDB Warehouse (written
     to with --save), or the Spark warehouse read through moneytrail.spark._reading."""
     if engine_of(ctx, ws).name != "spark":
         with Warehouse(ws, read_only=not save) as wh:
             yield wh
         return
-    for given, what in (
-        (save, "--save (storing the run)"),
-        (reveal, "--case with --schedule (revealing numbers)"),
-    ):
-        if given:
-            raise EngineUnsupportedError(
-                f"`moneytrail trace {what}` writes to a DuckDB warehouse or reads its vault, "
-                "and runs on DuckDB only for now; on Spark, trace without it (docs/spark.md)"
-            )
+    if save:
+        raise EngineUnsupportedError(
+            "`moneytrail trace --save` (storing the run in trace_runs) writes to a DuckDB "
+            "warehouse and runs on DuckDB only for now; on Spark, trace without it "
+            "(docs/spark.md)"
+        )
     from moneytrail.spark._reading import spark_reader  # noqa: PLC0415 - optional extra
 
     with spark_reader(ws) as view:
@@ -189,14 +184,14 @@ def trace(
     stated = _purchases(purchase or [])
     ws = workspace_of(ctx, workspace)
     try:
-        with _warehouse(ctx, ws, save=save, reveal=case is not None and schedule is not None) as wh:
+        with _warehouse(ctx, ws, save=save) as wh:
             names += _alert_evidence(ws, wh, _split(alert or []), as_user, case)
             report = Tracer(wh, stated).run(
                 names, rule, max_hops=max_hops, steps=schedule is not None or save
             )
             run_id = save_report(wh, report, names) if isinstance(wh, Warehouse) and save else None
             revealed, under = None, None
-            if isinstance(wh, Warehouse) and case is not None and schedule is not None:
+            if case is not None and schedule is not None:
                 why = purpose or f"court schedule {schedule.name} ({rule} trace)"
                 revealed = _reveal_accounts(ctx, workspace, as_user, wh, report, case, why)
                 under = f"case {case}: {len(revealed)} accounts revealed to {as_user} for {why}"
@@ -218,21 +213,22 @@ def _reveal_accounts(
     ctx: typer.Context,
     workspace: Path | None,
     as_user: str | None,
-    wh: Warehouse,
+    wh: WarehouseView,
     report: TraceReport,
     case_id: int,
     purpose: str,
 ) -> dict[int, dict[str, Any]]:
-    """The accounts of the report that the case lets the user reveal (each audited)."""
+    """The accounts of the report that the case lets the user reveal (each audited); the
+    vault is read through the warehouse's connection, on either engine."""
     from moneytrail.cases.commands import _actor, _session  # noqa: PLC0415 - SQLAlchemy
+    from moneytrail.privacy import Vault  # noqa: PLC0415
     from moneytrail.reveal import reveal_accounts  # noqa: PLC0415
 
     keys = {a.account_key for a in report.accounts}
     keys |= {k for t in report.transfers for k in (t.from_key, t.to_key) if k is not None}
+    vault = Vault(workspace_of(ctx, workspace).vault_key())
     with _session(ctx, workspace, as_user) as (store, actor):
-        found = reveal_accounts(
-            store, wh.con, wh.vault, _actor(actor), case_id, sorted(keys), purpose
-        )
+        found = reveal_accounts(store, wh.con, vault, _actor(actor), case_id, sorted(keys), purpose)
     if not found:
         err.print(
             f"[yellow]warning:[/] none of the {len(keys)} accounts of this trace is a subject of "
