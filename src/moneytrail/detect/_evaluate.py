@@ -74,7 +74,8 @@ def evaluate(
     planted: dict[str, str] = {
         r["txn_id"]: r["case_id"] for r in _read(truth_dir / "transactions.csv")
     }
-    planted = {t: c for t, c in planted.items() if t in _stored(con, list(planted))}
+    stored = _stored(con, list(planted))
+    planted = {t: c for t, c in planted.items() if t in stored}
     evaluated = sorted(set(planted.values()), key=int)
     case_of_account: dict[int, set[str]] = defaultdict(set)
     for r in _read(truth_dir / "accounts.csv"):
