@@ -178,10 +178,10 @@ def _findings_on_spark(
     from moneytrail.spark._contracts import find_on_spark  # noqa: PLC0415 - optional extra
     from moneytrail.spark._reading import spark_reader  # noqa: PLC0415
 
-    configured(overrides)  # refuse a bad parameter before Spark starts
+    typologies = configured(overrides)  # refuse a bad parameter before Spark starts
     with spark_reader(ws) as view:
         if rerun:
-            find_on_spark(view, overrides)
+            find_on_spark(view, typologies)
         return stored_findings(view.con, code)
 
 

@@ -12,21 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from moneytrail.contracts._find import Finding, finding_rows
-from moneytrail.contracts._stage import configured, findings_of
+from moneytrail.contracts._stage import findings_of
+from moneytrail.contracts._typologies import Typology
 from moneytrail.spark._reading import SparkView
 from moneytrail.spark._tables import spark_schema
 
 TABLE = "contract_findings"
 
 
-def find_on_spark(
-    view: SparkView, overrides: Mapping[str, Mapping[str, Any]] | None = None
-) -> list[Finding]:
-    """Recompute the typologies' findings on the view's warehouse and store them."""
-    typologies = configured(overrides)  # checked before anything runs, as on DuckDB
+def find_on_spark(view: SparkView, typologies: Mapping[str, Typology]) -> list[Finding]:
+    """Recompute the findings of `typologies` (as `configured` gives them, checked before
+    Spark starts) on the view's warehouse and store them."""
     findings = findings_of(view.con, typologies)
     store_on_spark(view, findings)
     return findings
