@@ -6,4 +6,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 ruff check src tests benchmarks
 ruff format --check src tests benchmarks
 mypy
-pytest "$@"
+# two workers: alone, pytest kept 0.7 of the two cores busy (18.8 CPU-min in 26.8 min)
+pytest -n 2 --dist loadgroup "$@"

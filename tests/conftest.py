@@ -154,3 +154,22 @@ def cases_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'cases.sqlite'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+# --- Two workers (scripts/check.sh runs pytest-xdist with --dist loadgroup) ----------
+#
+# Each test file stays on one worker, its module-scoped fixtures built once and its
+# tests run in order (the workbench's page tests act in turn on one site: an alert
+# disposed leaves the queue for the tests after it). The Spark tests are one group
+# across their files: they share session fixtures (one JVM, one world per engine).
+
+_TESTS = Path(__file__).parent
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # here, not in pytest_collection_modifyitems: xdist reads the groups in that hook
+    if not item.path.is_relative_to(_TESTS):
+        return
+    where = item.path.relative_to(_TESTS)
+    group = "spark" if where.parts[0] == "spark" else where.as_posix()
+    item.add_marker(pytest.mark.xdist_group(group))
