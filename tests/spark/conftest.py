@@ -46,9 +46,11 @@ from moneytrail.spark._detect import run_detect_on_spark
 from moneytrail.spark._graph import mine_on_spark
 from moneytrail.spark._ingest import ingest_file_on_spark
 from moneytrail.spark._session import spark_session
+from moneytrail.spark._tables import table_columns
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.synth import generate
 from moneytrail.warehouse import Warehouse
+from moneytrail.warehouse._loads import LOAD_TABLES
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
 
 if TYPE_CHECKING:
@@ -208,3 +210,42 @@ def detected(
         mine_on_spark(wh, FeatureParams())
         got = run_detect_on_spark(wh).as_json()
     return duck, on_spark, want, got
+
+
+def rows(duck: Path, sql: str) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _select(name: str) -> str:
+    skip = {"sources": {"loaded_at", "path"}, "vault": {"ciphertext"}}.get(name, set())
+    return ", ".join(
+        f"CAST({col} AS VARCHAR)" if kind.upper() == "JSON" else col
+        for col, kind in table_columns(name)
+        if col not in skip
+    )
+
+
+def assert_same_tables(duck: Path, on_spark: Path) -> list[str]:
+    """Every table a load writes, equal on both engines; the names of those with rows."""
+    wh = on_spark / "spark-warehouse"
+    filled = []
+    for name in (*LOAD_TABLES, "sources"):
+        want = rows(duck, f"SELECT {_select(name)} FROM {name} ORDER BY ALL")
+        files = sorted((wh / name).glob("*.parquet")) if (wh / name).is_dir() else []
+        got = (
+            rows(
+                duck,
+                f"SELECT {_select(name)} FROM read_parquet({[str(f) for f in files]}) ORDER BY ALL",
+            )
+            if files
+            else []
+        )
+        assert got == want, name
+        if want:
+            filled.append(name)
+    assert_same_vault(duck, on_spark)
+    return filled

@@ -14,25 +14,22 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE
-from moneytrail.errors import EngineUnsupportedError, MoneytrailError
+from moneytrail.errors import MoneytrailError
 from moneytrail.ingest import FileReport
-from moneytrail.spark._ingest import spark_formats
-from moneytrail.spark._tables import table_columns
-from moneytrail.warehouse._loads import LOAD_TABLES
 from moneytrail.workspace import ENV_TOKEN_KEY
 from tests.spark.conftest import (
     RECORD_FILES,
     TOKEN_KEY,
-    assert_same_vault,
+    assert_same_tables,
     copy_loaded,
     load,
     load_both,
+    rows,
 )
 
 if TYPE_CHECKING:
@@ -45,49 +42,6 @@ pytestmark = pytest.mark.spark
 def shared_token_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
     monkeypatch.delenv(ENV_ENGINE, raising=False)
-
-
-def rows(duck: Path, sql: str) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def _select(name: str) -> str:
-    skip = {"sources": {"loaded_at", "path"}, "vault": {"ciphertext"}}.get(name, set())
-    return ", ".join(
-        f"CAST({col} AS VARCHAR)" if kind.upper() == "JSON" else col
-        for col, kind in table_columns(name)
-        if col not in skip
-    )
-
-
-def assert_same_tables(duck: Path, on_spark: Path) -> list[str]:
-    """Every table a load writes, equal on both engines; the names of those with rows."""
-    wh = on_spark / "spark-warehouse"
-    filled = []
-    for name in (*LOAD_TABLES, "sources"):
-        want = rows(duck, f"SELECT {_select(name)} FROM {name} ORDER BY ALL")
-        files = sorted((wh / name).glob("*.parquet")) if (wh / name).is_dir() else []
-        got = (
-            rows(
-                duck,
-                f"SELECT {_select(name)} FROM read_parquet({[str(f) for f in files]}) ORDER BY ALL",
-            )
-            if files
-            else []
-        )
-        assert got == want, name
-        if want:
-            filled.append(name)
-    assert_same_vault(duck, on_spark)
-    return filled
-
-
-def test_the_record_formats_are_the_registrys() -> None:
-    assert set(spark_formats()) == {"aml-csv", *(fmt for fmt, _ in RECORD_FILES)}
 
 
 def test_a_worlds_record_files_after_its_transactions(
@@ -244,11 +198,10 @@ def test_a_damaged_file_gives_the_same_quarantine_or_error(
         assert "transactions" in filled
 
 
-def test_payments_into_a_warehouse_with_transactions_are_refused(
+def test_payments_into_a_warehouse_with_transactions_load_alike(
     parity_loaded: tuple[Path, Path], spark: SparkSession, tmp_path: Path
 ) -> None:
-    _, on_spark = copy_loaded(parity_loaded, tmp_path)
-    before = sorted(p.name for p in (on_spark / "spark-warehouse").rglob("*.parquet"))
-    with pytest.raises(EngineUnsupportedError, match="already holds another file's transactions"):
-        load(on_spark, spark, _ftm(tmp_path))
-    assert sorted(p.name for p in (on_spark / "spark-warehouse").rglob("*.parquet")) == before
+    duck, on_spark = copy_loaded(parity_loaded, tmp_path)
+    path = _ftm(tmp_path)
+    assert load(on_spark, spark, path).as_json() == load(duck, None, path).as_json()
+    assert "transactions" in assert_same_tables(duck, on_spark)

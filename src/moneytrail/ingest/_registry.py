@@ -32,9 +32,6 @@ class Format:
     format is only read when named. `statement` marks bank-statement formats,
     whose entries are matched against other files' movements (ingest._statements).
     `date_field` names the field a quarantined implausible date came from.
-    `records` marks formats of records (parties, filings, contracts), not of a
-    bank's volume of movements: a file is small enough that on Spark this reader
-    runs unchanged on the driver (moneytrail.spark._ingest_records).
     """
 
     name: str
@@ -44,7 +41,6 @@ class Format:
     example: str
     statement: bool = False
     date_field: str = "date"
-    records: bool = False
 
 
 # Detection order: precise rules first.

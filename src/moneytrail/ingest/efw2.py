@@ -508,5 +508,4 @@ READER = Format(
     looks_like,
     "SSA EFW2 wage reports (W-2 RA/RE/RW/RT/RF records); tax data (FTI)",
     "moneytrail ingest W2REPORT.txt",
-    records=True,
 )

@@ -231,5 +231,4 @@ READER = Format(
     _looks_like,
     "Form 941 quarterly employer filings (CSV extract)",
     "moneytrail ingest form941.csv",
-    records=True,
 )

@@ -368,5 +368,4 @@ READER = Format(
     looks_like,
     "FollowTheMoney entities, one JSON object a line (OCCRP Aleph exports, OpenSanctions)",
     "moneytrail ingest entities.ftm.json",
-    records=True,
 )

@@ -64,5 +64,4 @@ READER = Format(
     looks_like,
     "Open Contracting Data Standard releases, records and packages (JSON or JSON lines)",
     "moneytrail ingest tenders.json",
-    records=True,
 )

@@ -70,7 +70,7 @@ def ingest_aml_csv(wh: SparkWarehouse, path: Path, options: IngestOptions) -> Fi
         new_accounts = spark.sql(render(_accounts_sql(tokeniser), _ARRAYS))
         new_accounts.persist()
         new_accounts.createOrReplaceTempView("_aml_accounts")
-        transactions = _transactions(wh, source_id)
+        transactions, keys_high = _transactions(wh, source_id)
         lo, hi = (
             options.earliest or EARLIEST,
             options.latest or (datetime.now(UTC).date() + timedelta(days=366)),
@@ -102,6 +102,7 @@ def ingest_aml_csv(wh: SparkWarehouse, path: Path, options: IngestOptions) -> Fi
         wh.stage(source_id, "transactions", transactions.where(f"NOT ({outside})"))
         wh.stage(source_id, "accounts", _accounts(wh, source_id))
         wh.stage(source_id, "vault", _vault(wh, source_id))
+        wh.stage_key_mark(source_id, keys_high)
         quarantined = int(spark.read.parquet(str(wh.staging(source_id) / "quarantine")).count())
         sources_row = spark.createDataFrame(
             [
@@ -266,10 +267,11 @@ FROM (
 """
 
 
-def _transactions(wh: SparkWarehouse, source_id: int) -> DataFrame:
-    """The file's valid rows as transactions; txn_key numbers them in file order after
-    the keys already taken, as DuckDB's sequence does for a load."""
-    base = int(wh.table("transactions").agg({"txn_key": "max"}).collect()[0][0] or 0)
+def _transactions(wh: SparkWarehouse, source_id: int) -> tuple[DataFrame, int]:
+    """The file's valid rows as transactions, and the last txn_key they take: txn_key
+    numbers them in file order after the keys already drawn, as DuckDB's sequence does
+    for a load."""
+    base = wh.txn_key_base()
     valid = wh.spark.sql(
         f"""
         SELECT CAST(b.row_no AS STRING) AS txn_id, b.ts, fa.account_key AS from_account,
@@ -297,10 +299,12 @@ def _transactions(wh: SparkWarehouse, source_id: int) -> DataFrame:
     return _numbered(wh, valid, base, kept)
 
 
-def _numbered(wh: SparkWarehouse, rows: DataFrame, base: int, kept: DataFrame) -> DataFrame:
+def _numbered(
+    wh: SparkWarehouse, rows: DataFrame, base: int, kept: DataFrame
+) -> tuple[DataFrame, int]:
     """`rows` with txn_key = base + its rank by source_row, computed per range of rows in
-    parallel (no window over the whole file on one task); `kept` has the source_row of
-    exactly the rows of `rows`, cheaper to count per range."""
+    parallel (no window over the whole file on one task), and the last key; `kept` has
+    the source_row of exactly the rows of `rows`, cheaper to count per range."""
     from pyspark.sql import Window  # noqa: PLC0415
     from pyspark.sql import functions as f  # noqa: PLC0415
 
@@ -313,11 +317,12 @@ def _numbered(wh: SparkWarehouse, rows: DataFrame, base: int, kept: DataFrame) -
         before += n
     starts = wh.spark.createDataFrame(offsets, "bucket BIGINT, start BIGINT")
     rank = f.row_number().over(Window.partitionBy("bucket").orderBy("source_row"))
-    return (
+    numbered = (
         with_bucket.join(f.broadcast(starts), "bucket")
         .withColumn("txn_key", f.col("start") + rank)
         .drop("bucket", "start")
     )
+    return numbered, before
 
 
 def _accounts(wh: SparkWarehouse, source_id: int) -> DataFrame:

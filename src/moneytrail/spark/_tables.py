@@ -10,9 +10,14 @@ so `moneytrail status` answers without starting Spark.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from moneytrail.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 WAREHOUSE_DIR = "spark-warehouse"
 
@@ -61,6 +66,57 @@ def table_columns(name: str) -> list[tuple[str, str]]:
 def spark_schema(name: str) -> str:
     """The DDL schema (`col TYPE, ...`) of canonical table `name` for Spark."""
     return ", ".join(f"`{col}` {spark_type(kind)}" for col, kind in table_columns(name))
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    """Canonical table `name` as the Arrow schema whose Parquet files Spark reads with
+    spark_schema(name): TIMESTAMP without a zone (Parquet's isAdjustedToUTC false)
+    reads as TIMESTAMP_NTZ."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    plain = {
+        "VARCHAR": pa.string(),
+        "JSON": pa.string(),
+        "BIGINT": pa.int64(),
+        "INTEGER": pa.int32(),
+        "DOUBLE": pa.float64(),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us"),
+        "BLOB": pa.binary(),
+        "BIGINT[]": pa.list_(pa.int64()),
+        "VARCHAR[]": pa.list_(pa.string()),
+    }
+    fields = []
+    for col, kind in table_columns(name):
+        decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", kind.upper())
+        if decimal is not None:
+            fields.append(pa.field(col, pa.decimal128(int(decimal[1]), int(decimal[2]))))
+        elif kind.upper() in plain:
+            fields.append(pa.field(col, plain[kind.upper()]))
+        else:
+            raise KeyError(f"table {name}: no Arrow type for column {col} of type {kind}")
+    return pa.schema(fields)
+
+
+def column_max(workspace: Workspace, name: str, column: str) -> int | None:
+    """The largest value of integer `column` in table `name` (None when it has no
+    rows), from the Parquet footers' statistics where every file has them."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    directory = table_dir(workspace, name)
+    found: list[int] = []
+    for path in sorted(directory.glob("*.parquet")) if directory.is_dir() else []:
+        meta = pq.ParquetFile(path).metadata
+        index = meta.schema.names.index(column)
+        stats = [meta.row_group(g).column(index).statistics for g in range(meta.num_row_groups)]
+        if all(s is not None and s.has_min_max for s in stats):
+            found += [int(s.max) for s in stats]
+        else:  # no statistics (all NULL, or a writer that keeps none): read the column
+            top = pc.max(pq.read_table(path, columns=[column]).column(0)).as_py()
+            found += [] if top is None else [int(top)]
+    return max(found) if found else None
 
 
 def loaded_source_ids(workspace: Workspace) -> set[int]:
