@@ -43,7 +43,6 @@ def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
     [
         (["demo", "--no-serve"], "demo"),
         (["serve", "--port", "9"], "serve"),
-        (["statements", "gaps", "--json"], "statements gaps"),
     ],
 )
 def test_a_command_not_on_spark_refuses_and_names_itself(
@@ -59,7 +58,7 @@ def test_a_command_not_on_spark_refuses_and_names_itself(
 
 
 def test_the_refusal_names_where_spark_was_chosen(tmp_path: Path) -> None:
-    result = invoke("statements", "gaps", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
+    result = invoke("serve", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
     assert isinstance(result.exception, EngineUnsupportedError)
     assert "from $MONEYTRAIL_ENGINE" in str(result.exception)
 

@@ -27,6 +27,7 @@ SPARK_COMMANDS: frozenset[str] = frozenset(
         "employers",
         "contracts flags",
         "contracts findings",
+        "statements gaps",
         "eval",
         "link explain",
         "link confirm",

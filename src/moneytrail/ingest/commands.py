@@ -16,11 +16,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from moneytrail._cli import JsonOption, WorkspaceOption, emit_json, err, fail, out, workspace_of
+from moneytrail._cli import (
+    JsonOption,
+    WorkspaceOption,
+    emit_json,
+    engine_of,
+    err,
+    fail,
+    out,
+    workspace_of,
+)
 from moneytrail.ingest._context import IngestOptions
 from moneytrail.workspace import Workspace
 
 if TYPE_CHECKING:
+    from moneytrail.ingest._gaps import Gap
     from moneytrail.ingest._load import FileReport
 
 ProfileOption = Annotated[
@@ -194,14 +204,8 @@ def gaps_command(
     workspace: WorkspaceOption = None,
 ) -> None:
     """Missing periods and balance breaks between each account's statements."""
-    from moneytrail.ingest._gaps import statement_gaps  # noqa: PLC0415
-    from moneytrail.warehouse import Warehouse  # noqa: PLC0415
-
     ws = workspace_of(ctx, workspace)
-    if not ws.warehouse_path.exists():
-        raise fail(f"no warehouse in {ws.root}; load statements with moneytrail ingest first")
-    with Warehouse(ws, read_only=True) as wh:
-        gaps = statement_gaps(wh.con, min_days)
+    gaps = _gaps(ws, min_days, spark=engine_of(ctx, ws).name == "spark")
     if as_json:
         emit_json([g.as_json() for g in gaps])
         return
@@ -221,3 +225,24 @@ def gaps_command(
             g.before,
         )
     out.print(table)
+
+
+def _gaps(ws: Workspace, min_days: int, *, spark: bool) -> list[Gap]:
+    """statement_gaps over the warehouse of the engine in force: DuckDB's, or the Spark
+    warehouse's balances, sources and accounts through its SparkConnection."""
+    from moneytrail.ingest._gaps import statement_gaps  # noqa: PLC0415
+
+    if not spark:
+        from moneytrail.warehouse import Warehouse  # noqa: PLC0415
+
+        if not ws.warehouse_path.exists():
+            raise fail(f"no warehouse in {ws.root}; load statements with moneytrail ingest first")
+        with Warehouse(ws, read_only=True) as wh:
+            return statement_gaps(wh.con, min_days)
+    from moneytrail.spark._reading import spark_reader  # noqa: PLC0415 - optional extra
+    from moneytrail.spark._tables import warehouse_root  # noqa: PLC0415
+
+    if not warehouse_root(ws).is_dir():  # nothing loaded: say so, create nothing
+        raise fail(f"no Spark warehouse in {ws.root}; load statements with moneytrail ingest first")
+    with spark_reader(ws) as view:
+        return statement_gaps(view.con, min_days)

@@ -205,6 +205,12 @@ class SparkWarehouse:
             part.rename(target / f"{prefix}-{part.name}")
         shutil.rmtree(self.staging(key) / name, ignore_errors=True)
 
+    def discard_appended(self, name: str, prefix: str) -> None:
+        """Delete table `name`'s files named `prefix`-...: what an append cut off before
+        its done mark left behind."""
+        for part in table_dir(self.workspace, name).glob(f"{prefix}-*.parquet"):
+            part.unlink()
+
     def discard_staged(self, key: str) -> None:
         shutil.rmtree(self.staging(key), ignore_errors=True)
 

@@ -24,6 +24,7 @@ import csv
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ import pyarrow as pa
 
 from moneytrail._sql import scalar
 from moneytrail.errors import TraceError
+from moneytrail.model.tables import table
 from moneytrail.trace._report import TraceReport
 from moneytrail.warehouse import Warehouse
 
@@ -42,6 +44,18 @@ COLUMNS = (
 
 
 Revealed = Mapping[int, Mapping[str, Any]]
+
+# The types of trace_runs and trace_schedule (moneytrail.model) as Arrow's, for `--save`
+_ARROW = {
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "VARCHAR": pa.string(),
+    "JSON": pa.string(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DECIMAL(38,2)": pa.decimal128(38, 2),
+}
+_AMOUNTS = frozenset({"amount", "tainted_amount", "balance", "tainted_balance"})
+_CENT = Decimal("0.01")
 
 
 def _shown(label: str | None, key: int | None, revealed: Revealed) -> str | None:
@@ -142,39 +156,63 @@ def write_schedule(
     return path
 
 
+def saved_tables(
+    report: TraceReport, tainted: list[str], run_id: int, saved_at: datetime
+) -> tuple[pa.Table, pa.Table]:
+    """What `trace --save` stores, on either engine: the run's trace_runs row and its
+    schedule's trace_schedule lines (`schedule_rows`, accounts masked), typed as
+    moneytrail.model declares the tables, amounts rounded half-up to the cent."""
+    run: dict[str, list[object]] = {
+        "run_id": [run_id],
+        "saved_at": [saved_at],
+        "rule": [report.rule],
+        "tainted": [json.dumps(tainted)],
+        "max_hops": [report.max_hops],
+        "totals": [json.dumps({k: str(v) for k, v in report.totals.items()})],
+    }
+    rows = schedule_rows(report)
+    lines: dict[str, list[object]] = {
+        "run_id": [run_id] * len(rows),
+        "line": list(range(1, len(rows) + 1)),
+    }
+    for col in COLUMNS:
+        lines[col] = [_typed(col, row[col]) for row in rows]
+    return _arrow("trace_runs", run), _arrow("trace_schedule", lines)
+
+
+def _typed(column: str, text: str) -> object:
+    if not text:
+        return None
+    if column == "ts":
+        return datetime.fromisoformat(text)
+    if column in _AMOUNTS:
+        return Decimal(text).quantize(_CENT, ROUND_HALF_UP)
+    return text
+
+
+def _arrow(name: str, columns: Mapping[str, list[object]]) -> pa.Table:
+    """`columns` as rows of table `name` (its columns, in order; others left out)."""
+    return pa.table(
+        {c.name: pa.array(columns[c.name], _ARROW[c.type]) for c in table(name).columns}
+    )
+
+
 def save_report(wh: Warehouse, report: TraceReport, tainted: list[str]) -> int:
     """Store the run and its schedule (tables trace_runs, trace_schedule); return its id.
 
-    One transaction: a failure stores nothing."""
-    rows = schedule_rows(report)
-    columns = {c: pa.array([r[c] or None for r in rows], pa.string()) for c in COLUMNS}
-    columns["line"] = pa.array(range(1, len(rows) + 1), pa.int64())
-    wh.con.register("_trace_lines", pa.table(columns))
+    One transaction: a failure stores nothing. On Spark: moneytrail.spark._trace."""
     try:
         with wh.transaction() as con:
             run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM trace_runs"))
-            con.execute(
-                "INSERT INTO trace_runs VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    run_id,
-                    datetime.now(UTC).replace(tzinfo=None),
-                    report.rule,
-                    json.dumps(tainted),
-                    report.max_hops,
-                    json.dumps({k: str(v) for k, v in report.totals.items()}),
-                ],
+            run, lines = saved_tables(
+                report, tainted, run_id, datetime.now(UTC).replace(tzinfo=None)
             )
-            con.execute(
-                "INSERT INTO trace_schedule (run_id, line, section, txn_id, ts, account,"
-                " counterparty, amount, tainted_amount, balance, tainted_balance, asset_id, note)"
-                " SELECT ?, line, section, txn_id, CAST(ts AS TIMESTAMP),"
-                " account, counterparty, CAST(amount AS DECIMAL(38,2)),"
-                " CAST(tainted_amount AS DECIMAL(38,2)), CAST(balance AS DECIMAL(38,2)),"
-                " CAST(tainted_balance AS DECIMAL(38,2)), asset_id, note FROM _trace_lines",
-                [run_id],
-            )
+            for name, rows in (("trace_runs", run), ("trace_schedule", lines)):
+                con.register("_trace_rows", rows)
+                try:
+                    con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _trace_rows")
+                finally:
+                    con.unregister("_trace_rows")
     except duckdb.Error as exc:
         raise TraceError(f"cannot save the trace in the warehouse: {exc}") from exc
-    finally:
-        wh.con.unregister("_trace_lines")
     return run_id

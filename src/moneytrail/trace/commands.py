@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
@@ -21,7 +21,7 @@ from moneytrail._cli import (
     out,
     workspace_of,
 )
-from moneytrail.errors import EngineUnsupportedError, MoneytrailError, TraceError
+from moneytrail.errors import MoneytrailError, TraceError
 from moneytrail.gateway.commands import cli_gateway
 from moneytrail.trace._api import Tracer
 from moneytrail.trace._income import (
@@ -95,17 +95,12 @@ def _alert_evidence(
 @contextmanager
 def _warehouse(ctx: typer.Context, ws: Workspace, *, save: bool = False) -> Iterator[WarehouseView]:
     """The warehouse to trace in, on the engine in force: a DuckDB Warehouse (written
-    to with --save), or the Spark warehouse read through moneytrail.spark._reading."""
+    to with --save), or the Spark warehouse read through moneytrail.spark._reading
+    (--save appends to its tables: moneytrail.spark._trace)."""
     if engine_of(ctx, ws).name != "spark":
         with Warehouse(ws, read_only=not save) as wh:
             yield wh
         return
-    if save:
-        raise EngineUnsupportedError(
-            "`moneytrail trace --save` (storing the run in trace_runs) writes to a DuckDB "
-            "warehouse and runs on DuckDB only for now; on Spark, trace without it "
-            "(docs/spark.md)"
-        )
     from moneytrail.spark._reading import spark_reader  # noqa: PLC0415 - optional extra
 
     with spark_reader(ws) as view:
@@ -189,7 +184,7 @@ def trace(
             report = Tracer(wh, stated).run(
                 names, rule, max_hops=max_hops, steps=schedule is not None or save
             )
-            run_id = save_report(wh, report, names) if isinstance(wh, Warehouse) and save else None
+            run_id = _save(wh, report, names) if save else None
             revealed, under = None, None
             if case is not None and schedule is not None:
                 why = purpose or f"court schedule {schedule.name} ({rule} trace)"
@@ -207,6 +202,16 @@ def trace(
         err.print(f"saved as trace run {run_id}")
     if schedule is not None:
         err.print(f"schedule written to {schedule}")
+
+
+def _save(wh: WarehouseView, report: TraceReport, tainted: list[str]) -> int:
+    """Store the run in the warehouse traced in, on its engine; its run id."""
+    if isinstance(wh, Warehouse):
+        return save_report(wh, report, tainted)
+    from moneytrail.spark._reading import SparkView  # noqa: PLC0415 - optional extra
+    from moneytrail.spark._trace import save_on_spark  # noqa: PLC0415
+
+    return save_on_spark(cast("SparkView", wh), report, tainted)
 
 
 def _reveal_accounts(
