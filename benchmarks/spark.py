@@ -4,13 +4,14 @@ Spark local[2], each a fresh workspace in a child process, then (--graph)
 (--detect, implies --graph) `moneytrail detect` on each; --resolve adds `moneytrail
 resolve` on each after ingest; --records (with --world) loads the world's files of
 records (FtM, EFW2, Form 941, OCDS) after its transactions, in one `moneytrail ingest`
-on each engine.
+on each engine; --statements (with --world) its camt.053 statements likewise.
 
     .venv/bin/python benchmarks/spark.py [--rows 1000000]
     .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
     .venv/bin/python benchmarks/spark.py --world 200000 --detect
     .venv/bin/python benchmarks/spark.py --world 200000 --resolve
     .venv/bin/python benchmarks/spark.py --world 200000 --records
+    .venv/bin/python benchmarks/spark.py --world 200000 --statements
     .venv/bin/python benchmarks/spark.py --file transactions.csv --detect \
         [--engines duckdb,spark] [--stage-timeout 2400] [--until 2026-12-07T06:15] \
         [--driver-memory 6g] [--scratch DIR]
@@ -190,6 +191,10 @@ RECORD_TABLES = dict.fromkeys(
      "ocds_parties", "ocds_awards", "ocds_contracts", "quarantine"),
     "*",
 )  # fmt: skip
+# What the world's camt.053 statements change: the ledger rows they merge into, and theirs.
+STATEMENT_TABLES = dict.fromkeys(
+    ("transactions", "statement_entries", "balances", "accounts", "quarantine"), "*"
+)
 RESOLVED = {
     "entities": "*",
     "entity_members": "*",
@@ -227,6 +232,11 @@ def main() -> None:
     ap.add_argument(
         "--records", action="store_true", help="also time ingest of the world's files of records"
     )
+    ap.add_argument(
+        "--statements",
+        action="store_true",
+        help="also time ingest of the world's camt.053 statements (one command, all of them)",
+    )
     ap.add_argument("--engines", default="duckdb,spark", help="which engines, in order")
     ap.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
     ap.add_argument(
@@ -257,6 +267,9 @@ def main() -> None:
             if args.records:
                 records = [str(data.parent / name) for name in RECORD_FILES]
                 steps.append(("ingest records", [*base, "ingest", *records, "--json"]))
+            if args.statements:
+                statements = [str(p) for p in statement_files(data)]
+                steps.append(("ingest statements", [*base, "ingest", *statements, "--json"]))
             if args.resolve:
                 steps.append(("resolve", [*base, "resolve", "--json"]))
             if args.graph:
@@ -285,18 +298,23 @@ def main() -> None:
         same_alerts = same_tables(duck, on_spark, DETECTED) if args.detect and done else None
         resolved = len(engines) == 2 and all("s" in stages[e].get("resolve", {}) for e in engines)
         same_entities = same_tables(duck, on_spark, RESOLVED) if resolved else None
-        loaded = len(engines) == 2 and all(
-            "s" in stages[e].get("ingest records", {}) for e in engines
-        )
-        same_records = same_tables(duck, on_spark, RECORD_TABLES) if loaded else None
+        same_files = {
+            stage: same_tables(duck, on_spark, tables)
+            for stage, tables in (
+                ("ingest records", RECORD_TABLES),
+                ("ingest statements", STATEMENT_TABLES),
+            )
+            if len(engines) == 2 and all("s" in stages[e].get(stage, {}) for e in engines)
+        }
     if args.detect or args.file:
         line = files_to_alerts(args, data, rows, stages, same_graph, same_alerts)
         if args.resolve:
             line["same_entities_members_links_records"] = same_entities
         save(line)
         return
-    if args.records and not args.graph:
-        save(records_line(data, stages, same_records))
+    if (args.records or args.statements) and not args.graph:
+        for stage, same in same_files.items():
+            save(files_line(stage, data, stages, same))
         return
     if args.resolve and not args.graph:
         duck_r, spark_r = (stages[e]["resolve"] for e in ("duckdb", "spark"))
@@ -362,18 +380,33 @@ def main() -> None:
     save(line)
 
 
-def records_line(
-    data: Path, stages: dict[str, dict[str, dict[str, object]]], same: bool | None
+def statement_files(data: Path) -> list[Path]:
+    return sorted((data.parent / "camt053").glob("*.xml"))
+
+
+def files_line(
+    stage: str, data: Path, stages: dict[str, dict[str, dict[str, object]]], same: bool
 ) -> dict[str, object]:
-    """One line: the ingest of the world's files of records on each engine."""
-    duck, spark = (stages[e]["ingest records"] for e in ("duckdb", "spark"))
+    """One line: the ingest of the world's files of records, or of its statements, on
+    each engine."""
+    duck, spark = (stages[e][stage] for e in ("duckdb", "spark"))
+    files = (
+        [data.parent / n for n in RECORD_FILES]
+        if stage == "ingest records"
+        else statement_files(data)
+    )
+    what = (
+        "files of records (FtM, EFW2, Form 941, OCDS)"
+        if stage == "ingest records"
+        else f"{len(files)} camt.053 statements"
+    )
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "stage": "ingest of a world's files of records (FtM, EFW2, Form 941, OCDS; one "
-        "command, fresh process each; after its transactions on each engine)",
+        "stage": f"ingest of a world's {what}; one command, fresh process each; after its "
+        "transactions on each engine",
         "world": str(data.parent.name),
-        "files_kib": {n: round((data.parent / n).stat().st_size / 1024) for n in RECORD_FILES},
+        "files_kib": round(sum(p.stat().st_size for p in files) / 1024),
         "duckdb": duck,
         "spark_local2": spark,
         "spark_over_duckdb": round(float(spark["s"]) / float(duck["s"]), 2),  # type: ignore[arg-type]
@@ -396,7 +429,7 @@ def stage_figures(name: str, report: dict[str, object]) -> dict[str, object]:
     if name == "ingest":
         (first,) = report["files"]  # type: ignore[misc]
         return {"accepted": first["rows_accepted"], "quarantined": first["rows_quarantined"]}
-    if name == "ingest records":
+    if name in ("ingest records", "ingest statements"):
         files: list[dict[str, int]] = report["files"]  # type: ignore[assignment]
         return {
             "accepted": sum(f["rows_accepted"] for f in files),

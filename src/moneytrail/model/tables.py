@@ -21,6 +21,9 @@ record in that file).
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 from moneytrail.model._contracts import (
     CONTRACT_FINDINGS,
     OCDS_AMENDMENTS,
@@ -48,6 +51,9 @@ from moneytrail.model._resolve import (
 )
 from moneytrail.model._schema import Column, Table, provenance
 from moneytrail.model._trace import TRACE_RUNS, TRACE_SCHEDULE
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SOURCES = Table(
     "sources",
@@ -476,3 +482,35 @@ def table(name: str) -> Table:
         if t.name == name:
             return t
     raise KeyError(f"no canonical table named {name!r}")
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    """Canonical table `name` as an Arrow schema: what rows built outside DuckDB (a
+    trace saved, a load's rows written as Parquet for Spark) are typed by. TIMESTAMP
+    has no zone, so its Parquet column reads back as a wall-clock time on every engine."""
+    import pyarrow as pa  # noqa: PLC0415 - only writers of Arrow rows need it
+
+    plain = {
+        "VARCHAR": pa.string(),
+        "JSON": pa.string(),
+        "BIGINT": pa.int64(),
+        "INTEGER": pa.int32(),
+        "DOUBLE": pa.float64(),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us"),
+        "BLOB": pa.binary(),
+        "BIGINT[]": pa.list_(pa.int64()),
+        "VARCHAR[]": pa.list_(pa.string()),
+    }
+    fields = []
+    for col in table(name).columns:
+        kind = col.type.upper()
+        decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", kind)
+        if decimal is not None:
+            fields.append(pa.field(col.name, pa.decimal128(int(decimal[1]), int(decimal[2]))))
+        elif kind in plain:
+            fields.append(pa.field(col.name, plain[kind]))
+        else:
+            raise KeyError(f"table {name}: no Arrow type for column {col.name} of type {col.type}")
+    return pa.schema(fields)

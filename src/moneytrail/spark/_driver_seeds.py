@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from moneytrail.spark._tables import arrow_schema, table_dir
+from moneytrail.model.tables import arrow_schema
+from moneytrail.spark._tables import table_dir
 from moneytrail.spark._warehouse import SparkWarehouse, row_key
 
 if TYPE_CHECKING:

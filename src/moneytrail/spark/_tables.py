@@ -10,14 +10,9 @@ so `moneytrail status` answers without starting Spark.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from moneytrail.workspace import Workspace
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 WAREHOUSE_DIR = "spark-warehouse"
 
@@ -66,37 +61,6 @@ def table_columns(name: str) -> list[tuple[str, str]]:
 def spark_schema(name: str) -> str:
     """The DDL schema (`col TYPE, ...`) of canonical table `name` for Spark."""
     return ", ".join(f"`{col}` {spark_type(kind)}" for col, kind in table_columns(name))
-
-
-def arrow_schema(name: str) -> pa.Schema:
-    """Canonical table `name` as the Arrow schema whose Parquet files Spark reads with
-    spark_schema(name): TIMESTAMP without a zone (Parquet's isAdjustedToUTC false)
-    reads as TIMESTAMP_NTZ."""
-    import pyarrow as pa  # noqa: PLC0415
-
-    plain = {
-        "VARCHAR": pa.string(),
-        "JSON": pa.string(),
-        "BIGINT": pa.int64(),
-        "INTEGER": pa.int32(),
-        "DOUBLE": pa.float64(),
-        "BOOLEAN": pa.bool_(),
-        "DATE": pa.date32(),
-        "TIMESTAMP": pa.timestamp("us"),
-        "BLOB": pa.binary(),
-        "BIGINT[]": pa.list_(pa.int64()),
-        "VARCHAR[]": pa.list_(pa.string()),
-    }
-    fields = []
-    for col, kind in table_columns(name):
-        decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", kind.upper())
-        if decimal is not None:
-            fields.append(pa.field(col, pa.decimal128(int(decimal[1]), int(decimal[2]))))
-        elif kind.upper() in plain:
-            fields.append(pa.field(col, plain[kind.upper()]))
-        else:
-            raise KeyError(f"table {name}: no Arrow type for column {col} of type {kind}")
-    return pa.schema(fields)
 
 
 def column_max(workspace: Workspace, name: str, column: str) -> int | None:

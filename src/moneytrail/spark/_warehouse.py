@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
+from moneytrail.model.tables import arrow_schema
 from moneytrail.spark._tables import (
-    arrow_schema,
     column_max,
     loaded_source_ids,
     spark_schema,

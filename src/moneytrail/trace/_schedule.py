@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from moneytrail._sql import scalar
 from moneytrail.errors import TraceError
-from moneytrail.model.tables import table
+from moneytrail.model.tables import arrow_schema
 from moneytrail.trace._report import TraceReport
 from moneytrail.warehouse import Warehouse
 
@@ -46,14 +46,6 @@ COLUMNS = (
 Revealed = Mapping[int, Mapping[str, Any]]
 
 # The types of trace_runs and trace_schedule (moneytrail.model) as Arrow's, for `--save`
-_ARROW = {
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "VARCHAR": pa.string(),
-    "JSON": pa.string(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "DECIMAL(38,2)": pa.decimal128(38, 2),
-}
 _AMOUNTS = frozenset({"amount", "tainted_amount", "balance", "tainted_balance"})
 _CENT = Decimal("0.01")
 
@@ -192,9 +184,8 @@ def _typed(column: str, text: str) -> object:
 
 def _arrow(name: str, columns: Mapping[str, list[object]]) -> pa.Table:
     """`columns` as rows of table `name` (its columns, in order; others left out)."""
-    return pa.table(
-        {c.name: pa.array(columns[c.name], _ARROW[c.type]) for c in table(name).columns}
-    )
+    schema = arrow_schema(name)
+    return pa.table({c.name: pa.array(columns[c.name], c.type) for c in schema}, schema=schema)
 
 
 def save_report(wh: Warehouse, report: TraceReport, tainted: list[str]) -> int:
