@@ -53,7 +53,7 @@ def app_factory() -> Any:
 
 
 def build_world(root: Path, transactions: int) -> Path:
-    from moneytrail._demo import run_pipeline  # noqa: PLC0415 - heavy; the server need not load it
+    from moneytrail._demo import duckdb_stages, run_pipeline  # noqa: PLC0415 - heavy; the server need not load it
     from moneytrail.errors import UnknownFormatError  # noqa: PLC0415
     from moneytrail.ingest import ingest_file  # noqa: PLC0415
     from moneytrail.synth import generate  # noqa: PLC0415
@@ -70,7 +70,7 @@ def build_world(root: Path, transactions: int) -> Path:
                 ingest_file(wh, path, "auto")
             except UnknownFormatError:
                 continue
-        run_pipeline(wh, root / "world")
+        run_pipeline(duckdb_stages(wh), root / "world")
     return ws.root
 
 

@@ -1,12 +1,13 @@
 """The demo pipeline: every stage, in order, on a generated world.
 
-`run_pipeline(warehouse, world)` takes a warehouse into which the world's files
-were ingested and runs what an investigator would run next: resolution, graph
+`run_pipeline(stages, world)` takes the stages of one engine (`duckdb_stages(wh)`,
+or moneytrail.spark._demo's `spark_stages(view)`) over a warehouse into which the
+world's files were ingested, and runs what an investigator would run next: resolution, graph
 features, employer checks, procurement findings, the typology catalogue
 (alerts) and a trace of the first planted commingling case. It returns one summary line per stage, with the
 figures a person would check against the world's truth/ folder.
 
-`open_demo_case(workspace)` then does what a task force would do first: it
+`open_demo_case(workspace, con)` then does what a task force would do first: it
 adds a demo agency, an admin and a supervisor (with generated passwords, never
 fixed ones) to the case store, and opens a case on the strongest alert with its
 subject, the alert and the movements behind it attached as evidence, and a
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from moneytrail.contracts import find
 from moneytrail.detect import run_detect
@@ -32,6 +34,67 @@ from moneytrail.trace import Tracer
 from moneytrail.warehouse import Warehouse
 from moneytrail.workspace import Workspace
 
+if TYPE_CHECKING:
+    import duckdb
+
+    from moneytrail.contracts import Finding
+    from moneytrail.detect import DetectReport
+    from moneytrail.employers import EmployerReport
+    from moneytrail.graph import MiningReport
+    from moneytrail.resolve import ResolveReport
+
+
+class DemoStages(Protocol):
+    """The stages after ingest on one engine's warehouse, with their defaults."""
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The warehouse as the stages left it, read through a connection (the gateway
+        reads the alerts through it)."""
+        ...
+
+    def resolve(self) -> ResolveReport: ...
+    def mine(self) -> MiningReport: ...
+    def employers(self) -> list[EmployerReport]: ...
+    def contracts(self) -> list[Finding]: ...
+    def detect(self) -> DetectReport: ...
+    def tracer(self) -> Tracer[Any]: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _OnDuckDB:
+    wh: Warehouse
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self.wh.con
+
+    def resolve(self) -> ResolveReport:
+        return resolve(self.wh)
+
+    def mine(self) -> MiningReport:
+        return mine_into_warehouse(self.wh)
+
+    def employers(self) -> list[EmployerReport]:
+        reports = run_checks(self.wh.con)
+        store_flags(self.wh.con, reports)
+        return reports
+
+    def contracts(self) -> list[Finding]:
+        return find(self.wh)
+
+    def detect(self) -> DetectReport:
+        return run_detect(self.wh)
+
+    def tracer(self) -> Tracer[Any]:
+        return Tracer(self.wh)
+
+    def close(self) -> None:
+        """The warehouse is its caller's to close."""
+
+
+def duckdb_stages(wh: Warehouse) -> DemoStages:
+    return _OnDuckDB(wh)
+
 
 @dataclass(frozen=True)
 class StageSummary:
@@ -41,13 +104,13 @@ class StageSummary:
 
 
 def run_pipeline(
-    wh: Warehouse, world: Path, on_stage: Callable[[str], None] = lambda _: None
+    stages: DemoStages, world: Path, on_stage: Callable[[str], None] = lambda _: None
 ) -> list[StageSummary]:
-    """Run the stages after ingest on `wh`; `world` is the generated world's folder."""
+    """Run the stages after ingest; `world` is the generated world's folder."""
     done: list[StageSummary] = []
 
     on_stage("resolving entities")
-    r = resolve(wh)
+    r = stages.resolve()
     kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(r.entities.items()))
     done.append(
         StageSummary(
@@ -59,7 +122,7 @@ def run_pipeline(
     )
 
     on_stage("mining graph features")
-    g = mine_into_warehouse(wh)
+    g = stages.mine()
     done.append(
         StageSummary(
             "graph",
@@ -70,8 +133,7 @@ def run_pipeline(
     )
 
     on_stage("checking employers")
-    reports = run_checks(wh.con)
-    store_flags(wh.con, reports)
+    reports = stages.employers()
     flagged = [e for e in reports if e.flags]
     codes = sorted({f.code for e in flagged for f in e.flags})
     done.append(
@@ -83,7 +145,7 @@ def run_pipeline(
     )
 
     on_stage("finding procurement red flags")
-    findings = find(wh)
+    findings = stages.contracts()
     typologies = sorted({f.typology.code for f in findings})
     done.append(
         StageSummary(
@@ -94,7 +156,7 @@ def run_pipeline(
     )
 
     on_stage("running the typology catalogue")
-    d = run_detect(wh)
+    d = stages.detect()
     review = sum(a.score >= REVIEW_SCORE for a in d.alerts)
     done.append(
         StageSummary(
@@ -105,14 +167,14 @@ def run_pipeline(
         )
     )
 
-    traced = _trace_first_case(wh, world / "truth")
+    traced = _trace_first_case(stages.tracer(), world / "truth")
     if traced is not None:
         on_stage("tracing tainted funds")
         done.append(traced)
     return done
 
 
-def _trace_first_case(wh: Warehouse, truth: Path) -> StageSummary | None:
+def _trace_first_case(tracer: Tracer[Any], truth: Path) -> StageSummary | None:
     """LIBR trace of the first planted commingling case, from its tainted deposits."""
     with (truth / "tracing.csv").open(newline="") as fh:
         purchases = list(csv.DictReader(fh))
@@ -126,7 +188,7 @@ def _trace_first_case(wh: Warehouse, truth: Path) -> StageSummary | None:
             for row in csv.DictReader(fh)
             if row["case_id"] == case and row["txn_id"] not in bought
         ]
-    report = Tracer(wh).run(tainted, "libr", steps=False)
+    report = tracer.run(tainted, "libr", steps=False)
     assets = "; ".join(
         f"{a.kind} {a.asset_id}: {a.tainted_amount} of {a.amount} tainted" for a in report.assets
     )
@@ -154,7 +216,7 @@ class DemoCase:
     reveal_ref: str | None = None  # an account the case's warrant lets the supervisor reveal
 
 
-def open_demo_case(ws: Workspace, wh: Warehouse) -> DemoCase | None:
+def open_demo_case(ws: Workspace, con: duckdb.DuckDBPyConnection) -> DemoCase | None:
     """A supervisor and a case on the strongest alert; None when there is no alert."""
     from moneytrail.access import LegalBasis, Role  # noqa: PLC0415 - the store loads SQLAlchemy
     from moneytrail.cases import CaseStore  # noqa: PLC0415
@@ -164,7 +226,7 @@ def open_demo_case(ws: Workspace, wh: Warehouse) -> DemoCase | None:
     from moneytrail.gateway import Gate, Gateway, Viewer, cursor_source  # noqa: PLC0415
 
     # Read as nobody through the gateway: only alerts of open (bank) data are shown.
-    nobody = Gateway(cursor_source(wh.con), Gate(Viewer(None, None, "cli"), None))
+    nobody = Gateway(cursor_source(con), Gate(Viewer(None, None, "cli"), None))
     top = next((a for a in nobody.alerts(limit=50).items if "withheld" not in a), None)
     if top is None:
         return None

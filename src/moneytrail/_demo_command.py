@@ -8,10 +8,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from moneytrail._cli import WorkspaceOption, err, out, workspace_of
-from moneytrail._demo import DEMO_AGENCY, DemoCase, open_demo_case, run_pipeline
+from moneytrail._cli import WorkspaceOption, engine_of, err, fail, out, workspace_of
+from moneytrail._demo import (
+    DEMO_AGENCY,
+    DemoCase,
+    DemoStages,
+    StageSummary,
+    duckdb_stages,
+    open_demo_case,
+    run_pipeline,
+)
 from moneytrail._ingest_command import ingest_with_progress, print_reports, readable
 from moneytrail.api import commands as api_commands
+from moneytrail.engine import runs_on_spark
 from moneytrail.ingest import commands as ingest_commands
 from moneytrail.synth import generate
 from moneytrail.warehouse import Warehouse
@@ -34,6 +43,12 @@ def demo(
 ) -> None:
     """Run the demo: generate a small world, run every stage, open a case, serve the API."""
     ws = workspace_of(ctx, workspace or out_dir / "workspace")
+    on_spark = engine_of(ctx, ws).name == "spark"
+    if on_spark and serve and not runs_on_spark("serve"):
+        raise fail(
+            "`moneytrail serve` runs on DuckDB only for now: run the demo on Spark with "
+            "--no-serve (docs/spark.md)"
+        )
     out.print(f"[bold]moneytrail demo[/] - world in {out_dir / 'world'}, workspace {ws.root}")
     with err.status("generating a synthetic world", spinner="dots"):
         report = generate(out_dir / "world", seed=7, transactions=20_000)
@@ -41,13 +56,14 @@ def demo(
         f"{report.transactions:,} transactions, {report.cases} planted cases (truth in world/truth/)"
     )
     loadable = [f for f in report.files if "truth" not in f.parts and readable(f)]
-    with Warehouse(ws) as wh:
-        reports = [ingest_with_progress(wh, f, "auto") for f in loadable]
-        print_reports(reports)
-        ingest_commands.print_warnings(reports)
-        with err.status("running the pipeline", spinner="dots") as spinner:
-            stages = run_pipeline(wh, out_dir / "world", spinner.update)
-        demo_case = open_demo_case(ws, wh)
+    if on_spark:
+        stages, demo_case = _on_spark(ws, loadable, out_dir / "world")
+    else:
+        with Warehouse(ws) as wh:
+            reports = [ingest_with_progress(wh, f, "auto") for f in loadable]
+            print_reports(reports)
+            ingest_commands.print_warnings(reports)
+            stages, demo_case = _pipeline(ws, duckdb_stages(wh), out_dir / "world")
     table = Table(title="Pipeline")
     for col in ("stage", "result", "see it with"):
         table.add_column(col, overflow="fold")
@@ -59,6 +75,39 @@ def demo(
         _print_demo_case(ws, demo_case, serve=serve)
     if serve:
         api_commands.run_server(ws, "127.0.0.1", 8000)
+
+
+def _pipeline(
+    ws: Workspace, stages: DemoStages, world: Path
+) -> tuple[list[StageSummary], DemoCase | None]:
+    try:
+        with err.status("running the pipeline", spinner="dots") as spinner:
+            done = run_pipeline(stages, world, spinner.update)
+        return done, open_demo_case(ws, stages.connection())
+    finally:
+        stages.close()
+
+
+def _on_spark(
+    ws: Workspace, files: list[Path], world: Path
+) -> tuple[list[StageSummary], DemoCase | None]:
+    """The demo's files loaded into the Spark warehouse, then its stages there."""
+    from moneytrail.ingest import IngestOptions  # noqa: PLC0415
+    from moneytrail.spark._demo import spark_stages  # noqa: PLC0415 - pyspark is an extra
+    from moneytrail.spark._ingest import ingest_file_on_spark  # noqa: PLC0415
+    from moneytrail.spark._session import spark_session  # noqa: PLC0415
+    from moneytrail.spark._warehouse import SparkWarehouse  # noqa: PLC0415
+
+    with err.status("starting Spark", spinner="dots"):
+        wh = SparkWarehouse(ws, spark_session(ws))
+    reports = []
+    with err.status("loading", spinner="dots") as spinner:
+        for f in files:
+            spinner.update(f"loading {f.name} on Spark")
+            reports.append(ingest_file_on_spark(wh, f, "auto", IngestOptions()))
+    print_reports(reports)
+    ingest_commands.print_warnings(reports)
+    return _pipeline(ws, spark_stages(wh), world)
 
 
 def _print_demo_case(ws: Workspace, case: DemoCase, *, serve: bool) -> None:

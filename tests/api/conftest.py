@@ -13,7 +13,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
-from moneytrail._demo import run_pipeline
+from moneytrail._demo import duckdb_stages, run_pipeline
 from moneytrail.access import Principal, Role
 from moneytrail.api import TokenService, create_app
 from moneytrail.cases import CaseStore
@@ -54,7 +54,7 @@ def world_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
                 ingest_file(wh, path, "auto")
             except UnknownFormatError:
                 continue
-        run_pipeline(wh, root / "world")
+        run_pipeline(duckdb_stages(wh), root / "world")
     return ws
 
 

@@ -41,7 +41,6 @@ def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "command"),
     [
-        (["demo", "--no-serve"], "demo"),
         (["serve", "--port", "9"], "serve"),
     ],
 )

@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from moneytrail._demo import DEMO_ADMIN, DEMO_AGENCY, DemoCase, open_demo_case, run_pipeline
+from moneytrail._demo import (
+    DEMO_ADMIN,
+    DEMO_AGENCY,
+    DemoCase,
+    duckdb_stages,
+    open_demo_case,
+    run_pipeline,
+)
 from moneytrail.access import Label, LegalBasis, Principal, Role
 from moneytrail.cases import CaseStore
 from moneytrail.errors import UnknownFormatError
@@ -124,8 +131,8 @@ def report_world(tmp_path_factory: pytest.TempPathFactory) -> ReportWorld:
                 ingest_file(wh, path, "auto")
             except UnknownFormatError:
                 continue
-        run_pipeline(wh, root / "world")
-        demo = open_demo_case(ws, wh)
+        run_pipeline(duckdb_stages(wh), root / "world")
+        demo = open_demo_case(ws, wh.con)
         assert demo is not None
         tainted = _planted_tainted(root / "world" / "truth")
         traced = Tracer(wh).run(tainted, "libr")

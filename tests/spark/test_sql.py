@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     ("duckdb_sql", "spark_sql"),
     [
         ("SELECT strlen(s) FROM t", "SELECT OCTET_LENGTH(s) FROM t"),
+        ("SELECT ts + to_hours(72) FROM t", "SELECT ts + MAKE_DT_INTERVAL(0, 72) FROM t"),
         (
             "SELECT try_strptime(s, '%Y/%m/%d %H:%M') FROM t",
             "SELECT TRY_TO_TIMESTAMP(s, 'yyyy/MM/dd HH:mm') FROM t",

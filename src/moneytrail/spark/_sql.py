@@ -27,6 +27,8 @@ renders with another meaning, is rewritten here, each rule with its reason:
                                                     wall clock kept (the session's zone)
     json_object(k, v, ...)  JSON text, nulls kept -> to_json(named_struct(k, v, ...)) keeping
                                                     null fields (nested: a named_struct)
+    to_hours(n)             an interval of n hours -> make_dt_interval(0, n) (sqlglot passes
+                                                    to_hours through, which Spark lacks)
 
 A construct neither sqlglot nor these rules render raises EngineUnsupportedError
 naming the engine and the construct, rather than SQL that means something else.
@@ -170,6 +172,8 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression:
     args = list(node.expressions)
     if name == "strlen":
         return exp.Anonymous(this="octet_length", expressions=args)
+    if name == "to_hours":
+        return exp.Anonymous(this="make_dt_interval", expressions=[exp.Literal.number(0), *args])
     if name == "list_position":
         position = exp.Anonymous(this="array_position", expressions=args)
         found = exp.Nullif(this=position, expression=exp.Literal.number(0))
