@@ -249,3 +249,18 @@ def assert_same_tables(duck: Path, on_spark: Path) -> list[str]:
             filled.append(name)
     assert_same_vault(duck, on_spark)
     return filled
+
+
+def assert_same_status(duck: Path, on_spark: Path) -> dict[str, object]:
+    """`status --json` gives the same tables, quarantine, files and issues on both
+    engines; DuckDB's document."""
+
+    def status(ws: Path, engine: str) -> dict[str, object]:
+        result = CliRunner().invoke(app, ["--engine", engine, "status", "--json", "-w", str(ws)])
+        doc: dict[str, object] = json.loads(result.stdout)
+        return doc
+
+    on_duckdb, on_spark_doc = status(duck, "duckdb"), status(on_spark, "spark")
+    for key in ("tables", "quarantined", "files", "source_issues"):
+        assert on_spark_doc[key] == on_duckdb[key], key
+    return on_duckdb

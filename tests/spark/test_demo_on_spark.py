@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
-from moneytrail._demo import duckdb_stages, open_demo_case, run_pipeline
+from moneytrail._demo import StageSummary, duckdb_stages, open_demo_case, run_pipeline
 from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE, runs_on_spark
 from moneytrail.ingest import FileReport
@@ -25,12 +25,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.spark
 
 
-def _summaries(stages: list[object]) -> list[tuple[str, str, str]]:
+def _summaries(stages: list[StageSummary]) -> list[tuple[str, str, str]]:
     # the graph stage's summary names its own run time
-    return [
-        (s.stage, s.command, re.sub(r" in [0-9.]+ s$", "", s.summary))  # type: ignore[attr-defined]
-        for s in stages
-    ]
+    return [(s.stage, s.command, re.sub(r" in [0-9.]+ s$", "", s.summary)) for s in stages]
 
 
 def test_the_demo_pipeline_gives_the_same_stages_and_case(

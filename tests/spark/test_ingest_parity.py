@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -24,7 +23,7 @@ from moneytrail.spark._tables import table_dir
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.synth import generate
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import TOKEN_KEY, assert_same_vault, load_both
+from tests.spark.conftest import TOKEN_KEY, assert_same_vault, load_both, rows
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -80,14 +79,6 @@ def loaded(
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(ENV_TOKEN_KEY, TOKEN_KEY)
         return load_both(tmp_path_factory.mktemp("dirty"), spark, world / "transactions.dirty.csv")
-
-
-def rows(duck: Path, sql: str) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(duck / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def assert_same_tables(duck: Path, on_spark: Path) -> None:

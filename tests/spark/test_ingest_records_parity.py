@@ -10,14 +10,11 @@ error, on both engines.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from typer.testing import CliRunner
 
-from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE
 from moneytrail.errors import MoneytrailError
 from moneytrail.ingest import FileReport
@@ -25,6 +22,7 @@ from moneytrail.workspace import ENV_TOKEN_KEY
 from tests.spark.conftest import (
     RECORD_FILES,
     TOKEN_KEY,
+    assert_same_status,
     assert_same_tables,
     copy_loaded,
     load,
@@ -78,15 +76,7 @@ def test_the_same_bytes_add_nothing(
 def test_status_counts_the_new_tables_the_same(
     records_loaded: tuple[Path, Path, list[FileReport], list[FileReport]],
 ) -> None:
-    def status(ws: Path, engine: str) -> dict[str, object]:
-        result = CliRunner().invoke(app, ["--engine", engine, "status", "--json", "-w", str(ws)])
-        doc: dict[str, object] = json.loads(result.stdout)
-        return doc
-
-    duck, on_spark, _, _ = records_loaded
-    on_duckdb, on_spark_doc = status(duck, "duckdb"), status(on_spark, "spark")
-    for key in ("tables", "quarantined", "files", "source_issues"):
-        assert on_spark_doc[key] == on_duckdb[key], key
+    on_duckdb = assert_same_status(*records_loaded[:2])
     tables = on_duckdb["tables"]
     assert isinstance(tables, dict)
     assert tables["w2_wages"] and tables["ocds_processes"] and tables["parties"]
