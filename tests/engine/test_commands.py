@@ -40,10 +40,7 @@ def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("args", "command"),
-    [
-        (["demo", "--no-serve"], "demo"),
-        (["serve", "--port", "9"], "serve"),
-    ],
+    [(["demo", "--no-serve"], "demo")],
 )
 def test_a_command_not_on_spark_refuses_and_names_itself(
     tmp_path: Path, args: list[str], command: str
@@ -58,7 +55,7 @@ def test_a_command_not_on_spark_refuses_and_names_itself(
 
 
 def test_the_refusal_names_where_spark_was_chosen(tmp_path: Path) -> None:
-    result = invoke("serve", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
+    result = invoke("demo", "--no-serve", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
     assert isinstance(result.exception, EngineUnsupportedError)
     assert "from $MONEYTRAIL_ENGINE" in str(result.exception)
 

@@ -38,6 +38,7 @@ SPARK_COMMANDS: frozenset[str] = frozenset(
         "model train",
         "model score",
         "model report",
+        "serve",
     }
 )
 """Commands (space-separated paths) that run on Spark."""
