@@ -9,8 +9,9 @@ tests' shared one, is left running).
 
 **One request at a time on the connection.** A `SparkConnection` keeps every
 canonical table as a temp view of the session, and a temp view is per session,
-not per thread: the tracer registers its own views, and the views are read again
-when the tables change (below). So each request holds one lock (`_con_lock`)
+not per thread: the tracer registers views under fixed names (`_trace_wanted`,
+`_trace_aliases`) that two traces at once would overwrite, and the views are read
+again when the tables change (below). So each request holds one lock (`_con_lock`)
 while it uses the connection, and tracing and exports hold the same lock
 (`trace_lock` is it; re-entrant, since an export reads through the gateway
 inside it). What this costs is little: the API serves sync routes on two threads
