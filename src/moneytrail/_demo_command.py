@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from moneytrail._cli import WorkspaceOption, engine_of, err, fail, out, workspace_of
+from moneytrail._cli import WorkspaceOption, engine_of, err, out, workspace_of
 from moneytrail._demo import (
     DEMO_AGENCY,
     DemoCase,
@@ -20,7 +20,6 @@ from moneytrail._demo import (
 )
 from moneytrail._ingest_command import ingest_with_progress, print_reports, readable
 from moneytrail.api import commands as api_commands
-from moneytrail.engine import runs_on_spark
 from moneytrail.ingest import commands as ingest_commands
 from moneytrail.synth import generate
 from moneytrail.warehouse import Warehouse
@@ -43,12 +42,8 @@ def demo(
 ) -> None:
     """Run the demo: generate a small world, run every stage, open a case, serve the API."""
     ws = workspace_of(ctx, workspace or out_dir / "workspace")
-    on_spark = engine_of(ctx, ws).name == "spark"
-    if on_spark and serve and not runs_on_spark("serve"):
-        raise fail(
-            "`moneytrail serve` runs on DuckDB only for now: run the demo on Spark with "
-            "--no-serve (docs/spark.md)"
-        )
+    engine = engine_of(ctx, ws).name
+    on_spark = engine == "spark"
     out.print(f"[bold]moneytrail demo[/] - world in {out_dir / 'world'}, workspace {ws.root}")
     with err.status("generating a synthetic world", spinner="dots"):
         report = generate(out_dir / "world", seed=7, transactions=20_000)
@@ -74,7 +69,7 @@ def demo(
     if demo_case is not None:
         _print_demo_case(ws, demo_case, serve=serve)
     if serve:
-        api_commands.run_server(ws, "127.0.0.1", 8000)
+        api_commands.run_server(ws, "127.0.0.1", 8000, engine)
 
 
 def _pipeline(

@@ -1,4 +1,5 @@
-"""Every command checks the engine: Spark runs what has been ported, and refuses the rest."""
+"""Every command checks the engine: Spark runs what has been ported (every command now),
+and refuses a command that is not."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from moneytrail.cli import COMMANDS, app
-from moneytrail.engine import ENV_ENGINE, SPARK_COMMANDS, runs_on_spark
+from moneytrail.engine import ENV_ENGINE, SPARK_COMMANDS, _support, runs_on_spark
 from moneytrail.errors import EngineUnavailableError, EngineUnsupportedError
 
 
@@ -38,24 +39,24 @@ def test_status_reports_the_engine_in_force(tmp_path: Path) -> None:
     assert json.loads(invoke("-w", ws, "status", "--json").stdout)["engine"] == "spark"
 
 
-@pytest.mark.parametrize(
-    ("args", "command"),
-    [
-        (["serve", "--port", "9"], "serve"),
-    ],
-)
-def test_a_command_not_on_spark_refuses_and_names_itself(
-    tmp_path: Path, args: list[str], command: str
-) -> None:
-    result = invoke("--engine", "spark", "-w", str(tmp_path / "ws"), *args)
+@pytest.fixture
+def serve_not_ported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command left off SPARK_COMMANDS, as a new command not yet ported would be."""
+    monkeypatch.setattr(_support, "SPARK_COMMANDS", _support.SPARK_COMMANDS - {"serve"})
+
+
+@pytest.mark.usefixtures("serve_not_ported")
+def test_a_command_not_on_spark_refuses_and_names_itself(tmp_path: Path) -> None:
+    result = invoke("--engine", "spark", "-w", str(tmp_path / "ws"), "serve", "--port", "9")
     assert isinstance(result.exception, EngineUnsupportedError)
     assert str(result.exception).startswith(
-        f"`moneytrail {command}` runs on DuckDB only for now, and the engine in force is "
+        "`moneytrail serve` runs on DuckDB only for now, and the engine in force is "
         "spark (from --engine)"
     )
     assert not (tmp_path / "ws").exists(), "nothing ran"
 
 
+@pytest.mark.usefixtures("serve_not_ported")
 def test_the_refusal_names_where_spark_was_chosen(tmp_path: Path) -> None:
     result = invoke("serve", "-w", str(tmp_path / "ws"), env={ENV_ENGINE: "spark"})
     assert isinstance(result.exception, EngineUnsupportedError)

@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from typer.testing import CliRunner
 
 from moneytrail._demo import StageSummary, duckdb_stages, open_demo_case, run_pipeline
-from moneytrail.cli import app
-from moneytrail.engine import ENV_ENGINE, runs_on_spark
 from moneytrail.ingest import FileReport
 from moneytrail.spark._demo import spark_stages
 from moneytrail.spark._warehouse import SparkWarehouse
@@ -59,14 +56,3 @@ def test_the_demo_pipeline_gives_the_same_stages_and_case(
         want_case.title,
         want_case.reveal_ref,
     )
-
-
-@pytest.mark.skipif(runs_on_spark("serve"), reason="serve runs on Spark")
-def test_the_demo_on_spark_asks_for_no_serve_until_serve_runs_there(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv(ENV_ENGINE, raising=False)
-    result = CliRunner().invoke(app, ["--engine", "spark", "demo", "--out", str(tmp_path / "demo")])
-    assert result.exit_code != 0
-    assert "--no-serve" in result.output
-    assert not (tmp_path / "demo").exists(), "nothing ran"

@@ -52,6 +52,14 @@ if TYPE_CHECKING:
             "SELECT ('0x' || substr(s, 1, 15))::BIGINT FROM t",
             "SELECT CAST(CONV(SUBSTRING(s, 1, 15), 16, 10) AS BIGINT) FROM t",
         ),
+        (
+            "SELECT s FROM t LIMIT CAST(81 AS BIGINT) OFFSET CAST(3 AS BIGINT)",
+            "SELECT s FROM t LIMIT 81 OFFSET 3",
+        ),
+        (
+            "SELECT i, unnest(p) AS a, unnest([1, 2]) AS b FROM t",
+            "SELECT i, INLINE(ARRAYS_ZIP(p, ARRAY(1, 2))) AS (a, b) FROM t",
+        ),
     ],
 )
 def test_rules_render_duckdb_functions_with_spark_meaning(duckdb_sql: str, spark_sql: str) -> None:

@@ -23,11 +23,13 @@ from moneytrail.api import (
 )
 from moneytrail.api._auth import TokenService
 from moneytrail.api._errors import install_error_handlers
-from moneytrail.api._state import WarehouseReader
+from moneytrail.api._state import open_reader
+from moneytrail.engine import resolve_engine
 from moneytrail.workspace import Workspace
 
 if TYPE_CHECKING:
     from moneytrail.cases import CaseStore
+    from moneytrail.engine import EngineName
 
 DESCRIPTION = """\
 Cases shared by agencies under access control, and the warehouse's alerts,
@@ -47,16 +49,20 @@ error has one shape: `{"error": {"status", "code", "message", "detail"}}`.
 THREADS = 2
 
 
-def create_app(workspace: Workspace, store: CaseStore | None = None) -> FastAPI:
+def create_app(
+    workspace: Workspace, store: CaseStore | None = None, *, engine: EngineName | None = None
+) -> FastAPI:
     """The API over `workspace`; `store` defaults to the workspace's case store.
 
     A store passed in stays the caller's to close; one the app opens, it closes.
+    `engine` is the warehouse's (DuckDB's file or Spark's Parquet tables); by default
+    the one in force for the workspace ($MONEYTRAIL_ENGINE, else its config, else DuckDB).
     """
     from moneytrail.cases import CaseStore  # noqa: PLC0415 - avoids an import cycle at load
 
+    reader = open_reader(workspace, engine or resolve_engine(workspace).name)
     owned = store is None
     case_store = CaseStore.open(workspace) if store is None else store
-    reader = WarehouseReader(workspace)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,8 +1,10 @@
 """What the application holds while it serves: the case store and the warehouse.
 
-The warehouse is DuckDB, whose connections are not thread-safe and whose
-read-write lock would block the CLI. The API opens it read-only, once, on the
-first request that needs it, and gives each request a cursor of its own. It is
+The warehouse is read through a `Reader`, chosen by the engine in force
+(`open_reader`). On DuckDB (`WarehouseReader`), whose connections are not
+thread-safe and whose read-write lock would block the CLI, the API opens it
+read-only, once, on the first request that needs it, and gives each request a
+cursor of its own. On Spark it is `_spark_state.SparkWarehouseReader`. Either is
 closed with the application, so nothing is held when the API is not serving.
 """
 
@@ -12,8 +14,8 @@ import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import duckdb
 from fastapi import Request
@@ -24,9 +26,47 @@ from moneytrail.workspace import Workspace
 
 if TYPE_CHECKING:
     from moneytrail.cases import CaseStore
+    from moneytrail.engine import EngineName
     from moneytrail.trace import Tracer
 
 T = TypeVar("T")
+
+
+class Reader(Protocol):
+    """What the routes read the warehouse through, on either engine."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def trace_lock(self) -> AbstractContextManager[Any]:
+        """Held while tracing or exporting: the tracer keeps its connection."""
+        ...
+
+    def cursor(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A cursor for one read (a context: released when the read is done)."""
+        ...
+
+    def cached(self, key: tuple[str, str], build: Callable[[], T]) -> T:
+        """The page under `key`, built by `build` when it is not kept."""
+        ...
+
+    def vault(self) -> Vault: ...
+
+    def tracer(self) -> Tracer[Any]:
+        """The tracer over the warehouse's ledger (call under trace_lock)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_reader(workspace: Workspace, engine: EngineName) -> Reader:
+    """The reader of the warehouse of the engine in force (nothing is opened until used)."""
+    if engine == "spark":
+        from moneytrail.api._spark_state import spark_reader_for  # noqa: PLC0415 - optional
+
+        return spark_reader_for(workspace)
+    return WarehouseReader(workspace)
 
 
 class WarehouseReader:
@@ -110,6 +150,6 @@ def store_of(request: Request) -> CaseStore:
     return store
 
 
-def reader_of(request: Request) -> WarehouseReader:
-    reader: WarehouseReader = request.app.state.warehouse
+def reader_of(request: Request) -> Reader:
+    reader: Reader = request.app.state.warehouse
     return reader

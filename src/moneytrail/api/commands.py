@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from moneytrail._cli import WorkspaceOption, err, fail, out, workspace_of
+from moneytrail._cli import WorkspaceOption, engine_of, err, fail, out, workspace_of
+from moneytrail.engine import EngineName
 from moneytrail.errors import MoneytrailError
 from moneytrail.warehouse._busy import mark_serving, unmark_serving
 from moneytrail.workspace import Workspace
@@ -24,24 +25,29 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Serve the API (cases, alerts, entities, flows, traces, employers) until Ctrl-C."""
+    """Serve the API (cases, alerts, entities, flows, traces, employers) until Ctrl-C.
+
+    On Spark (`moneytrail --engine spark serve`) the warehouse read is the Spark one,
+    through one Spark session started on the first request (docs/spark.md, serve)."""
     ws = workspace_of(ctx, workspace)
     try:
-        run_server(ws, host, port)
+        run_server(ws, host, port, engine_of(ctx, ws).name)
     except MoneytrailError as exc:
         raise fail(str(exc)) from exc
 
 
-def run_server(ws: Workspace, host: str, port: int) -> None:
-    """Run the API on host:port in this process until interrupted."""
+def run_server(ws: Workspace, host: str, port: int, engine: EngineName = "duckdb") -> None:
+    """Run the API on host:port over the `engine` warehouse, in this process, until
+    interrupted."""
     import uvicorn  # noqa: PLC0415 - only the serving commands need the server
 
     from moneytrail.api._app import create_app  # noqa: PLC0415 - loads FastAPI only to serve
 
-    app = create_app(ws.ensure())
+    app = create_app(ws.ensure(), engine=engine)
     mark_serving(ws, host, port)
+    on = " (Spark warehouse)" if engine == "spark" else ""
     out.print(
-        f"moneytrail workbench on http://{host}:{port}/ (API docs: http://{host}:{port}/docs)"
+        f"moneytrail workbench{on} on http://{host}:{port}/ (API docs: http://{host}:{port}/docs)"
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(

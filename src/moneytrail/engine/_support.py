@@ -39,6 +39,7 @@ SPARK_COMMANDS: frozenset[str] = frozenset(
         "model score",
         "model report",
         "demo",
+        "serve",
     }
 )
 """Commands (space-separated paths) that run on Spark."""

@@ -242,12 +242,15 @@ def chart(
         {"k": keys},
     ).fetchall()
     # Alerts the reader may not see (FTI-derived, without a covering case) name
-    # neither their ids nor their typologies on the chart.
+    # neither their ids nor their typologies on the chart. Each account of an alert
+    # carries all the alert's typologies: one unnest per SELECT (two in one would zip
+    # the lists, pairing the i-th account with the i-th typology only).
     typologies = cur.execute(
         """
         SELECT k, list(DISTINCT t) FILTER (WHERE NOT list_contains($h, alert_id)),
                list(DISTINCT alert_id) FILTER (WHERE NOT list_contains($h, alert_id))
-        FROM (SELECT unnest(accounts) AS k, unnest(typologies) AS t, alert_id FROM alerts)
+        FROM (SELECT k, unnest(typologies) AS t, alert_id
+              FROM (SELECT unnest(accounts) AS k, typologies, alert_id FROM alerts))
         WHERE k IN (SELECT unnest($k)) GROUP BY k
         """,
         {"k": keys, "h": sorted(hidden)},
@@ -515,16 +518,20 @@ def entity_profile(cur: Cursor, entity_id: str) -> dict[str, Any] | None:
     if got is None:
         return None
     kind, keys = got
+    # The accounts grouped first, then their sums: a correlated subquery is not a
+    # grouped column to Spark, so it may not sit beside any_value() in one SELECT.
     accounts = cur.execute(
         """
-        WITH k AS (SELECT unnest($k) AS key)
-        SELECT a.account_key, any_value(a.masked), any_value(a.bank_id),
+        WITH a AS (
+          SELECT account_key, any_value(masked) AS masked, any_value(bank_id) AS bank_id
+          FROM accounts WHERE account_key IN (SELECT unnest($k)) GROUP BY account_key
+        )
+        SELECT a.account_key, a.masked, a.bank_id,
           (SELECT coalesce(sum(amount), 0) FROM transactions WHERE to_account = a.account_key),
           (SELECT coalesce(sum(amount), 0) FROM transactions WHERE from_account = a.account_key),
           (SELECT count(*) FROM transactions
              WHERE to_account = a.account_key OR from_account = a.account_key)
-        FROM accounts a WHERE a.account_key IN (SELECT key FROM k) GROUP BY a.account_key
-        ORDER BY a.account_key
+        FROM a ORDER BY a.account_key
         """,
         {"k": keys},
     ).fetchall()

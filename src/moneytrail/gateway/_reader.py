@@ -118,7 +118,7 @@ class Gateway:
                 raise NotFoundError(f"no alert {alert_id!r} in the last detect run")
             hits = cur.execute(
                 "SELECT typology, subject, account_key, score, evidence, reason FROM alert_hits "
-                "WHERE alert_id = ? ORDER BY score DESC, typology",
+                "WHERE alert_id = ? ORDER BY score DESC, typology, subject, account_key",
                 [alert_id],
             ).fetchall()
             refs = accounts_by_key(cur, [int(a) for a in row[4]])
@@ -409,7 +409,8 @@ class Gateway:
             refs = accounts_by_key(cur, sorted({int(a) for r in rows for a in r[4]}))
             hit_rows = cur.execute(
                 "SELECT alert_id, typology, subject, account_key, score, evidence, reason FROM"
-                " alert_hits WHERE alert_id IN (SELECT unnest(?)) ORDER BY score DESC, typology",
+                " alert_hits WHERE alert_id IN (SELECT unnest(?))"
+                " ORDER BY score DESC, typology, subject, account_key",
                 [sorted(alert_ids)],
             ).fetchall()
         hits: dict[str, list[dict[str, Any]]] = {}

@@ -47,8 +47,11 @@ if TYPE_CHECKING:
 
     from moneytrail.spark._warehouse import SparkWarehouse
 
-ARRAY_COLUMNS = frozenset({"swept"})
-"""Columns the detectors take len() of that hold lists (moneytrail.spark._sql's `arrays`)."""
+ARRAY_COLUMNS = frozenset({"swept", "evidence"})
+"""Columns read with len() that hold lists (moneytrail.spark._sql's `arrays`): detect's
+`swept`, and `evidence` of alerts, alert_hits and employer_flags (the alert queue counts
+an alert's movements); contract_findings' `evidence` is JSON text, which no query takes
+len() of."""
 
 
 class SparkResult:

@@ -29,6 +29,13 @@ renders with another meaning, is rewritten here, each rule with its reason:
                                                     null fields (nested: a named_struct)
     to_hours(n)             an interval of n hours -> make_dt_interval(0, n) (sqlglot passes
                                                     to_hours through, which Spark lacks)
+    SELECT unnest(a) AS x,  the lists zipped:    -> SELECT inline(arrays_zip(a, b)) AS (x, y): each
+           unnest(b) AS y   row i holds a[i] and    generator of Spark's would be a cross product;
+                            b[i] (NULL past the     arrays_zip pads as DuckDB does. The unnests must
+                            shorter's end)          be aliased and side by side, else refused
+    LIMIT CAST(n AS BIGINT) a bound parameter    -> LIMIT n (and so OFFSET): the connection binds
+                                                    an int as a BIGINT, and Spark's LIMIT takes
+                                                    an INT only
 
 A construct neither sqlglot nor these rules render raises EngineUnsupportedError
 naming the engine and the construct, rather than SQL that means something else.
@@ -252,8 +259,48 @@ def _filter(node: exp.Filter) -> exp.Expression:
     return node
 
 
+def _zipped_unnests(node: exp.Select) -> exp.Expression:
+    """Several unnest() in one SELECT: DuckDB zips the lists (see the module's table)."""
+    projections = node.expressions
+    at = [i for i, p in enumerate(projections) if isinstance(p.unalias(), exp.Explode)]
+    if len(at) < 2:
+        return node
+    if any(not isinstance(projections[i], exp.Alias) for i in at) or at != list(
+        range(at[0], at[0] + len(at))
+    ):
+        raise EngineUnsupportedError(
+            "Engine 'spark' zips several unnest() of one SELECT, as DuckDB does, only when "
+            f"each is aliased and they are side by side: {node.sql(dialect='duckdb')[:200]}"
+        )
+    lists = [projections[i].unalias().this for i in at]
+    zipped = exp.Aliases(
+        this=exp.Anonymous(
+            this="inline", expressions=[exp.Anonymous(this="arrays_zip", expressions=lists)]
+        ),
+        expressions=[exp.to_identifier(projections[i].alias) for i in at],
+    )
+    node.set("expressions", [*projections[: at[0]], zipped, *projections[at[-1] + 1 :]])
+    return node
+
+
+def _limit(node: exp.Limit | exp.Offset) -> exp.Expression:
+    """LIMIT (OFFSET) of a bound int parameter, CAST(n AS BIGINT): Spark wants an INT there."""
+    count = node.expression
+    if (
+        isinstance(count, exp.Cast)
+        and count.to.is_type(exp.DataType.Type.BIGINT)
+        and isinstance(count.this, exp.Literal)
+        and not count.this.is_string
+    ):
+        node.set("expression", count.this)
+    return node
+
+
 _RULES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.Anonymous: _anonymous,
+    exp.Limit: _limit,
+    exp.Offset: _limit,
+    exp.Select: _zipped_unnests,
     exp.Filter: _filter,
     exp.JSONObject: _json_object,
     exp.Format: _format,
