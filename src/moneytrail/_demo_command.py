@@ -93,6 +93,7 @@ def _on_spark(
     from moneytrail.spark._session import spark_session  # noqa: PLC0415
     from moneytrail.spark._warehouse import SparkWarehouse  # noqa: PLC0415
 
+    _keep_to_spark(ws)
     with err.status("starting Spark", spinner="dots"):
         wh = SparkWarehouse(ws, spark_session(ws))
     reports = []
@@ -103,6 +104,17 @@ def _on_spark(
     print_reports(reports)
     ingest_commands.print_warnings(reports)
     return _pipeline(ws, spark_stages(wh), world)
+
+
+def _keep_to_spark(ws: Workspace) -> None:
+    """`engine = "spark"` in the demo workspace's config.toml, unless it names an engine:
+    the commands the demo prints then run on the warehouse it filled."""
+    ws.ensure()
+    if "engine" in ws.config():
+        return
+    text = ws.config_path.read_text(encoding="utf-8")
+    top, sep, rest = text.partition("\n[")  # a top-level key goes before the first table
+    ws.config_path.write_text(f'{top.rstrip()}\nengine = "spark"\n{sep.lstrip()}{rest}', "utf-8")
 
 
 def _print_demo_case(ws: Workspace, case: DemoCase, *, serve: bool) -> None:

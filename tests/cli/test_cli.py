@@ -156,3 +156,18 @@ def test_demo_generates_loads_and_runs_every_stage(tmp_path: Path) -> None:
     assert code == 0
     kinds = {e["kind"] for e in json.loads(out)}
     assert kinds == {"person", "company", "account", "address", "bank"}
+
+
+def test_a_spark_demo_workspace_keeps_to_spark(tmp_path: Path) -> None:
+    """The commands the demo prints run on the warehouse it filled: its workspace's
+    config.toml names Spark, before any table, and an engine already named stays."""
+    from moneytrail._demo_command import _keep_to_spark  # noqa: PLC0415
+
+    ws = Workspace(tmp_path / "ws").ensure()
+    ws.config_path.write_text('config_version = 1\n\n[spark]\ndriver_memory = "2g"\n', "utf-8")
+    _keep_to_spark(ws)
+    assert ws.config() == {"config_version": 1, "engine": "spark", "spark": {"driver_memory": "2g"}}
+    other = Workspace(tmp_path / "other").ensure()
+    other.config_path.write_text('config_version = 1\nengine = "duckdb"\n', "utf-8")
+    _keep_to_spark(other)
+    assert other.config()["engine"] == "duckdb"
