@@ -101,14 +101,16 @@ class SparkWarehouseReader:
         return self._view
 
     def _open(self) -> SparkView:
-        from pyspark.sql import SparkSession  # noqa: PLC0415 - pyspark is an optional extra
+        from pyspark import SparkContext  # noqa: PLC0415 - pyspark is an optional extra
 
         from moneytrail.spark._connection import SparkConnection  # noqa: PLC0415
         from moneytrail.spark._reading import SparkView  # noqa: PLC0415
         from moneytrail.spark._session import spark_session  # noqa: PLC0415
         from moneytrail.spark._warehouse import SparkWarehouse  # noqa: PLC0415
 
-        running = SparkSession.getActiveSession()
+        # getActiveSession() is the calling thread's, and requests come on the server's
+        # worker threads: whether a session runs is the process's SparkContext.
+        running = SparkContext._active_spark_context
         session = spark_session(self.workspace)
         self._stopped_on_close = None if running is not None else session
         wh = SparkWarehouse(self.workspace, session)
