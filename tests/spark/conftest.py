@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,9 +37,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from moneytrail.access import Principal, Role
+from moneytrail.cases import CaseStore
 from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE, require_spark
-from moneytrail.errors import EngineUnavailableError
+from moneytrail.errors import EngineUnavailableError, MoneytrailError
 from moneytrail.graph import FeatureParams
 from moneytrail.ingest import FileReport, IngestOptions, ingest_file
 from moneytrail.privacy import Vault
@@ -125,6 +128,19 @@ def load(ws: Path, spark: SparkSession | None, path: Path) -> FileReport:
     return ingest_file_on_spark(SparkWarehouse(Workspace(ws), spark), path, "auto", IngestOptions())
 
 
+def load_outcomes(
+    duck: Path, on_spark: Path, spark: SparkSession, path: Path
+) -> list[dict[str, object]]:
+    """`path` loaded on each engine: its report as JSON, or the error it was refused with."""
+    outcomes: list[dict[str, object]] = []
+    for ws, engine in ((duck, None), (on_spark, spark)):
+        try:
+            outcomes.append(load(ws, engine, path).as_json())
+        except MoneytrailError as exc:
+            outcomes.append({"error": type(exc).__name__, "message": str(exc)})
+    return outcomes
+
+
 def assert_same_vault(duck: Path, on_spark: Path) -> None:
     """The vault's raw values equal on both engines, each decrypted with its workspace's
     own key (ciphertexts differ: fresh nonces, and each workspace has its own key)."""
@@ -152,6 +168,23 @@ def copy_loaded(loaded: tuple[Path, Path], root: Path) -> tuple[Path, Path]:
     shutil.copytree(loaded[0], duck)
     shutil.copytree(loaded[1], on_spark)
     return duck, on_spark
+
+
+SUPERVISOR_PASSWORD = "a long passphrase for the supervisor"
+
+
+@contextmanager
+def supervised_store(ws: Path) -> Iterator[tuple[CaseStore, Principal]]:
+    """The case store of workspace `ws` with agency FIU, its admin root and its
+    supervisor sv (password SUPERVISOR_PASSWORD), and sv, who opens the tests' cases."""
+    store = CaseStore.open(Workspace(ws))
+    try:
+        store.add_agency(None, "FIU", "duty@fiu.example")
+        store.add_user(None, "root", "FIU", Role.ADMIN, "a long passphrase for root")
+        store.add_user(store.principal("root"), "sv", "FIU", Role.SUPERVISOR, SUPERVISOR_PASSWORD)
+        yield store, store.principal("sv")
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="session")

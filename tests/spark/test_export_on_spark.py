@@ -18,25 +18,18 @@ from typing import Any
 
 import pytest
 
-from moneytrail.access import LegalBasis, Role
-from moneytrail.cases import CaseStore
+from moneytrail.access import LegalBasis
 from moneytrail.gateway.commands import ENV_PASSWORD
-from moneytrail.workspace import Workspace
-from tests.spark.conftest import copy_loaded, invoke_ok
+from tests.spark.conftest import SUPERVISOR_PASSWORD, copy_loaded, invoke_ok, supervised_store
 
 pytestmark = pytest.mark.spark
 
-PASSWORD = "a long passphrase for the supervisor"
+PASSWORD = SUPERVISOR_PASSWORD
 
 
 def open_case(ws: Path, alert: dict[str, Any]) -> int:
     """The same case, step by step, in the workspace's own case store."""
-    store = CaseStore.open(Workspace(ws))
-    try:
-        store.add_agency(None, "FIU", "duty@fiu.example")
-        store.add_user(None, "root", "FIU", Role.ADMIN, "a long passphrase for root")
-        store.add_user(store.principal("root"), "sv", "FIU", Role.SUPERVISOR, PASSWORD)
-        who = store.principal("sv")
+    with supervised_store(ws) as (store, who):
         case = int(store.create_case(who, "Parity", "The same case on both engines.")["id"])
         store.add_subject(who, case, "account", str(alert["accounts"][0]["ref"]))
         store.attach_alert(who, case, alert["alert_id"])
@@ -53,8 +46,6 @@ def open_case(ws: Path, alert: dict[str, Any]) -> int:
             reveals=True,
         )
         store.record_legal_basis(who, case, warrant)
-    finally:
-        store.close()
     return case
 
 

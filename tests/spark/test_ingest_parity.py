@@ -16,14 +16,22 @@ from typer.testing import CliRunner
 
 from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE
-from moneytrail.errors import EngineUnsupportedError
 from moneytrail.ingest import IngestOptions
+from moneytrail.spark._driver_seeds import LITERALS
 from moneytrail.spark._ingest import ingest_file_on_spark
 from moneytrail.spark._tables import table_dir
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.synth import generate
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import TOKEN_KEY, assert_same_vault, load_both, rows
+from tests.spark.conftest import (
+    TOKEN_KEY,
+    assert_same_vault,
+    copy_loaded,
+    load,
+    load_both,
+    rows,
+)
+from tests.spark.conftest import assert_same_tables as assert_same_tables_of_loads
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -159,7 +167,7 @@ def test_quarantine_lists_the_same_rows(loaded: tuple[Path, Path]) -> None:
     assert listed(on_spark, "spark", "--limit", "1") == want[:1]
 
 
-def test_the_same_bytes_add_nothing_and_a_second_ledger_is_refused(
+def test_the_same_bytes_add_nothing(
     loaded: tuple[Path, Path], spark: SparkSession, world: Path
 ) -> None:
     _, on_spark = loaded
@@ -169,8 +177,38 @@ def test_the_same_bytes_add_nothing_and_a_second_ledger_is_refused(
     assert (again.rows_read, again.rows_accepted) == rows(
         on_spark.parent / "duck", "SELECT rows_read, rows_accepted FROM sources"
     )[0]
-    with pytest.raises(EngineUnsupportedError, match="already holds another file's transactions"):
-        ingest_file_on_spark(wh, world / "transactions.csv", "auto", IngestOptions())
+
+
+@pytest.mark.parametrize("literals", [LITERALS, 0], ids=["values-in-query", "values-joined"])
+def test_a_second_ledger_repeats_and_clashes_alike(
+    loaded: tuple[Path, Path],
+    spark: SparkSession,
+    world: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    literals: int,
+) -> None:
+    """A second ledger after the world's damaged copy: the clean file's rows, the first
+    200 moved a year back (new movements, their ids taken by the copy's rows: every id
+    is qualified by the file's name), the rest repeating the copy's movements (kept
+    once, listed in repeated_movements), and the rows the copy quarantined new. With
+    `literals` 0 the stored rows it meets are found by joins, as for a file of
+    millions of rows."""
+    monkeypatch.setattr("moneytrail.spark._driver_seeds.LITERALS", literals)
+    duck, on_spark = copy_loaded(loaded, tmp_path)
+    header, *lines = (world / "transactions.csv").read_text().splitlines()
+    moved = [str(int(line[:4]) - 1) + line[4:] for line in lines[:200]]
+    second = tmp_path / "ledger-2.csv"
+    second.write_text("\n".join([header, *moved, *lines[200:]]) + "\n")
+    want, got = load(duck, None, second), load(on_spark, spark, second)
+    assert got.as_json() == want.as_json()
+    assert "repeated_movements" in want.warning_kinds
+    filled = assert_same_tables_of_loads(duck, on_spark)
+    assert "repeated_movements" in filled
+    assert rows(duck, "SELECT id_prefix FROM sources WHERE source_id = 2") == [("ledger-2.csv:",)]
+    assert rows(duck, "SELECT count(*) FROM transactions WHERE source_id = 2") == rows(
+        duck, "SELECT 200 + rows_quarantined FROM sources WHERE source_id = 1"
+    )
 
 
 def test_files_of_an_unfinished_load_are_discarded(

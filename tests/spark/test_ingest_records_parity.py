@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from moneytrail.engine import ENV_ENGINE
-from moneytrail.errors import MoneytrailError
 from moneytrail.ingest import FileReport
 from moneytrail.workspace import ENV_TOKEN_KEY
 from tests.spark.conftest import (
@@ -27,6 +26,7 @@ from tests.spark.conftest import (
     copy_loaded,
     load,
     load_both,
+    load_outcomes,
     rows,
 )
 
@@ -170,12 +170,7 @@ def test_a_damaged_file_gives_the_same_quarantine_or_error(
         "ocds": lambda: _ocds(tmp_path, parity_world),
     }[fmt]()
     duck, on_spark = tmp_path / "duck", tmp_path / "spark"
-    outcomes = []
-    for ws, engine in ((duck, None), (on_spark, spark)):
-        try:
-            outcomes.append(load(ws, engine, path).as_json())
-        except MoneytrailError as exc:
-            outcomes.append({"error": type(exc).__name__, "message": str(exc)})
+    outcomes = load_outcomes(duck, on_spark, spark, path)
     assert outcomes[1] == outcomes[0]
     if fmt == "efw2-cut":
         assert outcomes[0]["error"] == "FileFormatError"

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import pytest
 
 from moneytrail.engine import ENV_ENGINE
-from moneytrail.errors import MoneytrailError
 from moneytrail.ingest import FileReport
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
@@ -28,6 +27,7 @@ from tests.spark.conftest import (
     assert_same_tables,
     copy_loaded,
     load,
+    load_outcomes,
     rows,
 )
 
@@ -133,6 +133,22 @@ def test_real_statements_then_a_repeat_of_one(
     assert first_new > ledger + 1
 
 
+def test_a_ledger_after_its_statements_takes_their_movements_over(
+    tmp_path: Path, spark: SparkSession, parity_world: Path
+) -> None:
+    """Statements first, then the ledger they come from: each statement's own transaction
+    is replaced by the ledger row of its movement (stored Parquet files rewritten on
+    Spark) and its entries relinked to that row."""
+    duck, on_spark = tmp_path / "duck", tmp_path / "spark"
+    files = [*_statements(parity_world)[:2], parity_world / "transactions.csv"]
+    loaded = _load_all(duck, on_spark, spark, files)
+    _same_reports(loaded)
+    assert "duplicate_movements" in loaded[2][-1].warning_kinds
+    assert_same_tables(duck, on_spark)
+    ledger = rows(duck, "SELECT source_id FROM sources WHERE format = 'aml-csv'")
+    assert rows(duck, "SELECT DISTINCT txn_source_id FROM statement_entries") == ledger
+
+
 def test_status_counts_alike(statements_loaded: Loaded) -> None:
     tables = assert_same_status(*statements_loaded[:2])["tables"]
     assert isinstance(tables, dict)
@@ -158,13 +174,8 @@ def test_damaged_statements_give_the_same_quarantine_or_error(
 ) -> None:
     duck, on_spark = copy_loaded(statements_loaded[:2], tmp_path / "ws")
     for path in _damaged(tmp_path, parity_world):
-        outcomes = []
-        for ws, engine in ((duck, None), (on_spark, spark)):
-            try:
-                outcomes.append(load(ws, engine, path).as_json())
-            except MoneytrailError as exc:
-                outcomes.append({"error": type(exc).__name__, "message": str(exc)})
-        assert outcomes[1] == outcomes[0], path.name
+        want, got = load_outcomes(duck, on_spark, spark, path)
+        assert got == want, path.name
     assert_same_tables(duck, on_spark)
 
 

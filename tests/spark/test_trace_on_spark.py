@@ -18,17 +18,14 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from moneytrail.access import Role
-from moneytrail.cases import CaseStore
 from moneytrail.cli import app
 from moneytrail.gateway.commands import ENV_PASSWORD
 from moneytrail.trace import RULES
-from moneytrail.workspace import Workspace
-from tests.spark.conftest import copy_loaded, invoke_ok
+from tests.spark.conftest import SUPERVISOR_PASSWORD, copy_loaded, invoke_ok, supervised_store
 
 pytestmark = pytest.mark.spark
 
-PASSWORD = "a long passphrase for the supervisor"
+PASSWORD = SUPERVISOR_PASSWORD
 
 
 def invoke(ws: Path, engine: str, *args: str) -> Any:
@@ -80,17 +77,10 @@ def stored(ws: Path, name: str) -> list[tuple[Any, ...]]:
 
 def open_case(ws: Path, run_ids: list[int]) -> int:
     """A case in the workspace's own case store pointing at the saved traces."""
-    store = CaseStore.open(Workspace(ws))
-    try:
-        store.add_agency(None, "FIU", "duty@fiu.example")
-        store.add_user(None, "root", "FIU", Role.ADMIN, "a long passphrase for root")
-        store.add_user(store.principal("root"), "sv", "FIU", Role.SUPERVISOR, PASSWORD)
-        who = store.principal("sv")
+    with supervised_store(ws) as (store, who):
         case = int(store.create_case(who, "Traced", "Saved traces on both engines.")["id"])
         for run_id in run_ids:
             store.add_evidence(who, case, "trace_runs", str(run_id), "a saved trace")
-    finally:
-        store.close()
     return case
 
 

@@ -10,12 +10,14 @@ load into an empty scratch gave them):
   in repeated_movements), the accounts with a record id and the account and
   IBAN identifiers (what FtM resolves a BankAccount id against): `base_seeds`;
 - once the warehouse holds transactions, `stored_rows_met`:
-  - transactions whose txn_id is one of the file's ids or entry references
-    (id clashes; a statement entry absorbed into the ledger row it repeats),
   - transactions of the same minute, amount and currency as one of the file's
-    (repeated movements across files; the same movement in a statement),
+    (repeated movements across files; a statement entry merged with the ledger
+    row of the same movement, which is also a movement of that minute),
   - transactions whose id starts with the file's name and ':' (the prefix an id
     clash gives, when another file of that name took it first),
+  - one stored transaction whose id is one of the file's, if any: an id clash
+    asks only whether there is one (a second ledger file, numbered by row as the
+    first, clashes on every id; its rows are not all needed),
   - statement entries linked to those transactions, or whose entry reference is
     one of the file's ids (a ledger row adopting a statement's movement), with
     the transactions those entries are linked to and the entries linked to them.
@@ -27,6 +29,8 @@ in the whole warehouse.
 
 from __future__ import annotations
 
+import operator
+from functools import reduce
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -37,6 +41,7 @@ from moneytrail.spark._warehouse import SparkWarehouse, row_key
 
 if TYPE_CHECKING:
     import pyarrow as pa
+    from pyspark.sql import Column, DataFrame
 
 _BASE = (
     ("accounts", "record_id IS NOT NULL"),
@@ -63,9 +68,9 @@ def stored_rows_met(
     """Stored transactions and statement entries the file's rows (`own`: its
     transactions and statement entries by table) can meet in the cross-file steps.
 
-    Each table is scanned once per step, its rows kept by sets of values written
-    into the query (a statement's few hundred ids hash-matched on every executor):
-    no join, no shuffle."""
+    Each table is scanned once per step. A statement's few hundred values are
+    written into the query and hash-matched on every executor (no join, no
+    shuffle); a ledger file's millions are joined (see `_rows_with`)."""
     from pyspark.sql import functions as f  # noqa: PLC0415
 
     txns, entries = wh.table("transactions"), wh.table("statement_entries")
@@ -74,20 +79,26 @@ def stored_rows_met(
         local.register("own_txns", own["transactions"])
         local.register("own_entries", own["statement_entries"])
         ids = _values(local, _IDS)
-        moves = _values(local, _MOVES)
         move = f.concat_ws(
             "|", f.date_format("ts", "yyyy-MM-dd HH:mm"), f.col("amount").cast("string"), "currency"
         )
-        met = txns.where(
-            f.col("txn_id").isin(ids)
-            | move.isin(moves)
-            | f.col("txn_id").startswith(f"{file_name}:")
-        ).toArrow()
+        met = _rows_with(
+            wh, txns, [(move, _values(local, _MOVES))], f.col("txn_id").startswith(f"{file_name}:")
+        )
         local.register("met", met)
-        linked = entries.where(
-            row_key("txn_source_id", "txn_source_row").isin(_values(local, _ROWS.format("met")))
-            | f.col("entry_ref").isin(ids)
-        ).toArrow()
+        clash = _rows_with(wh, txns, [(f.col("txn_id"), _values(local, _OWN_IDS))], limit=1)
+        if clash.num_rows:
+            local.register("clash", clash)
+            met = local.sql("FROM met UNION FROM clash").to_arrow_table()
+            local.register("met", met)
+        linked = _rows_with(
+            wh,
+            entries,
+            [
+                (row_key("txn_source_id", "txn_source_row"), _values(local, _ROWS.format("met"))),
+                (f.col("entry_ref"), ids),
+            ],
+        )
         # The transactions those entries are linked to, and the entries linked to them.
         local.register("linked", linked)
         further = _values(
@@ -95,14 +106,14 @@ def stored_rows_met(
             "SELECT DISTINCT e.txn_source_id || ':' || e.txn_source_row FROM linked e"
             " ANTI JOIN met t ON e.txn_source_id = t.source_id AND e.txn_source_row = t.source_row",
         )
-        if not further:
+        if not len(further):
             return {"transactions": met, "statement_entries": linked}
         local.register(
-            "more", txns.where(row_key("source_id", "source_row").isin(further)).toArrow()
+            "more", _rows_with(wh, txns, [(row_key("source_id", "source_row"), further)])
         )
         local.register(
             "more_linked",
-            entries.where(row_key("txn_source_id", "txn_source_row").isin(further)).toArrow(),
+            _rows_with(wh, entries, [(row_key("txn_source_id", "txn_source_row"), further)]),
         )
         return {
             "transactions": local.sql("FROM met UNION ALL FROM more").to_arrow_table(),
@@ -114,6 +125,7 @@ def stored_rows_met(
 
 # The file's ids and entry references; its movements as minute|amount|currency (amount
 # with the column's eight decimals, as both engines write a DECIMAL(38,8) as text).
+_OWN_IDS = "SELECT DISTINCT txn_id FROM own_txns"
 _IDS = "SELECT txn_id FROM own_txns UNION SELECT entry_ref FROM own_entries"
 _MOVES = (
     "SELECT DISTINCT concat_ws('|', strftime(ts, '%Y-%m-%d %H:%M'), CAST(amount AS VARCHAR),"
@@ -121,9 +133,47 @@ _MOVES = (
 )
 _ROWS = "SELECT DISTINCT source_id || ':' || source_row FROM {}"
 
+# Up to this many values a set is written into the query; a larger one is joined.
+# Spark plans an IN list of n literals in time growing with n, and 100,000 of them
+# already cost seconds before the scan starts.
+LITERALS = 20_000
 
-def _values(local: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
-    return [str(v) for (v,) in local.sql(sql).fetchall() if v is not None]
+
+def _rows_with(
+    wh: SparkWarehouse,
+    frame: DataFrame,
+    sets: list[tuple[Column, pa.Array]],
+    also: Column | None = None,
+    limit: int | None = None,
+) -> pa.Table:
+    """Rows of `frame` whose value of some column expression is in its set of values, or
+    for which `also` holds; at most `limit` of them when given."""
+    import pyarrow as pa  # noqa: PLC0415
+    from pyspark.sql import functions as f  # noqa: PLC0415
+
+    tests = [expr.isin(values.to_pylist()) for expr, values in sets if 0 < len(values) <= LITERALS]
+    if also is not None:
+        tests.append(also)
+    parts = [frame.where(reduce(operator.or_, tests))] if tests else []
+    for expr, values in sets:
+        if len(values) > LITERALS:
+            wanted = wh.spark.createDataFrame(pa.table({"_wanted": values}))
+            parts.append(frame.join(wanted, expr == f.col("_wanted"), "left_semi"))
+    if not parts:
+        return frame.limit(0).toArrow()
+    found = reduce(lambda a, b: a.unionByName(b), parts)
+    if len(parts) > 1:
+        found = found.dropDuplicates(["source_id", "source_row"])
+    return (found.limit(limit) if limit is not None else found).toArrow()
+
+
+def _values(local: duckdb.DuckDBPyConnection, sql: str) -> pa.Array:
+    """The one column of `sql`'s answer, as text, without NULLs."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    column = local.sql(sql).to_arrow_table().column(0).combine_chunks()
+    return pc.drop_null(column.cast(pa.string()))
 
 
 __all__ = ["base_seeds", "stored_rows_met"]

@@ -7,9 +7,10 @@ SQL (aml_csv.parse_sql), and the account tokens the tokeniser's, both rendered
 for Spark by moneytrail.spark._sql; what is Spark's own is reading the lines
 (text without the line feed, NULL where not UTF-8) and numbering them.
 
-Not on Spark yet, so refused rather than skipped: a file into a warehouse that
-already holds another file's transactions (matching repeated movements across
-files, statement entries and transaction-id clashes run on DuckDB only).
+This loader is for a warehouse that holds no transactions yet, the first ledger
+of a case. A later file's rows must be matched against the stored ones
+(repeated movements, transaction-id clashes, statement entries), which the
+driver path does (moneytrail.spark._ingest dispatches).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from moneytrail.errors import EngineUnsupportedError, FileFormatError, IngestError
+from moneytrail.errors import FileFormatError, IngestError
 from moneytrail.ingest._codes import AML_CURRENCY_NAMES, AML_PAYMENT_FORMATS, ISO_CURRENCIES
 from moneytrail.ingest._context import HashingReader, IngestOptions
 from moneytrail.ingest._load import FileReport
@@ -28,7 +29,6 @@ from moneytrail.ingest.aml_csv import COLUMNS, FORMAT, header_matches, parse_sql
 from moneytrail.privacy import Tokeniser
 from moneytrail.privacy._tokens import account_key_sql
 from moneytrail.spark._sql import render
-from moneytrail.spark._tables import row_count
 from moneytrail.spark._warehouse import SparkWarehouse
 
 if TYPE_CHECKING:
@@ -40,21 +40,15 @@ _TABLES = ["transactions", "accounts", "quarantine", "vault", "sources"]
 
 
 def ingest_aml_csv(wh: SparkWarehouse, path: Path, options: IngestOptions) -> FileReport:
-    """Load `path` (aml-csv) whole or not at all; the same bytes again add nothing."""
+    """Load `path` (aml-csv) whole or not at all into a warehouse without transactions;
+    the same bytes again add nothing."""
     if not path.is_file():
         raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
     ncols = _check_header(path)
     digest, content = _hashes(path)
-    wh.discard_unfinished()
     done = _already_loaded(wh, digest, content)
     if done is not None:
         return done
-    if row_count(wh.workspace, "transactions"):
-        raise EngineUnsupportedError(
-            f"{path}: the Spark warehouse already holds another file's transactions; loading "
-            "a second transaction file (matching repeated movements across files, transaction-id "
-            "clashes) runs on DuckDB only for now"
-        )
     sources = wh.table("sources")
     source_id = int(sources.agg({"source_id": "max"}).collect()[0][0] or 0) + 1
     spark = wh.spark

@@ -88,10 +88,10 @@ class _ScratchLoad:
 def ingest_on_driver(
     wh: SparkWarehouse, path: Path, fmt: str, options: IngestOptions
 ) -> FileReport:
-    """Load `path` whole or not at all, as DuckDB does."""
+    """Load `path` whole or not at all, as DuckDB does (a cut-off load's files discarded
+    first: moneytrail.spark._ingest)."""
     if not path.is_file():
         raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
-    wh.discard_unfinished()
     seeds = base_seeds(wh)
     with tempfile.TemporaryDirectory(prefix="moneytrail-driver-") as tmp:
         load = _scratch_load(wh, Path(tmp) / "first", path, fmt, options, seeds)
