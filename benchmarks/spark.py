@@ -4,7 +4,10 @@ Spark local[2], each a fresh workspace in a child process, then (--graph)
 (--detect, implies --graph) `moneytrail detect` on each; --resolve adds `moneytrail
 resolve` on each after ingest; --records (with --world) loads the world's files of
 records (FtM, EFW2, Form 941, OCDS) after its transactions, in one `moneytrail ingest`
-on each engine; --statements (with --world) its camt.053 statements likewise.
+on each engine; --statements (with --world) its camt.053 statements likewise;
+--second-ledger loads a second aml-csv file after the first (the same rows, the
+first tenth moved a year back: new movements whose ids the first file took, the
+rest repeating its movements), which Spark reads on the driver.
 
     .venv/bin/python benchmarks/spark.py [--rows 1000000]
     .venv/bin/python benchmarks/spark.py --world 200000 --graph [--block-edges 250000]
@@ -12,6 +15,7 @@ on each engine; --statements (with --world) its camt.053 statements likewise.
     .venv/bin/python benchmarks/spark.py --world 200000 --resolve
     .venv/bin/python benchmarks/spark.py --world 200000 --records
     .venv/bin/python benchmarks/spark.py --world 200000 --statements
+    .venv/bin/python benchmarks/spark.py --world 200000 --second-ledger
     .venv/bin/python benchmarks/spark.py --file transactions.csv --detect \
         [--engines duckdb,spark] [--stage-timeout 2400] [--until 2026-12-07T06:15] \
         [--driver-memory 6g] [--scratch DIR]
@@ -195,6 +199,10 @@ RECORD_TABLES = dict.fromkeys(
 STATEMENT_TABLES = dict.fromkeys(
     ("transactions", "statement_entries", "balances", "accounts", "quarantine"), "*"
 )
+# What a second ledger adds: its new rows, the repeats of the first's, new accounts.
+SECOND_LEDGER_TABLES = dict.fromkeys(
+    ("transactions", "repeated_movements", "accounts", "quarantine"), "*"
+)
 RESOLVED = {
     "entities": "*",
     "entity_members": "*",
@@ -237,6 +245,12 @@ def main() -> None:
         action="store_true",
         help="also time ingest of the world's camt.053 statements (one command, all of them)",
     )
+    ap.add_argument(
+        "--second-ledger",
+        action="store_true",
+        help="also time ingest of a second aml-csv file: the first tenth of the rows moved a "
+        "year back, the rest repeating",
+    )
     ap.add_argument("--engines", default="duckdb,spark", help="which engines, in order")
     ap.add_argument("--stage-timeout", type=float, default=None, help="seconds per stage")
     ap.add_argument(
@@ -260,6 +274,9 @@ def main() -> None:
         os.environ["MONEYTRAIL_SPARK_DRIVER_MEMORY"] = args.driver_memory
     stages: dict[str, dict[str, dict[str, object]]] = {e: {} for e in engines}
     with tempfile.TemporaryDirectory(dir=args.scratch) as tmp:
+        second = (
+            write_second_ledger(data, Path(tmp) / "ledger-2.csv") if args.second_ledger else None
+        )
         for engine in engines:
             ws = Path(tmp) / engine
             base = [MONEYTRAIL, "--engine", engine, "-w", str(ws)]
@@ -270,6 +287,8 @@ def main() -> None:
             if args.statements:
                 statements = [str(p) for p in statement_files(data)]
                 steps.append(("ingest statements", [*base, "ingest", *statements, "--json"]))
+            if second is not None:
+                steps.append(("ingest second ledger", [*base, "ingest", str(second), "--json"]))
             if args.resolve:
                 steps.append(("resolve", [*base, "resolve", "--json"]))
             if args.graph:
@@ -303,6 +322,7 @@ def main() -> None:
             for stage, tables in (
                 ("ingest records", RECORD_TABLES),
                 ("ingest statements", STATEMENT_TABLES),
+                ("ingest second ledger", SECOND_LEDGER_TABLES),
             )
             if len(engines) == 2 and all("s" in stages[e].get(stage, {}) for e in engines)
         }
@@ -312,7 +332,7 @@ def main() -> None:
             line["same_entities_members_links_records"] = same_entities
         save(line)
         return
-    if (args.records or args.statements) and not args.graph:
+    if (args.records or args.statements or args.second_ledger) and not args.graph:
         for stage, same in same_files.items():
             save(files_line(stage, data, stages, same))
         return
@@ -380,6 +400,19 @@ def main() -> None:
     save(line)
 
 
+def write_second_ledger(data: Path, out: Path) -> Path:
+    """`data` again, its first tenth of rows moved a year back (new movements, their ids
+    taken by the first file), the rest repeating its movements."""
+    with data.open() as src, out.open("w") as dst:
+        dst.write(src.readline())
+        tenth = (sum(1 for _ in src)) // 10
+        src.seek(0)
+        src.readline()
+        for n, line in enumerate(src):
+            dst.write(str(int(line[:4]) - 1) + line[4:] if n < tenth else line)
+    return out
+
+
 def statement_files(data: Path) -> list[Path]:
     return sorted((data.parent / "camt053").glob("*.xml"))
 
@@ -387,19 +420,23 @@ def statement_files(data: Path) -> list[Path]:
 def files_line(
     stage: str, data: Path, stages: dict[str, dict[str, dict[str, object]]], same: bool
 ) -> dict[str, object]:
-    """One line: the ingest of the world's files of records, or of its statements, on
-    each engine."""
+    """One line: the ingest of the world's files of records, of its statements, or of a
+    second ledger, on each engine."""
     duck, spark = (stages[e][stage] for e in ("duckdb", "spark"))
-    files = (
-        [data.parent / n for n in RECORD_FILES]
-        if stage == "ingest records"
-        else statement_files(data)
-    )
-    what = (
-        "files of records (FtM, EFW2, Form 941, OCDS)"
-        if stage == "ingest records"
-        else f"{len(files)} camt.053 statements"
-    )
+    files, what = {
+        "ingest records": (
+            [data.parent / n for n in RECORD_FILES],
+            "files of records (FtM, EFW2, Form 941, OCDS)",
+        ),
+        "ingest statements": (
+            statement_files(data),
+            f"{len(statement_files(data))} camt.053 statements",
+        ),
+        "ingest second ledger": (
+            [data],
+            "transactions again as a second aml-csv file (a tenth moved a year back)",
+        ),
+    }[stage]
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
