@@ -466,7 +466,7 @@ def stage_figures(name: str, report: dict[str, object]) -> dict[str, object]:
     if name == "ingest":
         (first,) = report["files"]  # type: ignore[misc]
         return {"accepted": first["rows_accepted"], "quarantined": first["rows_quarantined"]}
-    if name in ("ingest records", "ingest statements"):
+    if name in ("ingest records", "ingest statements", "ingest second ledger"):
         files: list[dict[str, int]] = report["files"]  # type: ignore[assignment]
         return {
             "accepted": sum(f["rows_accepted"] for f in files),

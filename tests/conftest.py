@@ -156,29 +156,20 @@ def cases_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-# --- Three workers (scripts/check.sh runs pytest-xdist with --dist loadgroup) --------
+# --- Two workers (scripts/check.sh runs pytest-xdist with --dist loadgroup) ----------
 #
 # Each test file stays on one worker, its module-scoped fixtures built once and its
 # tests run in order (the workbench's page tests act in turn on one site: an alert
-# disposed leaves the queue for the tests after it). The Spark tests are two groups
-# across their files, each on one worker with one JVM and its own session fixtures:
-# the files that read the mined and detected world (`detected`, which they take in
-# file order: detect's parity tests read it before test_resolve_on_spark resolves
-# it), and the rest. As one group they ran 21.5 of the suite's 47 test-minutes on
-# one worker, the long pole of a 24-minute run.
+# disposed leaves the queue for the tests after it). The Spark tests are one group
+# across their files: they share session fixtures (one JVM, one world per engine).
 
 _TESTS = Path(__file__).parent
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own, which reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    detected = {i.path for i in items if "detected" in getattr(i, "fixturenames", ())}
-    for item in items:
-        if not item.path.is_relative_to(_TESTS):
-            continue
-        where = item.path.relative_to(_TESTS)
-        if where.parts[0] == "spark":
-            group = "spark-detected" if item.path in detected else "spark"
-        else:
-            group = where.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # here, not in pytest_collection_modifyitems: xdist reads the groups in that hook
+    if not item.path.is_relative_to(_TESTS):
+        return
+    where = item.path.relative_to(_TESTS)
+    group = "spark" if where.parts[0] == "spark" else where.as_posix()
+    item.add_marker(pytest.mark.xdist_group(group))
