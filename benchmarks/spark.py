@@ -423,14 +423,15 @@ def files_line(
     """One line: the ingest of the world's files of records, of its statements, or of a
     second ledger, on each engine."""
     duck, spark = (stages[e][stage] for e in ("duckdb", "spark"))
+    statements = statement_files(data)
     files, what = {
         "ingest records": (
             [data.parent / n for n in RECORD_FILES],
             "files of records (FtM, EFW2, Form 941, OCDS)",
         ),
         "ingest statements": (
-            statement_files(data),
-            f"{len(statement_files(data))} camt.053 statements",
+            statements,
+            f"{len(statements)} camt.053 statements",
         ),
         "ingest second ledger": (
             [data],

@@ -30,6 +30,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from moneytrail.access import Principal, Role
+from moneytrail.access import LegalBasis, Principal, Role
 from moneytrail.cases import CaseStore
 from moneytrail.cli import app
 from moneytrail.engine import ENV_ENGINE, require_spark
@@ -185,6 +186,21 @@ def supervised_store(ws: Path) -> Iterator[tuple[CaseStore, Principal]]:
         yield store, store.principal("sv")
     finally:
         store.close()
+
+
+def seizure_warrant(reference: str) -> LegalBasis:
+    """A warrant naming the supervisor sv, who may reveal the accounts of the case's
+    subjects for the next 30 days."""
+    return LegalBasis(
+        kind="seizure warrant",
+        reference=reference,
+        scope="the accounts of the subjects of this case",
+        labels=frozenset(),
+        persons=frozenset({"sv"}),
+        agencies=frozenset(),
+        expires=date.today() + timedelta(days=30),
+        reveals=True,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,19 @@ revealed (alone, and in a trace's court schedule), from each engine's warehouse.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from moneytrail.access import LegalBasis
 from moneytrail.gateway.commands import ENV_PASSWORD
-from tests.spark.conftest import SUPERVISOR_PASSWORD, copy_loaded, invoke_ok, supervised_store
+from tests.spark.conftest import (
+    SUPERVISOR_PASSWORD,
+    copy_loaded,
+    invoke_ok,
+    seizure_warrant,
+    supervised_store,
+)
 
 pytestmark = pytest.mark.spark
 
@@ -35,17 +39,7 @@ def open_case(ws: Path, alert: dict[str, Any]) -> int:
         store.attach_alert(who, case, alert["alert_id"])
         for txn in alert["evidence"][:3]:
             store.add_evidence(who, case, "transactions", str(txn), "behind the alert")
-        warrant = LegalBasis(
-            kind="seizure warrant",
-            reference="SW-1",
-            scope="the accounts of the subjects of this case",
-            labels=frozenset(),
-            persons=frozenset({"sv"}),
-            agencies=frozenset(),
-            expires=date.today() + timedelta(days=30),
-            reveals=True,
-        )
-        store.record_legal_basis(who, case, warrant)
+        store.record_legal_basis(who, case, seizure_warrant("SW-1"))
     return case
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterator
-from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,13 +24,13 @@ import pytest
 from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
-from moneytrail.access import LegalBasis, Role
+from moneytrail.access import Role
 from moneytrail.api import TokenService, create_app
 from moneytrail.cases import CaseStore
 from moneytrail.engine import ENV_ENGINE
 from moneytrail.spark._warehouse import SparkWarehouse
 from moneytrail.workspace import ENV_TOKEN_KEY, Workspace
-from tests.spark.conftest import TOKEN_KEY, copy_loaded, invoke_ok
+from tests.spark.conftest import TOKEN_KEY, copy_loaded, invoke_ok, seizure_warrant
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -71,17 +70,7 @@ def seed(ws: Path, alert: dict[str, Any]) -> int:
         store.add_member(sv, case, "alice")
         store.add_subject(sv, case, "account", str(alert["accounts"][0]["ref"]))
         store.attach_alert(sv, case, alert["alert_id"])
-        warrant = LegalBasis(
-            kind="seizure warrant",
-            reference="SW-7",
-            scope="the accounts of the subjects of this case",
-            labels=frozenset(),
-            persons=frozenset({"sv"}),
-            agencies=frozenset(),
-            expires=date.today() + timedelta(days=30),
-            reveals=True,
-        )
-        store.record_legal_basis(sv, case, warrant)
+        store.record_legal_basis(sv, case, seizure_warrant("SW-7"))
     finally:
         store.close()
     return case

@@ -15,8 +15,9 @@ load into an empty scratch gave them):
     row of the same movement, which is also a movement of that minute),
   - transactions whose id starts with the file's name and ':' (the prefix an id
     clash gives, when another file of that name took it first),
-  - one stored transaction whose id is one of the file's, if any: an id clash
-    asks only whether there is one (a second ledger file, numbered by row as the
+  - transactions whose id is one of the file's (an id clash), or, when the file
+    has more ids than are written into a query, one of them: the clash step asks
+    only whether there is one (a second ledger file, numbered by row as the
     first, clashes on every id; its rows are not all needed),
   - statement entries linked to those transactions, or whose entry reference is
     one of the file's ids (a ledger row adopting a statement's movement), with
@@ -82,12 +83,18 @@ def stored_rows_met(
         move = f.concat_ws(
             "|", f.date_format("ts", "yyyy-MM-dd HH:mm"), f.col("amount").cast("string"), "currency"
         )
+        own_ids = _values(local, _OWN_IDS)
+        # A statement's few ids join the one scan; a ledger's are matched by one witness.
+        few = len(own_ids) <= LITERALS
         met = _rows_with(
-            wh, txns, [(move, _values(local, _MOVES))], f.col("txn_id").startswith(f"{file_name}:")
+            wh,
+            txns,
+            [(move, _values(local, _MOVES)), *([(f.col("txn_id"), own_ids)] if few else [])],
+            f.col("txn_id").startswith(f"{file_name}:"),
         )
         local.register("met", met)
-        clash = _rows_with(wh, txns, [(f.col("txn_id"), _values(local, _OWN_IDS))], limit=1)
-        if clash.num_rows:
+        clash = None if few else _rows_with(wh, txns, [(f.col("txn_id"), own_ids)], limit=1)
+        if clash is not None and clash.num_rows:
             local.register("clash", clash)
             met = local.sql("FROM met UNION FROM clash").to_arrow_table()
             local.register("met", met)
